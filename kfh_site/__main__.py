@@ -1,0 +1,3 @@
+from kfh_site.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Command line: parse arguments, run a stage, map KfhError to a message and exit 1.
+
+Only this module prints or exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from kfh_site import __version__
+from kfh_site.config import SiteConfig, find_config, load_config
+from kfh_site.errors import KfhError
+from kfh_site.returns import find_return_files, load_returns
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="kfh-site",
+        description="Publish the annual report of NHS library and knowledge services as a static site.",
+    )
+    main.add_argument("--version", action="version", version=f"kfh-site {__version__}")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="validate the returns and build the site")
+    build.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    build.add_argument("--data", type=Path, nargs="+", metavar="PATH",
+                       help="return files or folders to use instead of data/")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="where the site will be served, e.g. https://example.github.io/kfh-report/")
+    build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
+    build.add_argument("--jobs", type=int, metavar="N", help="PDF worker processes (default: CPUs)")
+
+    validate = commands.add_parser("validate", help="check return files against the data contract")
+    validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
+                          help="return files or folders (default: data/)")
+    validate.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        if args.command == "build":
+            return run_build(args)
+        return run_validate(args)
+    except KfhError as exc:
+        print(f"kfh-site: {exc.report()}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("kfh-site: interrupted; the previous build is unchanged", file=sys.stderr)
+        return 130
+
+
+def _config(args: argparse.Namespace, **overrides: object) -> SiteConfig:
+    path = args.config if args.config else find_config(Path.cwd())
+    return load_config(path, overrides)
+
+
+def _expand(paths: Sequence[Path]) -> list[Path]:
+    """Folders given on the command line stand for every return file inside them."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(find_return_files(path) if path.is_dir() else [path])
+    return files
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from kfh_site.site import build  # heavy imports only for the command that needs them
+
+    config = _config(args, output=args.out, base_url=args.base_url)
+    data = _expand(args.data) if args.data else None
+    result = build(config, data, with_pdf=not args.no_pdf, jobs=args.jobs)
+    pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
+    print(
+        f"Built {result.files} files for {result.organisations} organisations "
+        f"({result.report_year}{pdf_note}) into {_shown(result.output)}"
+    )
+    return EXIT_OK
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    if args.paths:
+        files, root = _expand(args.paths), Path.cwd()
+        sheet = load_config(args.config).xlsx_sheet if args.config else None
+    else:
+        config = _config(args)
+        files, root, sheet = find_return_files(config.paths.data), config.root, config.xlsx_sheet
+    returns = load_returns(files, root, sheet)
+    print(f"OK: {returns.summary()}")
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

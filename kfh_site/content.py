@@ -1,0 +1,155 @@
+"""content/*.md with YAML front matter -> Page objects.
+
+A broken front matter block is an error naming the file and line, never a page
+rendered with its metadata missing (the trap MkDocs falls into).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import markdown
+import nh3
+import yaml
+
+from kfh_site.errors import ContentError
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+REQUIRED_KEYS = {"title": str, "summary": str, "nav_order": int}
+OPTIONAL_KEYS = {"nav_title": str}
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+RESERVED_SLUGS = {"index", "404", "data", "sitemap", "regions", "organisations", "pdf", "downloads", "assets"}
+
+# Tags and attributes Python-Markdown produces with our extensions; anything else in
+# raw HTML is removed unless the config trusts its authors (allow_raw_html).
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "img", "figure", "figcaption",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang"},
+    "a": {"href", "hreflang"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan", "style"},
+    "th": {"align", "colspan", "rowspan", "scope", "style"},
+    "ol": {"start"},
+}
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "abbr", "toc", "attr_list", "sane_lists"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A content page, rendered to HTML and ready for a template."""
+
+    slug: str
+    title: str
+    summary: str
+    nav_order: int
+    nav_title: str
+    html: str
+    source: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.slug}.html"
+
+
+def load_pages(folder: Path, root: Path, abbreviations: Mapping[str, str],
+               allow_raw_html: bool = False) -> list[Page]:
+    """Every .md file in ``folder``, in navigation order."""
+    if not folder.is_dir():
+        return []
+    pages = [
+        read_page(path, root, abbreviations, allow_raw_html)
+        for path in sorted(folder.glob("*.md"))
+    ]
+    return sorted(pages, key=lambda p: (p.nav_order, p.slug))
+
+
+def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
+              allow_raw_html: bool = False) -> Page:
+    name = _display(path, root)
+    slug = path.stem.lower()
+    if not SLUG.match(slug) or slug in RESERVED_SLUGS:
+        raise ContentError(
+            f"{name}: the file name makes the page address {slug}.html; use lower-case letters, "
+            f"digits and hyphens, and not one of {', '.join(sorted(RESERVED_SLUGS))}"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    meta, body, body_line = split_front_matter(text, name)
+    converter = markdown.Markdown(
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs={
+            "abbr": {"glossary": dict(abbreviations)},
+            "toc": {"permalink": False},
+            "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+        },
+        output_format="html",
+    )
+    html = converter.convert(body)
+    if not allow_raw_html:
+        html = nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=None,
+        )
+    return Page(
+        slug=slug,
+        title=meta["title"],
+        summary=meta["summary"],
+        nav_order=meta["nav_order"],
+        nav_title=meta.get("nav_title", meta["title"]),
+        html=html,
+        source=name,
+    )
+
+
+def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
+    """Parse and check the ``---`` block; return (metadata, body, body's first line)."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise ContentError(
+            f"{name}, line 1: expected front matter between two '---' lines at the top, "
+            "with title, summary and nav_order"
+        )
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 2}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(f"{name}{line}: front matter is not valid YAML ({problem})") from None
+    if not isinstance(meta, dict):
+        raise ContentError(f"{name}, line 2: front matter must be key: value lines")
+    problems = []
+    for key, wanted in REQUIRED_KEYS.items():
+        if key not in meta:
+            problems.append(f"missing {key!r}")
+        elif not isinstance(meta[key], wanted) or isinstance(meta[key], bool) or meta[key] == "":
+            problems.append(f"{key!r} must be {'a whole number' if wanted is int else 'text'}, got {meta[key]!r}")
+    for key in meta:
+        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+            problems.append(f"unknown key {key!r} (known: {', '.join([*REQUIRED_KEYS, *OPTIONAL_KEYS])})")
+        elif key in OPTIONAL_KEYS and not isinstance(meta[key], OPTIONAL_KEYS[key]):
+            problems.append(f"{key!r} must be text, got {meta[key]!r}")
+    if problems:
+        raise ContentError(f"{name}, front matter: " + "; ".join(problems))
+    body_line = text[: match.end()].count("\n") + 1
+    return meta, text[match.end():], body_line
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

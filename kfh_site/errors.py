@@ -1,0 +1,71 @@
+"""The errors a user can meet. Anything else that escapes is a bug in kfh-site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KfhError(Exception):
+    """A problem the user can fix: bad data, config or content.
+
+    The CLI prints the message and exits 1, without a traceback.
+    """
+
+    def report(self) -> str:
+        return str(self)
+
+
+class ConfigError(KfhError):
+    """kfh-site.toml is missing, unreadable or holds a wrong key or value."""
+
+
+class ContentError(KfhError):
+    """A Markdown page or template cannot be used."""
+
+
+class FetchError(KfhError):
+    """A page or PDF asked for a resource outside the project or on the network."""
+
+
+class BuildLockedError(KfhError):
+    """Another build is writing to the same output folder."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one cell (or row, or file) of a return file.
+
+    ``row`` counts as a spreadsheet user does: the header is usually row 1.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class DataError(KfhError):
+    """Return files break the data contract; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{count} {noun} found in the return data; nothing was built.")
+        return "\n".join(lines)
+
+
+def _problem_order(problem: Problem) -> tuple:
+    return (problem.file, problem.row or 0, problem.column or "", problem.message)

@@ -1,0 +1,125 @@
+"""How every number reads, on the site, in the PDFs and in chart descriptions.
+
+One module so that "1 : 1,512" is written the same way everywhere; registered as
+Jinja filters by render.py.
+"""
+
+from __future__ import annotations
+
+from kfh_site.metrics import (
+    STATUS_BETTER, STATUS_MEETS, STATUS_NONE, STATUS_WORSE, round_half_up,
+)
+
+NOT_REPORTED = "Not reported"
+MINUS = "\u2212"
+
+STATUS_LABELS = {
+    STATUS_MEETS: "Meets the recommended ratio",
+    STATUS_BETTER: "Better than the 2019 average",
+    STATUS_WORSE: "Worse than the 2019 average",
+    STATUS_NONE: "No qualified staff reported",
+}
+STATUS_SHORT = {
+    STATUS_MEETS: "Meets recommendation",
+    STATUS_BETTER: "Better than 2019 average",
+    STATUS_WORSE: "Worse than 2019 average",
+    STATUS_NONE: "No qualified staff",
+}
+
+
+def count(value: float | int | None) -> str:
+    """``3,201``; *not reported* stays visible as words, never as 0."""
+    if value is None:
+        return NOT_REPORTED
+    return f"{int(round_half_up(value)):,}"
+
+
+def number(value: float | None, places: int = 1) -> str:
+    if value is None:
+        return NOT_REPORTED
+    return f"{round_half_up(value, places):,.{places}f}"
+
+
+def wte(value: float | None) -> str:
+    """``12.4 WTE``."""
+    if value is None:
+        return NOT_REPORTED
+    return f"{number(value)} WTE"
+
+
+def ratio(value: float | None) -> str:
+    """``1 : 1,512``, or words when there are no qualified staff."""
+    if value is None:
+        return STATUS_LABELS[STATUS_NONE]
+    return f"1 : {int(round_half_up(value)):,}"
+
+
+def ratio_words(value: float | None) -> str:
+    """The ratio as a sentence fragment a screen reader says clearly."""
+    if value is None:
+        return "no qualified staff reported"
+    return f"one qualified member of staff for every {int(round_half_up(value)):,} WTE NHS staff"
+
+
+def signed(value: float | None, places: int = 1, unit: str = "") -> str:
+    """``+1.2 WTE``, ``−0.4 WTE``, ``no change``."""
+    if value is None:
+        return NOT_REPORTED
+    rounded = round_half_up(abs(value), places)
+    if rounded == 0:
+        return "no change"
+    sign = "+" if value > 0 else MINUS
+    text = f"{rounded:,.{places}f}" if places else f"{int(rounded):,}"
+    return f"{sign}{text}{' ' + unit if unit else ''}"
+
+
+def ratio_change(delta: float | None) -> str:
+    """A change in staff per qualified member: fewer is better, so say which."""
+    if delta is None:
+        return "Not comparable"
+    rounded = int(round_half_up(abs(delta)))
+    if rounded == 0:
+        return "no change"
+    if delta < 0:
+        return f"{rounded:,} fewer NHS staff per qualified member of staff, which is better"
+    return f"{rounded:,} more NHS staff per qualified member of staff, which is worse"
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[status]
+
+
+def status_short(status: str) -> str:
+    return STATUS_SHORT[status]
+
+
+def reported_of(reported: int, of: int) -> str:
+    """``212 of 247 organisations reported``."""
+    noun = "organisation" if of == 1 else "organisations"
+    if reported == of:
+        return f"all {of:,} {noun} reported" if of != 1 else "reported"
+    return f"{reported:,} of {of:,} {noun} reported"
+
+
+def file_size(size: int) -> str:
+    """GOV.UK style attachment size: ``143 KB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round_half_up(size / 1024):,.0f} KB"
+    return f"{round_half_up(size / 1024 / 1024, 1):,.1f} MB"
+
+
+FILTERS = {
+    "count": count,
+    "number": number,
+    "wte": wte,
+    "ratio": ratio,
+    "ratio_words": ratio_words,
+    "signed": signed,
+    "ratio_change": ratio_change,
+    "status_label": status_label,
+    "status_short": status_short,
+    "reported_of": reported_of,
+    "file_size": file_size,
+}

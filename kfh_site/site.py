@@ -1,0 +1,319 @@
+"""The whole build in one pass: load, validate, compute, render, write.
+
+Read ``build`` first: every stage is named there. Each ``*_pages`` function plans the
+pages of one kind and hands finished figures to a template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import jinja2
+
+from kfh_site import downloads, formatting as fmt
+from kfh_site.charts import ratio_chart, status_chart
+from kfh_site.config import SiteConfig
+from kfh_site.content import Page, load_pages
+from kfh_site.errors import ConfigError
+from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
+from kfh_site.output import BuildLock, write_site
+from kfh_site.render import make_environment, render
+from kfh_site.returns import COLUMNS, REGIONS, Returns, find_return_files, load_returns
+
+ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if c.kind == "whole"}
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: how a caller (the CLI) shows progress, if it wants."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    files: int
+    organisations: int
+    years: tuple[str, ...]
+    report_year: str
+    pdfs: int
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One HTML (or XML) file to render: where it goes, with which template and figures."""
+
+    path: str
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict)
+    nav_current: str = ""
+
+
+def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
+          progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None) -> BuildResult:
+    """Build the site from the project folder into ``config.paths.output``."""
+    with BuildLock(config.paths.output):
+        returns = read_returns(config, data_files)
+        figures = compute(config, returns)
+        pages = load_pages(config.paths.content, config.root, config.abbreviations,
+                           config.allow_raw_html)
+        env = make_environment(config.paths.templates)
+        files: dict[str, bytes] = {}
+        files.update(static_assets(config.paths.templates / "assets"))
+        files.update(open_data(figures, config))
+        plans = plan_pages(figures, pages, files)
+        files.update(render_plans(env, config, figures, pages, plans, progress))
+        write_site(config.paths.output, files)
+    return BuildResult(
+        output=config.paths.output,
+        files=len(files),
+        organisations=len(figures.latest_for_each_org()),
+        years=figures.years,
+        report_year=figures.report_year,
+        pdfs=sum(1 for name in files if name.endswith(".pdf")),
+    )
+
+
+def read_returns(config: SiteConfig, data_files: Sequence[Path] | None) -> Returns:
+    files = list(data_files) if data_files else find_return_files(config.paths.data)
+    return load_returns(files, config.root, config.xlsx_sheet)
+
+
+def compute(config: SiteConfig, returns: Returns) -> Figures:
+    if config.report_year and config.report_year not in returns.years:
+        raise ConfigError(
+            f"key 'report_year' is {config.report_year!r}, but the returns hold "
+            f"{', '.join(returns.years)}"
+        )
+    policy = Policy(config.recommended_ratio, config.baseline_ratio)
+    return compute_figures(returns.table, policy, config.report_year)
+
+
+def static_assets(folder: Path) -> dict[str, bytes]:
+    """Everything in templates/assets/, copied as it is."""
+    if not folder.is_dir():
+        return {}
+    return {
+        f"assets/{p.relative_to(folder).as_posix()}": p.read_bytes()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
+    meta = {
+        "title": config.title,
+        "publisher": config.publisher,
+        "licence": "Open Government Licence v3.0",
+        "illustrative": config.illustrative_data,
+        "report_year": figures.report_year,
+    }
+    return {
+        "downloads/figures.csv": downloads.figures_csv(figures),
+        "downloads/areas.csv": downloads.areas_csv(figures),
+        "downloads/figures.json": downloads.figures_json(figures, meta),
+    }
+
+
+# --- planning ------------------------------------------------------------------------
+
+
+def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes]) -> list[PagePlan]:
+    """Every page the site has, in a fixed order. ``files`` holds the downloads and
+    PDFs already made, so pages can give their sizes."""
+    pdfs: dict[str, dict[str, Any]] = {}
+    return [
+        *home_page(figures, pdfs),
+        *region_pages(figures, pdfs),
+        *organisation_pages(figures, pdfs),
+        *index_page(figures),
+        *content_pages(pages),
+        data_page(files),
+        PagePlan("404.html", "404.html", "Page not found", "Page not found."),
+    ]
+
+
+def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+    year = figures.report_year
+    england = figures.england[year]
+    regions = [figures.regions[(year, _slug(r))] for r in REGIONS]
+    entries = [(r.name, r.staff_per_qualified, r.status) for r in regions]
+    entries.append(("England", england.staff_per_qualified, england.status))
+    yield PagePlan(
+        "index.html", "home.html", f"England, {year}",
+        f"Staffing and activity of NHS library and knowledge services in England, {year}.",
+        {
+            "england": england,
+            "regions": regions,
+            "status_chart": status_chart(england, "status-england"),
+            "region_chart": ratio_chart(entries, figures.policy, "ratio-regions", "regions and England", year),
+            "pdf": pdfs.get("england"),
+        },
+        nav_current="index",
+    )
+
+
+def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+    year = figures.report_year
+    england = figures.england[year]
+    for name in REGIONS:
+        region = figures.regions[(year, _slug(name))]
+        members = sorted(
+            (f for f in figures.orgs_in(year) if f.region == name),
+            key=_ratio_order,
+        )
+        entries = [(region.name, region.staff_per_qualified, region.status),
+                   ("England", england.staff_per_qualified, england.status)]
+        yield PagePlan(
+            f"regions/{region.slug}.html", "region.html", f"{name}, {year}",
+            f"Library and knowledge services staff ratios in {name}, {year}.",
+            {
+                "region": region,
+                "england": england,
+                "organisations": members,
+                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
+                "status_chart": status_chart(region, "status-region"),
+                "pdf": pdfs.get(f"region:{region.slug}"),
+                "crumbs": [("England", "index.html")],
+            },
+        )
+
+
+def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+    for org in figures.latest_for_each_org():
+        region = figures.regions[(org.year, org.region_slug)]
+        england = figures.england[org.year]
+        entries = [
+            (org.org_name, org.staff_per_qualified, org.status),
+            (region.name, region.staff_per_qualified, region.status),
+            ("England", england.staff_per_qualified, england.status),
+        ]
+        yield PagePlan(
+            f"organisations/{org.slug}.html", "organisation.html", f"{org.org_name}, {org.year}",
+            f"Library and knowledge services at {org.org_name}: staff ratio {fmt.ratio(org.staff_per_qualified)}, {org.year}.",
+            {
+                "org": org,
+                "region": region,
+                "england": england,
+                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
+                "staffing_rows": staffing_rows(org),
+                "activity_rows": [(ACTIVITY_LABELS[k], fmt.count(v)) for k, v in org.activity.items()],
+                "pdf": pdfs.get(f"org:{org.slug}"),
+                "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
+            },
+        )
+
+
+def staffing_rows(org: OrgFigures) -> list[tuple[str, str]]:
+    return [
+        ("Qualified librarians and knowledge specialists", fmt.wte(org.qualified_lks_wte)),
+        ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
+        ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
+        ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
+        ("NHS staff served", fmt.wte(org.nhs_staff_wte)),
+    ]
+
+
+def index_page(figures: Figures) -> Iterable[PagePlan]:
+    organisations = sorted(figures.latest_for_each_org(), key=lambda o: (o.org_name.casefold(), o.org_code))
+    groups: dict[str, list[OrgFigures]] = {}
+    for org in organisations:
+        first = org.org_name.strip()[:1].upper()
+        groups.setdefault(first if first.isalpha() and first.isascii() else "0-9", []).append(org)
+    yield PagePlan(
+        "organisations/index.html", "organisations.html", "Organisations A to Z",
+        "Every organisation that sent a library and knowledge services return, A to Z.",
+        {"organisations": organisations, "groups": sorted(groups.items(), key=lambda g: (g[0] == "0-9", g[0]))},
+        nav_current="organisations",
+    )
+
+
+def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
+    for page in pages:
+        yield PagePlan(page.path, "content.html", page.title, page.summary, {"page": page},
+                       nav_current=page.slug)
+
+
+DOWNLOADS = (
+    ("downloads/figures.csv", "Figures for every organisation and year", "CSV",
+     "one row per organisation per year, with every computed figure"),
+    ("downloads/areas.csv", "Figures for England and each region", "CSV",
+     "one row per area per year: totals, ratio of sums and organisations by status"),
+    ("downloads/figures.json", "All figures", "JSON",
+     "the organisation and area rows of both CSV files, with the policy numbers"),
+)
+
+
+def data_page(files: dict[str, bytes]) -> PagePlan:
+    return PagePlan(
+        "data.html", "data.html", "Open data",
+        "Download every figure on this site as CSV or JSON, under the Open Government Licence.",
+        {
+            "downloads": [
+                {"path": path, "title": title, "format": kind, "description": text, "size": len(files[path])}
+                for path, title, kind, text in DOWNLOADS
+            ],
+            "column_groups": [
+                {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
+                for name, columns in downloads.column_descriptions()
+            ],
+        },
+        nav_current="data",
+    )
+
+
+def _ratio_order(org: OrgFigures) -> tuple:
+    return (org.status == STATUS_NONE, org.staff_per_qualified or 0, org.org_name)
+
+
+def _slug(name: str) -> str:
+    return slugify(name)
+
+
+# --- rendering -----------------------------------------------------------------------
+
+
+def render_plans(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
+                 plans: list[PagePlan], progress: Progress | None) -> dict[str, bytes]:
+    """Render every planned page, then the sitemap that lists them."""
+    shared = {
+        "site": config,
+        "policy": figures.policy,
+        "report_year": figures.report_year,
+        "nav_pages": [p for p in pages if p.slug != "accessibility"],
+        "page_slugs": {p.slug for p in pages},
+        "published_text": f"{config.published.day} {config.published:%B %Y}",
+        "activity_labels": ACTIVITY_LABELS,
+        "link_base": "",
+        "crumbs": [],
+    }
+    out: dict[str, bytes] = {}
+    for done, plan in enumerate(plans, start=1):
+        context = {**shared, "link_base": config.base_path} if plan.path == "404.html" else shared
+        out[plan.path] = _render_plan(env, config, context, plan)
+        if progress:
+            progress("pages", done, len(plans))
+    out["sitemap.xml"] = render(
+        env, "sitemap.xml",
+        locations=[_absolute(config, p) for p in sorted(out) if p != "404.html"],
+        lastmod=config.published.isoformat(),
+    ).encode("utf-8")
+    return out
+
+
+def _render_plan(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: PagePlan) -> bytes:
+    context = {
+        **shared,
+        **plan.context,
+        "page_path": plan.path,
+        "page_title": plan.title,
+        "description": plan.description,
+        "nav_current": plan.nav_current,
+        "canonical": _absolute(config, plan.path) if config.absolute_base else "",
+    }
+    return render(env, plan.template, **context).encode("utf-8")
+
+
+def _absolute(config: SiteConfig, path: str) -> str:
+    base = config.absolute_base or config.base_path
+    return base + ("" if path == "index.html" else path)
