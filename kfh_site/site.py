@@ -136,7 +136,7 @@ def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes]) -> 
 def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
     england = figures.england[year]
-    regions = [figures.regions[(year, _slug(r))] for r in REGIONS]
+    regions = [r for r in (figures.regions[(year, _slug(n))] for n in REGIONS) if r.organisations]
     entries = [(r.name, r.staff_per_qualified, r.status) for r in regions]
     entries.append(("England", england.staff_per_qualified, england.status))
     yield PagePlan(
@@ -158,6 +158,8 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
     england = figures.england[year]
     for name in REGIONS:
         region = figures.regions[(year, _slug(name))]
+        if not region.organisations:
+            continue  # no returns from this region: no page rather than an empty one
         members = sorted(
             (f for f in figures.orgs_in(year) if f.region == name),
             key=_ratio_order,

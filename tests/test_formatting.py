@@ -1,0 +1,32 @@
+"""One way to write each number, everywhere."""
+
+from kfh_site import formatting as fmt
+
+
+def test_ratio_is_written_one_to_n_with_a_thousands_separator():
+    assert fmt.ratio(1512.4) == "1 : 1,512"
+    assert fmt.ratio(1512.5) == "1 : 1,513"   # half up, as people round
+    assert fmt.ratio(None) == "No qualified staff reported"
+
+
+def test_wte_count_and_not_reported():
+    assert fmt.wte(12.44) == "12.4 WTE"
+    assert fmt.wte(12.45) == "12.5 WTE"
+    assert fmt.wte(None) == "Not reported"
+    assert fmt.count(3201) == "3,201"
+    assert fmt.count(0) == "0"
+    assert fmt.count(None) == "Not reported"
+
+
+def test_changes_say_their_direction():
+    assert fmt.signed(1.25, 1, "WTE") == "+1.3 WTE"
+    assert fmt.signed(-0.4, 1, "WTE") == "\u22120.4 WTE"
+    assert fmt.signed(0.01, 1, "WTE") == "no change"
+    assert fmt.ratio_change(-38.2) == "38 fewer NHS staff per qualified member of staff, which is better"
+    assert fmt.ratio_change(12) == "12 more NHS staff per qualified member of staff, which is worse"
+
+
+def test_file_sizes_like_gov_uk_attachments():
+    assert fmt.file_size(146_000) == "143 KB"
+    assert fmt.file_size(900) == "900 bytes"
+    assert fmt.file_size(2_500_000) == "2.4 MB"

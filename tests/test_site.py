@@ -1,0 +1,250 @@
+"""Build whole sites into temporary folders and read what came out."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from kfh_site.checks import check_site, page_facts
+from kfh_site.returns import REGIONS
+
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, make_project, run_cli, tree_bytes, write_csv
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def text_of(path: Path) -> str:
+    """Visible text of a page, whitespace folded, for reading figures out of it."""
+    html = path.read_text(encoding="utf-8")
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+# --- the example project --------------------------------------------------------------
+
+
+def test_example_site_has_every_page(example_site):
+    example_orgs = {
+        line.split(",")[0].lower()
+        for f in (REPO / "data" / "returns").glob("*.csv")
+        for line in f.read_text(encoding="utf-8").splitlines()[1:]
+    }
+    built = {p.stem for p in (example_site / "organisations").glob("*.html")} - {"index"}
+    assert built == example_orgs and len(built) >= 150
+    regions = sorted(p.name for p in (example_site / "regions").glob("*.html"))
+    assert len(regions) == 7 == len(REGIONS)
+    for page in (REPO / "content").glob("*.md"):
+        assert (example_site / f"{page.stem}.html").is_file()
+    for name in ("index.html", "organisations/index.html", "data.html", "404.html", "sitemap.xml",
+                 "downloads/figures.csv", "downloads/figures.json", "downloads/areas.csv",
+                 "assets/style.css"):
+        assert (example_site / name).is_file(), name
+
+
+def test_example_figures_csv_matches_the_checked_in_golden_file(example_site):
+    """Regenerate on purpose only: kfh-site build && cp build/downloads/*.csv tests/golden/"""
+    for name in ("figures.csv", "areas.csv"):
+        assert (example_site / "downloads" / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+def test_every_internal_link_resolves_when_served_from_a_sub_path(example_site):
+    assert check_site(example_site, "/kfh-report/") == []
+
+
+def test_the_link_check_catches_a_broken_and_a_root_relative_link(example_site, tmp_path):
+    broken = tmp_path / "site"
+    shutil.copytree(example_site, broken)
+    page = broken / "regions" / "london.html"
+    html = page.read_text(encoding="utf-8")
+    html = html.replace('href="../index.html"', 'href="../nowhere.html"', 1)
+    html = html.replace('href="../assets/style.css"', 'href="/assets/style.css"', 1)
+    page.write_text(html, encoding="utf-8")
+    messages = [f.message for f in check_site(broken, "/kfh-report/")]
+    assert "broken link '../nowhere.html': does not exist (nowhere.html)" in messages
+    assert any(m.startswith("broken link '/assets/style.css': leaves the site's base path") for m in messages)
+
+
+def test_no_page_uses_a_root_relative_or_external_asset(example_site):
+    for page in example_site.rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        for tag, link in page_facts(page.read_text(encoding="utf-8")).links:
+            assert not link.startswith("/"), (page, link)
+            canonical = tag == "link" and link.startswith("https://example.github.io/kfh-report/")
+            if tag != "a" and not canonical:
+                assert "://" not in link, (page, link)
+
+
+def test_404_page_links_from_the_base_path_because_it_is_served_at_any_address(example_site):
+    links = [link for _, link in page_facts((example_site / "404.html").read_text()).links]
+    assert "/kfh-report/assets/style.css" in links and "/kfh-report/index.html" in links
+
+
+def test_sitemap_lists_every_page_with_absolute_urls(example_site):
+    tree = ET.parse(example_site / "sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = {loc.text for loc in tree.findall("s:url/s:loc", ns)}
+    pages = [p for p in example_site.rglob("*.html") if p.name != "404.html"]
+    assert len(locations) == len(pages)
+    assert "https://example.github.io/kfh-report/" in locations
+    assert "https://example.github.io/kfh-report/organisations/rj1.html" in locations
+
+
+def test_every_page_has_lang_title_one_h1_and_a_skip_link(example_site):
+    for page in example_site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        facts = page_facts(html)
+        assert facts.lang == "en-GB" and facts.title and facts.h1 == 1, page
+        assert '<a class="skip-link" href="#main-content">' in html and 'id="main-content"' in html
+
+
+def test_illustrative_notice_and_data_credit_on_every_page(example_site):
+    for page in example_site.rglob("*.html"):
+        text = text_of(page)
+        assert "Illustrative figures." in text, page
+        assert "Contains public sector information licensed under the Open Government Licence v3.0" in text
+
+
+# --- a small project whose figures are known ------------------------------------------
+
+
+def test_figures_on_the_pages_match_the_contract(small_site):
+    beta = text_of(small_site / "organisations" / "bbb.html")
+    assert "Staff ratio 1 : 1,890 Worse than the 2019 average" in beta
+    assert "More qualified staff needed to meet 1 : 1,250 0.8 WTE" in beta
+    assert "Other library and knowledge services staff Not reported" in beta
+    assert "Staff ratio: 1 : 1,890, was 1 : 1,500: 390 more NHS staff per qualified member of staff, which is worse." in beta
+    delta = text_of(small_site / "organisations" / "ddd.html")
+    assert "Staff ratio No qualified staff reported" in delta
+    assert "There is no return from the year before for DDD" in delta
+    alpha = text_of(small_site / "organisations" / "aaa1.html")
+    assert "Staff ratio 1 : 1,250 Meets the recommended ratio" in alpha
+    assert "None meets the recommendation" in alpha
+    london = text_of(small_site / "regions" / "london.html")
+    assert "Staff ratio 1 : 1,338" in london  # (12,500 + 3,024) / (10 + 1.6): a ratio of sums
+    home = text_of(small_site / "index.html")
+    assert "England had one qualified member of staff for every 1,677 WTE NHS staff" in home
+    assert "Literature searches 1,570 4 of 5 organisations reported" in home
+
+
+def test_regions_without_returns_get_no_page(small_site):
+    assert sorted(p.stem for p in (small_site / "regions").glob("*.html")) == ["london", "midlands", "north-west"]
+
+
+def test_region_table_is_sorted_by_ratio_with_no_qualified_staff_last(small_site):
+    text = text_of(small_site / "regions" / "north-west.html")
+    assert text.index("Gamma Community NHS Trust 1 : 1,667") < text.index("Delta Ambulance Service NHS Trust No qualified")
+
+
+def test_a_to_z_index_lists_every_organisation_without_script(small_site):
+    html = (small_site / "organisations" / "index.html").read_text()
+    assert "<script" not in html
+    for code in ("aaa1", "bbb", "ccc", "ddd", "eee"):
+        assert f'href="{code}.html"' in html
+    assert 'href="#letter-n"' in html and 'id="letter-n"' in html
+
+
+def test_open_data_downloads_hold_every_row(small_site):
+    lines = (small_site / "downloads" / "figures.csv").read_text().splitlines()
+    assert len(lines) == 1 + 9
+    header = lines[0].split(",")
+    beta = dict(zip(header, next(l for l in lines if l.startswith("BBB,") and "2024/25" in l).split(",")))
+    assert beta["staff_per_qualified"] == "1890.0"
+    assert beta["status"] == "worse-than-2019-average"
+    assert beta["qualified_wte_needed"] == "0.8"
+    assert beta["other_lks_wte"] == ""  # not reported stays empty, never 0
+    assert beta["staff_per_qualified_change"] == "390.0"
+    data_page = text_of(small_site / "data.html")
+    for column in header:
+        assert column in data_page
+
+
+def test_figures_json_is_typed(small_site):
+    import json
+    document = json.loads((small_site / "downloads" / "figures.json").read_text())
+    alpha = next(o for o in document["organisations"] if o["org_code"] == "AAA1" and o["year"] == "2024/25")
+    assert alpha["staff_per_qualified"] == 1250.0 and alpha["literature_searches"] == 1200
+    assert document["recommended_ratio"] == 1250
+
+
+# --- builds as a whole -----------------------------------------------------------------
+
+
+def test_two_builds_are_byte_identical(project, tmp_path):
+    assert run_cli(project, "build", "--no-pdf", "--out", str(tmp_path / "one")) == 0
+    assert run_cli(project, "build", "--no-pdf", "--out", str(tmp_path / "two")) == 0
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_a_return_file_from_elsewhere_builds_with_the_right_figures(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "returns-2025.csv"
+    write_csv(elsewhere, [
+        ["RX1", "Rex Teaching Hospitals NHS Trust", "South West", "Acute", "2024/25", "10,000", "5", "", "", "",
+         "", "", "", "", "", "", "", "", ""],
+        ["RX2", "Rex Partnership NHS Trust", "South West", "Mental health", "2024/25", "6,000", "4", "", "", "",
+         "", "", "", "", "", "", "", "", ""],
+        ["RX1", "Rex Teaching Hospitals NHS Trust", "South West", "Acute", "2023/24", "9,600", "6", "", "", "",
+         "", "", "", "", "", "", "", "", ""],
+    ])
+    assert run_cli(project, "build", "--no-pdf", "--data", str(elsewhere)) == 0
+    build = project / "build"
+    assert sorted(p.stem for p in (build / "organisations").glob("*.html")) == ["index", "rx1", "rx2"]
+    rx1 = text_of(build / "organisations" / "rx1.html")
+    assert "Staff ratio 1 : 2,000 Worse than the 2019 average" in rx1
+    assert "More qualified staff needed to meet 1 : 1,250 3.0 WTE" in rx1
+    assert "Staff ratio: 1 : 2,000, was 1 : 1,600: 400 more NHS staff per qualified member of staff, which is worse." in rx1
+    rx2 = text_of(build / "organisations" / "rx2.html")
+    assert "Staff ratio 1 : 1,500 Better than the 2019 average" in rx2
+    south_west = text_of(build / "regions" / "south-west.html")
+    assert "Staff ratio 1 : 1,778" in south_west  # 16,000 / 9
+
+
+def test_windows_1252_csv_and_xlsx_build_together(project):
+    shutil.rmtree(project / "data")
+    write_csv(project / "data" / "2023-24.csv",
+              [r[:1] + [r[1].replace("Alpha", "Alpha Café")] + r[2:] for r in ROWS_2023], encoding="cp1252")
+    book = Workbook()
+    book.active.append([h.replace("_", " ").upper() for h in HEADER])
+    for r in ROWS_2024:
+        book.active.append(r)
+    book.save(project / "data" / "2024-25.xlsx")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    alpha = text_of(project / "build" / "organisations" / "aaa1.html")
+    assert "Staff ratio 1 : 1,250" in alpha and "1 : 1,333" in alpha
+    assert "Alpha Café" in (project / "build" / "downloads" / "figures.csv").read_text()
+
+
+def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(project, capsys):
+    assert run_cli(project, "build", "--no-pdf") == 0
+    before = tree_bytes(project / "build")
+    capsys.readouterr()
+    write_csv(project / "data" / "returns" / "2022-23.csv", [
+        ["RA1", "One", "London", "", "2022/23", "twelve", "1", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["RA2", "Two", "Lundon", "", "2022/23", "100", "1", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["RA3", "Three", "London", "", "2022-23", "100", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+    ])
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert 'data/returns/2022-23.csv, row 2, column nhs_staff_wte: expected a number greater than 0, got "twelve"' in err
+    assert 'data/returns/2022-23.csv, row 3, column region:' in err and 'did you mean "London"?' in err
+    assert "data/returns/2022-23.csv, row 4, column year:" in err
+    assert "data/returns/2022-23.csv, row 4, column qualified_lks_wte:" in err
+    assert "4 problems found in the return data; nothing was built." in err
+    assert "Traceback" not in err
+    assert tree_bytes(project / "build") == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".build")] == [".build.kfh-lock"]
+
+
+def test_organisation_names_are_escaped(project):
+    write_csv(project / "data" / "returns" / "2024-25.csv",
+              ROWS_2024 + [["XSS1", "<script>alert(1)</script> & Co", "London", "", "2024/25", "100", "1",
+                            "", "", "", "", "", "", "", "", "", "", "", ""]])
+    assert run_cli(project, "build", "--no-pdf") == 0
+    html = (project / "build" / "organisations" / "xss1.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
