@@ -6,10 +6,11 @@ Only this module prints or exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config
@@ -35,13 +36,20 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL",
                        help="where the site will be served, e.g. https://example.github.io/kfh-report/")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
-    build.add_argument("--jobs", type=int, metavar="N", help="PDF worker processes (default: CPUs)")
+    build.add_argument("--jobs", type=_positive, metavar="N", help="PDF worker processes (default: CPUs)")
 
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
     validate.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
     return main
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +87,18 @@ def run_build(args: argparse.Namespace) -> int:
 
     config = _config(args, output=args.out, base_url=args.base_url)
     data = _expand(args.data) if args.data else None
-    result = build(config, data, with_pdf=not args.no_pdf, jobs=args.jobs)
+    if not args.no_pdf:
+        from kfh_site.pdf import harfbuzz_subset_available
+
+        if not harfbuzz_subset_available():
+            print(
+                "kfh-site: warning: libharfbuzz-subset is not installed, so PDFs are made about four "
+                "times slower (WeasyPrint falls back to fontTools). On Debian or Ubuntu: "
+                "sudo apt-get install libharfbuzz-subset0",
+                file=sys.stderr,
+            )
+    with progress_display() as progress:
+        result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs)
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
     print(
         f"Built {result.files} files for {result.organisations} organisations "
@@ -98,6 +117,28 @@ def run_validate(args: argparse.Namespace) -> int:
     returns = load_returns(files, root, sheet)
     print(f"OK: {returns.summary()}")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def progress_display() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on a terminal; nothing at all in CI, pipes and logs."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    labels = {"pages": "Pages", "pdfs": "PDF infographics"}
+    with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=True, console=Console(stderr=True)) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
 
 
 def _shown(path: Path) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
@@ -53,6 +55,8 @@ class Page:
     nav_title: str
     html: str
     source: str
+    images: tuple[str, ...] = ()
+    """Image files the page shows, relative to content/; published beside the page."""
 
     @property
     def path(self) -> str:
@@ -103,6 +107,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             url_schemes={"http", "https", "mailto"},
             link_rel=None,
         )
+    images = local_images(html, path.parent, root, name)
     return Page(
         slug=slug,
         title=meta["title"],
@@ -111,7 +116,40 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
         nav_title=meta.get("nav_title", meta["title"]),
         html=html,
         source=name,
+        images=images,
     )
+
+
+class _ImageSources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.extend(v or "" for k, v in attrs if k == "src")
+
+
+def local_images(html: str, folder: Path, root: Path, name: str) -> tuple[str, ...]:
+    """Every image a page shows must be a file inside content/: the site works offline
+    and the build fetches nothing. Returns their paths relative to ``folder``."""
+    parser = _ImageSources()
+    parser.feed(html)
+    found = []
+    for source in parser.sources:
+        parts = urlsplit(source)
+        if parts.scheme or parts.netloc:
+            raise ContentError(
+                f"{name}: the image {source} is not part of the project. kfh-site fetches nothing "
+                "from the network; save the image in content/ and link to it there"
+            )
+        target = (folder / unquote(parts.path)).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise ContentError(f"{name}: the image {source} is outside the content folder; images must be inside content/")
+        if not target.is_file():
+            raise ContentError(f"{name}: the image {source} does not exist in the content folder")
+        found.append(target.relative_to(folder.resolve()).as_posix())
+    return tuple(sorted(set(found)))
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:

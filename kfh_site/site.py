@@ -15,14 +15,14 @@ import jinja2
 from kfh_site import downloads, formatting as fmt
 from kfh_site.charts import ratio_chart, status_chart
 from kfh_site.config import SiteConfig
+from kfh_site.infographics import org_staffing_rows
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
 from kfh_site.output import BuildLock, write_site
 from kfh_site.render import make_environment, render
-from kfh_site.returns import COLUMNS, REGIONS, Returns, find_return_files, load_returns
+from kfh_site.returns import ACTIVITY_LABELS, REGIONS, Returns, find_return_files, load_returns
 
-ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if c.kind == "whole"}
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: how a caller (the CLI) shows progress, if it wants."""
@@ -61,8 +61,19 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         env = make_environment(config.paths.templates)
         files: dict[str, bytes] = {}
         files.update(static_assets(config.paths.templates / "assets"))
+        files.update(content_images(config, pages))
         files.update(open_data(figures, config))
-        plans = plan_pages(figures, pages, files)
+        attachments: dict[str, dict[str, Any]] = {}
+        if with_pdf:
+            from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
+
+            infographics, pdfs = make_infographics(env, config, figures, jobs, progress)
+            for item in infographics:
+                result = pdfs[item.path]
+                files[item.path] = result.data
+                attachments[item.key] = {"path": item.path, "title": item.title,
+                                         "pages": result.pages, "size": len(result.data)}
+        plans = plan_pages(figures, pages, files, attachments)
         files.update(render_plans(env, config, figures, pages, plans, progress))
         write_site(config.paths.output, files)
     return BuildResult(
@@ -100,6 +111,14 @@ def static_assets(folder: Path) -> dict[str, bytes]:
     }
 
 
+def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
+    """Images that content pages show, published at the same place relative to the page."""
+    return {
+        image: (config.paths.content / image).read_bytes()
+        for page in pages for image in page.images
+    }
+
+
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
     meta = {
         "title": config.title,
@@ -118,10 +137,10 @@ def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
 # --- planning ------------------------------------------------------------------------
 
 
-def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes]) -> list[PagePlan]:
-    """Every page the site has, in a fixed order. ``files`` holds the downloads and
-    PDFs already made, so pages can give their sizes."""
-    pdfs: dict[str, dict[str, Any]] = {}
+def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
+               pdfs: dict[str, dict[str, Any]]) -> list[PagePlan]:
+    """Every page the site has, in a fixed order. ``files`` holds the downloads made
+    already and ``pdfs`` the infographics, so pages can give their sizes."""
     return [
         *home_page(figures, pdfs),
         *region_pages(figures, pdfs),
@@ -198,22 +217,12 @@ def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
                 "region": region,
                 "england": england,
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
-                "staffing_rows": staffing_rows(org),
+                "staffing_rows": org_staffing_rows(org),
                 "activity_rows": [(ACTIVITY_LABELS[k], fmt.count(v)) for k, v in org.activity.items()],
                 "pdf": pdfs.get(f"org:{org.slug}"),
                 "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
             },
         )
-
-
-def staffing_rows(org: OrgFigures) -> list[tuple[str, str]]:
-    return [
-        ("Qualified librarians and knowledge specialists", fmt.wte(org.qualified_lks_wte)),
-        ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
-        ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
-        ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
-        ("NHS staff served", fmt.wte(org.nhs_staff_wte)),
-    ]
 
 
 def index_page(figures: Figures) -> Iterable[PagePlan]:

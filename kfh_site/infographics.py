@@ -1,0 +1,192 @@
+"""Figures -> one PDF infographic for England, each region and each organisation.
+
+Plans what each infographic shows (the same figures as its HTML page) and renders its
+HTML with the project's templates; pdf.py turns the HTML into tagged PDFs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import jinja2
+
+from kfh_site import formatting as fmt
+from kfh_site.charts import ratio_chart
+from kfh_site.config import SiteConfig
+from kfh_site.metrics import STATUSES, AreaFigures, Figures, OrgFigures
+from kfh_site.render import render
+from kfh_site.returns import ACTIVITY_LABELS, REGIONS
+
+if TYPE_CHECKING:
+    from kfh_site.pdf import PdfResult
+
+
+# Chart bar colours in the PDF (SVG attributes, as WeasyPrint's SVG renderer has no
+# access to the page's stylesheet). The same palette as the site: 3:1 or more on white.
+COLOURS = {
+    "bar-meets-recommendation": "#007f3b",
+    "bar-better-than-2019-average": "#005eb8",
+    "bar-worse-than-2019-average": "#b4280e",
+    "bar-no-qualified-staff": "#4c6272",
+}
+
+
+@dataclass(frozen=True)
+class Infographic:
+    """One PDF: its key ('england', 'region:london', 'org:rj1'), path and title."""
+
+    key: str
+    path: str
+    title: str
+    context: dict[str, Any]
+
+
+def plan_infographics(figures: Figures) -> list[Infographic]:
+    return [*_england(figures), *_regions(figures), *_organisations(figures)]
+
+
+def pdf_title(name: str, year: str) -> str:
+    return f"{name}: library and knowledge services {year}"
+
+
+def _england(figures: Figures) -> Iterable[Infographic]:
+    year = figures.report_year
+    england = figures.england[year]
+    entries = [("England", england.staff_per_qualified, england.status)]
+    yield _area_infographic("england", "pdf/england.pdf", england, "All NHS England regions",
+                            ratio_chart(entries, figures.policy, "pdf-ratio", "England", year))
+
+
+def _regions(figures: Figures) -> Iterable[Infographic]:
+    year = figures.report_year
+    england = figures.england[year]
+    for name in REGIONS:
+        region = next(r for (y, _), r in figures.regions.items() if y == year and r.name == name)
+        if not region.organisations:
+            continue
+        entries = [(region.name, region.staff_per_qualified, region.status),
+                   ("England", england.staff_per_qualified, england.status)]
+        yield _area_infographic(f"region:{region.slug}", f"pdf/regions/{region.slug}.pdf", region,
+                                "NHS England region", ratio_chart(entries, figures.policy, "pdf-ratio", name, year))
+
+
+def _area_infographic(key: str, path: str, area: AreaFigures, subtitle: str, chart) -> Infographic:
+    change = area.change
+    change_lines = []
+    if change:
+        change_lines = [
+            f"Staff ratio: {fmt.ratio(area.staff_per_qualified)}, was {fmt.ratio(change.previous_staff_per_qualified)} in {change.previous_year}"
+            + (f": {fmt.ratio_change(change.staff_per_qualified)}." if change.staff_per_qualified is not None else "."),
+            f"Qualified staff: {fmt.signed(change.qualified_lks_wte, 1, 'WTE')}.",
+            f"Organisations meeting the recommended ratio: {fmt.signed(change.status_counts['meets-recommendation'], 0)}.",
+        ]
+    return Infographic(key, path, pdf_title(area.name, area.year), {
+        "kind": "area",
+        "name": area.name,
+        "subtitle": f"{subtitle}. {fmt.count(area.organisations)} organisations sent a return.",
+        "year": area.year,
+        "subject": area,
+        "chart": chart,
+        "status_rows": [(fmt.status_label(s), fmt.count(area.status_counts[s])) for s in STATUSES],
+        "staffing_head": ("Role", "WTE", "Reported by"),
+        "staffing_rows": [
+            ("Qualified librarians and knowledge specialists", fmt.wte(area.qualified_lks_wte),
+             _reported_by(area.organisations, area.organisations)),
+            ("of whom embedded clinical librarians", *_reported_wte(area.clinical_librarian_wte)),
+            ("of whom knowledge managers", *_reported_wte(area.knowledge_manager_wte)),
+            ("Other library and knowledge services staff", *_reported_wte(area.other_lks_wte)),
+            ("NHS staff served", fmt.wte(area.nhs_staff_wte), _reported_by(area.organisations, area.organisations)),
+        ],
+        "activity_head": ("Activity", "Total", "Reported by"),
+        "activity_rows": [
+            (label, fmt.count(area.activity[k].total) if area.activity[k].reported else fmt.NOT_REPORTED,
+             _reported_by(area.activity[k].reported, area.activity[k].of))
+            for k, label in ACTIVITY_LABELS.items()
+        ],
+        "change_lines": change_lines,
+    })
+
+
+def _reported_wte(value) -> tuple[str, str]:
+    total = fmt.wte(value.total) if value.reported else fmt.NOT_REPORTED
+    return total, _reported_by(value.reported, value.of)
+
+
+def _reported_by(reported: int, of: int) -> str:
+    return f"{fmt.count(reported)} of {fmt.count(of)}"
+
+
+def _organisations(figures: Figures) -> Iterable[Infographic]:
+    for org in figures.latest_for_each_org():
+        region = figures.regions[(org.year, org.region_slug)]
+        england = figures.england[org.year]
+        entries = [(org.org_name, org.staff_per_qualified, org.status),
+                   (region.name, region.staff_per_qualified, region.status),
+                   ("England", england.staff_per_qualified, england.status)]
+        yield Infographic(f"org:{org.slug}", f"pdf/organisations/{org.slug}.pdf",
+                          pdf_title(org.org_name, org.year), {
+            "kind": "organisation",
+            "name": org.org_name,
+            "subtitle": f"{org.org_code}{', ' + org.org_type if org.org_type else ''}. {org.region} region.",
+            "year": org.year,
+            "subject": org,
+            "chart": ratio_chart(entries, figures.policy, "pdf-ratio", org.org_name, org.year),
+            "status_rows": [],
+            "staffing_head": ("Role", "WTE"),
+            "staffing_rows": org_staffing_rows(org),
+            "activity_head": ("Activity", "Number"),
+            "activity_rows": [(ACTIVITY_LABELS[k], fmt.count(v)) for k, v in org.activity.items()],
+            "change_lines": _org_change_lines(org),
+        })
+
+
+def org_staffing_rows(org: OrgFigures) -> list[tuple[str, str]]:
+    return [
+        ("Qualified librarians and knowledge specialists", fmt.wte(org.qualified_lks_wte)),
+        ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
+        ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
+        ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
+        ("NHS staff served", fmt.wte(org.nhs_staff_wte)),
+    ]
+
+
+def _org_change_lines(org: OrgFigures) -> list[str]:
+    change = org.change
+    if not change:
+        return []
+    lines = [
+        f"Staff ratio: {fmt.ratio(org.staff_per_qualified)}, was {fmt.ratio(change.previous_staff_per_qualified)} in {change.previous_year}"
+        + (f": {fmt.ratio_change(change.staff_per_qualified)}." if change.staff_per_qualified is not None else "."),
+        f"Qualified staff: {fmt.signed(change.qualified_lks_wte, 1, 'WTE')}.",
+        f"NHS staff served: {fmt.signed(change.nhs_staff_wte, 1, 'WTE')}.",
+    ]
+    if change.status_changed:
+        lines.insert(1, f"Status: {fmt.status_label(org.status)}, was {fmt.status_label(change.previous_status)}.")
+    return lines
+
+
+def make_infographics(env: jinja2.Environment, config: SiteConfig, figures: Figures,
+                      workers: int | None = None, progress: Callable[[str, int, int], None] | None = None
+                      ) -> tuple[list[Infographic], dict[str, "PdfResult"]]:
+    """Render every infographic's HTML, then its PDF in the worker pool."""
+    from kfh_site.pdf import PdfJob, RenderSettings, render_pdfs  # loads WeasyPrint
+
+    plans = plan_infographics(figures)
+    shared = {
+        "site": config,
+        "policy": figures.policy,
+        "colours": COLOURS,
+        "published_text": f"{config.published.day} {config.published:%B %Y}",
+    }
+    jobs = [
+        PdfJob(plan.path, render(env, "infographic.html", **shared, **plan.context, pdf_title=plan.title))
+        for plan in plans
+    ]
+    stylesheet = config.paths.templates / "infographic.css"
+    settings = RenderSettings(
+        base_folder=config.paths.templates,
+        allowed_folders=(config.paths.templates, config.paths.content),
+        stylesheet=stylesheet.read_text(encoding="utf-8") if stylesheet.is_file() else "",
+    )
+    return plans, render_pdfs(jobs, settings, workers, progress)

@@ -1,0 +1,220 @@
+"""Infographic HTML -> tagged PDF/UA-1 files, rendered by WeasyPrint in a worker pool.
+
+Each worker sets up WeasyPrint once (font configuration, the parsed stylesheet, an
+image cache) and reuses it for every document: that is most of the speed. The fetcher
+lets WeasyPrint read the project's own templates and content folders and nothing else;
+any refusal or WeasyPrint warning fails the build rather than let a PDF silently lose
+content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import URLFetcher
+
+from kfh_site.errors import ContentError, FetchError
+
+Progress = Callable[[str, int, int], None]
+FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One infographic: where it goes and the HTML to render."""
+
+    path: str
+    html: str
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: str
+    data: bytes
+    pages: int
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What every worker needs to set WeasyPrint up the same way."""
+
+    base_folder: Path             # relative URLs in the HTML resolve here (templates/)
+    allowed_folders: tuple[Path, ...]
+    stylesheet: str               # CSS text, parsed once per worker
+
+
+def harfbuzz_subset_available() -> bool:
+    """WeasyPrint subsets fonts 4x faster with libharfbuzz-subset than with fontTools."""
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    except ImportError:
+        return False
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int | None = None,
+                progress: Progress | None = None) -> dict[str, PdfResult]:
+    """Render every job; raise FetchError or ContentError listing what went wrong."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    outcomes: list[_Outcome] = []
+    if workers == 1 or len(jobs) < 4:
+        renderer = Renderer(settings)
+        for done, job in enumerate(jobs, start=1):
+            outcomes.append(renderer.render(job))
+            if progress:
+                progress("pdfs", done, len(jobs))
+    else:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        chunk = max(1, min(16, len(jobs) // (workers * 4)))
+        batches = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(settings,)) as pool:
+            futures = [pool.submit(_render_batch, batch) for batch in batches]
+            done = 0
+            for future in as_completed(futures):
+                batch_outcomes = future.result()
+                outcomes.extend(batch_outcomes)
+                done += len(batch_outcomes)
+                if progress:
+                    progress("pdfs", done, len(jobs))
+    return _collect(outcomes)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    result: PdfResult | None
+    refused: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _collect(outcomes: list[_Outcome]) -> dict[str, PdfResult]:
+    refused = sorted({url for o in outcomes for url in o.refused})
+    if refused:
+        raise FetchError(
+            "the PDF infographics asked for files kfh-site does not fetch (only files inside the "
+            "project's templates/ and content/ folders are used; nothing is fetched from the network):\n  "
+            + "\n  ".join(refused)
+        )
+    warnings = sorted({w for o in outcomes for w in o.warnings})
+    if warnings:
+        raise ContentError(
+            "templates/infographic.html and infographic.css: WeasyPrint could not render the PDFs "
+            "exactly as written:\n  "
+            + "\n  ".join(warnings)
+        )
+    return {o.result.path: o.result for o in outcomes if o.result}
+
+
+# --- inside a worker ---------------------------------------------------------------------
+
+_RENDERER: "Renderer | None" = None  # one per worker process, set by _init_worker
+
+
+def _init_worker(settings: RenderSettings) -> None:
+    global _RENDERER
+    _RENDERER = Renderer(settings)
+
+
+def _render_batch(batch: Sequence[PdfJob]) -> list[_Outcome]:
+    assert _RENDERER is not None
+    return [_RENDERER.render(job) for job in batch]
+
+
+class Renderer:
+    """WeasyPrint set up once and reused: font configuration, stylesheet, image cache."""
+
+    def __init__(self, settings: RenderSettings):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.settings = settings
+        self.fetcher = ProjectFetcher(settings.allowed_folders)
+        self.font_config = FontConfiguration()
+        self.cache: dict = {}
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
+        with _collecting() as collector:
+            self.stylesheet = CSS(string=settings.stylesheet, font_config=self.font_config,
+                                  url_fetcher=self.fetcher, base_url=settings.base_folder.as_uri() + "/")
+        # Problems in the stylesheet are reported with every document it styles.
+        self.setup_warnings = tuple(f"infographic.css: {m}" for m in collector.messages)
+        self.setup_refused = tuple(self.fetcher.refused)
+
+    def render(self, job: PdfJob) -> _Outcome:
+        from weasyprint import HTML
+
+        from kfh_site.pdf_tags import complete_tags
+
+        self.fetcher.refused.clear()
+        with _collecting() as collector:
+            document = HTML(
+                string=job.html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
+            ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
+                     pdf_variant="pdf/ua-1")
+            data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
+        refused = self.setup_refused + tuple(self.fetcher.refused)
+        # A refused URL is reported as such; WeasyPrint's own "failed to load" says less.
+        warnings = self.setup_warnings + tuple(
+            m for m in collector.messages if not refused or "Failed to load" not in m
+        )
+        return _Outcome(PdfResult(job.path, data, len(document.pages)), refused, warnings)
+
+
+@contextlib.contextmanager
+def _collecting() -> Iterator["_WarningCollector"]:
+    collector = _WarningCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+
+
+class _WarningCollector(logging.Handler):
+    """Collects WeasyPrint's warnings for the current thread's render only."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and record.name == "weasyprint":
+            message = record.getMessage()
+            if not message.startswith(FONTTOOLS_FALLBACK):  # slower, not wrong: the CLI says so
+                self.messages.append(message)
+
+
+class ProjectFetcher(URLFetcher):
+    """Reads ``data:`` URLs and files inside the allowed folders; refuses everything else.
+
+    Nothing is fetched from the network, whatever a template or page asks for.
+    """
+
+    def __init__(self, allowed: Sequence[Path]):
+        super().__init__()
+        self.allowed = tuple(p.resolve() for p in allowed)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: object = None):  # noqa: D102 - WeasyPrint's API
+        from weasyprint.urls import URLFetcherResponse
+
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file":
+            path = Path(url2pathname(parts.path)).resolve()
+            if any(path.is_relative_to(folder) for folder in self.allowed) and path.is_file():
+                return URLFetcherResponse(url, body=path.read_bytes())
+        self.refused.append(url)
+        raise PermissionError(f"kfh-site does not fetch {url}")

@@ -1,0 +1,58 @@
+"""Completes WeasyPrint's PDF/UA structure tree where it falls short (WeasyPrint 70).
+
+WeasyPrint tags headings, paragraphs, lists, tables and figures, but:
+- writes TH cells without /Scope (WeasyPrint issue #2508), so a screen reader cannot
+  tell column headers from row headers;
+- gives TH cells an /ID without the /IDTree the PDF spec requires when IDs are used;
+- takes a figure's /Alt from an SVG's <title> only, never from aria-label.
+This runs as ``write_pdf(finisher=...)``, before the file is serialised, so output
+stays deterministic. It leans on WeasyPrint internals (``box.mark``): the PDF tests walk
+the structure tree so an upgrade that breaks it fails loudly.
+"""
+
+from __future__ import annotations
+
+import pydyf
+
+SVG_TAG = "{http://www.w3.org/2000/svg}svg"
+SCOPES = {"row": "/Row", "col": "/Column", "column": "/Column", "both": "/Both"}
+
+
+class TaggingError(Exception):
+    """A figure reached the PDF with no text alternative: a template bug."""
+
+
+def complete_tags(document, pdf) -> None:
+    alternatives: dict[tuple[float, float], str] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants(placeholders=True):
+            box = getattr(box, "_box", box)
+            element = getattr(box, "element", None)
+            if element is None:
+                continue
+            mark = getattr(box, "mark", None)
+            if box.element_tag == "th" and isinstance(mark, pydyf.Dictionary):
+                scope = (element.get("scope") or "col").lower()
+                mark.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+                mark["A"]["Scope"] = SCOPES.get(scope, "/Column")
+            label = element.get("aria-label") or element.get("alt")
+            if label and hasattr(box, "content_box_x"):
+                alternatives[(round(box.content_box_x(), 2), round(box.content_box_y(), 2))] = label
+    ids = []
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("Type") != "/StructElem":
+            continue
+        if obj.get("S") == "/Figure" and "Alt" not in obj:
+            x, y = obj["A"]["BBox"][:2]
+            label = alternatives.get((round(x, 2), round(y, 2)))
+            if not label:
+                raise TaggingError(f"a figure at {x:.0f},{y:.0f} has no text alternative")
+            obj["Alt"] = pydyf.String(label)
+        if "ID" in obj:
+            ids.append((obj["ID"], obj.reference))
+    if ids:
+        root = pdf.objects[int(pdf.catalog["StructTreeRoot"].split()[0])]
+        names = pydyf.Array()
+        for key, reference in sorted(ids, key=lambda item: item[0].data):
+            names.extend((key, reference))
+        root["IDTree"] = pydyf.Dictionary({"Names": names})

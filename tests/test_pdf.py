@@ -1,0 +1,177 @@
+"""PDF infographics: tagged PDF/UA, the same figures as the HTML, identical every build,
+and nothing fetched from outside the project."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from kfh_site.checks import page_facts
+
+from conftest import run_cli, tree_bytes
+from test_site import text_of
+
+
+def struct_elements(pdf: pikepdf.Pdf):
+    """Every structure element under the StructTreeRoot, depth first."""
+    stack = [pdf.Root.StructTreeRoot]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        if kids is None:
+            continue
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+        for kid in kids:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid
+                stack.append(kid)
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
+
+
+def test_every_organisation_region_and_england_has_a_pdf_linked_from_its_page(example_site):
+    organisations = sorted(p.stem for p in (example_site / "organisations").glob("*.html") if p.stem != "index")
+    assert sorted(p.stem for p in (example_site / "pdf" / "organisations").glob("*.pdf")) == organisations
+    regions = sorted(p.stem for p in (example_site / "regions").glob("*.html"))
+    assert sorted(p.stem for p in (example_site / "pdf" / "regions").glob("*.pdf")) == regions
+    assert (example_site / "pdf" / "england.pdf").is_file()
+    links = [link for _, link in page_facts((example_site / "organisations" / "rj1.html").read_text()).links]
+    assert "../pdf/organisations/rj1.pdf" in links
+    assert "pdf/england.pdf" in [link for _, link in page_facts((example_site / "index.html").read_text()).links]
+
+
+def test_pdf_link_reads_like_a_gov_uk_attachment(example_site):
+    text = text_of(example_site / "regions" / "london.html")
+    size = (example_site / "pdf" / "regions" / "london.pdf").stat().st_size
+    kb = round(size / 1024)
+    assert f"London: library and knowledge services 2024/25 (PDF, 1 page, {kb} KB)" in text
+    assert "This page holds the same information as the PDF." in text
+
+
+@pytest.mark.parametrize("name", ["organisations/rj1", "organisations/qf7", "regions/london", "england"])
+def test_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(example_site, name):
+    path = example_site / "pdf" / f"{name}.pdf"
+    with pikepdf.open(path) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        title = str(pdf.docinfo["/Title"])
+        assert title.endswith(": library and knowledge services 2024/25")
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
+        kinds = [str(e.S) for e in struct_elements(pdf)]
+        assert "/H1" in kinds and "/H2" in kinds and "/Table" in kinds and "/TH" in kinds
+        figures = [e for e in struct_elements(pdf) if e.S == "/Figure"]
+        assert figures and all(re.search(r"1 : [\d,]+", str(f.Alt)) for f in figures)
+        scopes = {str(e.A.Scope) for e in struct_elements(pdf) if e.S == "/TH"}
+        assert scopes == {"/Column", "/Row"}
+        assert "/IDTree" in pdf.Root.StructTreeRoot
+        assert len(pdf.pages) <= 2
+        content = pdf.pages[0].Contents.read_bytes() if not isinstance(pdf.pages[0].Contents, pikepdf.Array) else b""
+        fonts = {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
+        assert fonts and all("Liberation" in f for f in fonts), fonts
+
+
+def test_pdf_text_holds_the_name_and_the_same_ratio_as_the_html_page(example_site):
+    for name in ("organisations/rj1", "organisations/qf7", "regions/london"):
+        html = text_of(example_site / f"{name}.html")
+        ratio = re.search(r"Staff ratio (1 : [\d,]+|No qualified staff reported)", html).group(1)
+        heading = re.search(r"<h1>(.*?)</h1>", (example_site / f"{name}.html").read_text()).group(1).replace("&#39;", "'").split(": 20")[0]
+        text = pdf_text(example_site / "pdf" / f"{name}.pdf")
+        assert heading in text and ratio in text, name
+
+
+def test_pdfs_are_byte_identical_across_builds(project, tmp_path):
+    assert run_cli(project, "build", "--out", str(tmp_path / "one"), "--jobs", "2") == 0
+    assert run_cli(project, "build", "--out", str(tmp_path / "two"), "--jobs", "1") == 0
+    one, two = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "two")
+    assert sorted(p for p in one if p.endswith(".pdf")) == [
+        "pdf/england.pdf", "pdf/organisations/aaa1.pdf", "pdf/organisations/bbb.pdf",
+        "pdf/organisations/ccc.pdf", "pdf/organisations/ddd.pdf", "pdf/organisations/eee.pdf",
+        "pdf/regions/london.pdf", "pdf/regions/midlands.pdf", "pdf/regions/north-west.pdf",
+    ]
+    assert one == two
+
+
+class _CountingServer(http.server.ThreadingHTTPServer):
+    requests = 0
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's API
+        self.server.requests += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback_server():
+    server = _CountingServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_template_image_on_the_network_or_outside_the_project_is_not_fetched(project, loopback_server, capsys):
+    url = f"http://127.0.0.1:{loopback_server.server_address[1]}/logo.png"
+    outside = project.parent / "secret.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n")
+    template = project / "templates" / "infographic.html"
+    template.write_text(template.read_text().replace(
+        "<h1>", f'<img src="{url}" alt="Logo"><img src="{outside.as_uri()}" alt="Secret"><h1>', 1))
+    assert run_cli(project, "build") == 1
+    err = capsys.readouterr().err
+    assert "the PDF infographics asked for files kfh-site does not fetch" in err
+    assert url in err and outside.as_uri() in err
+    assert "Traceback" not in err
+    assert loopback_server.requests == 0
+    assert not (project / "build").exists()
+
+
+def test_a_markdown_image_on_the_network_is_refused_and_not_fetched(project, loopback_server, capsys):
+    url = f"http://127.0.0.1:{loopback_server.server_address[1]}/chart.png"
+    page = project / "content" / "methodology.md"
+    page.write_text(page.read_text() + f"\n![A chart]({url})\n")
+    assert run_cli(project, "build") == 1
+    err = capsys.readouterr().err
+    assert f"content/methodology.md: the image {url} is not part of the project" in err
+    assert loopback_server.requests == 0
+
+
+def test_a_local_markdown_image_is_published_beside_the_page(project):
+    (project / "content" / "images").mkdir()
+    (project / "content" / "images" / "model.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    page = project / "content" / "knowledge-management.md"
+    page.write_text(page.read_text() + "\n![The knowledge management model](images/model.svg)\n")
+    (project / "content" / "methodology.md").write_text(
+        (project / "content" / "methodology.md").read_text() + "\n![Outside](../kfh-site.toml)\n")
+    assert run_cli(project, "build", "--no-pdf") == 1
+    (project / "content" / "methodology.md").write_text(
+        (project / "content" / "methodology.md").read_text().replace("\n![Outside](../kfh-site.toml)\n", ""))
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert (project / "build" / "images" / "model.svg").is_file()
+    assert '<img alt="The knowledge management model" src="images/model.svg"' in (
+        project / "build" / "knowledge-management.html").read_text()
+
+
+def test_a_weasyprint_warning_fails_the_build_instead_of_losing_content(project, capsys):
+    css = project / "templates" / "infographic.css"
+    css.write_text(css.read_text() + "\nh1 { colour: red; }\n")
+    assert run_cli(project, "build") == 1
+    err = capsys.readouterr().err
+    assert "WeasyPrint could not render the PDFs exactly as written" in " ".join(err.split())
+    assert "colour" in err
