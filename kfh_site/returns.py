@@ -10,7 +10,6 @@ import csv
 import difflib
 import io
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -78,6 +77,8 @@ _YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _HEADER_SEARCH_ROWS = 20
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MERGE_CHECK_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,12 @@ def read_raw_table(path: Path, name: str, sheet: str | None = None) -> RawTable:
     """Read a CSV or XLSX file into text cells and find its header row."""
     suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _FileProblem(
+                name, f"is {size / 1024 / 1024:,.0f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
+                "kfh-site reads: a return has one row per organisation per year. Is this the right file?"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise _FileProblem(name, f"cannot be read ({exc.strerror or exc})") from None
@@ -210,45 +217,52 @@ def _read_csv(data: bytes, name: str) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
-    from openpyxl import load_workbook  # imported here: only XLSX returns need it
-
     if not data.startswith(b"PK\x03\x04"):
         raise _FileProblem(name, "is named .xlsx but is not an Excel workbook (is it a CSV file renamed?)")
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _FileProblem(name, f"is not a readable Excel workbook ({exc})") from None
+        return _read_workbook(data, name, sheet)
+    except _FileProblem:
+        raise
+    except Exception as exc:  # openpyxl meets untrusted bytes here; any failure is the file's
+        raise _FileProblem(name, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _read_workbook(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
+    from openpyxl import load_workbook  # imported here: only XLSX returns need it
+
+    small = len(data) <= MERGE_CHECK_BYTES
+    # A full (not read-only) load is needed to see merged cells; it is fast for the
+    # few hundred rows of a real return, and skipped for very large files.
+    book = load_workbook(io.BytesIO(data), read_only=not small, data_only=False)
     sheet_name = sheet if sheet else book.sheetnames[0]
     if sheet_name not in book.sheetnames:
         raise _FileProblem(
             name, f"has no sheet named {sheet_name!r}; its sheets are {', '.join(book.sheetnames)}"
         )
-    formulas = [list(r) for r in book[sheet_name].iter_rows(values_only=True)]
-    book.close()
+    worksheet = book[sheet_name]
+    if small and worksheet.merged_cells.ranges:
+        ranges = ", ".join(sorted(str(r) for r in worksheet.merged_cells.ranges))
+        raise _FileProblem(
+            name, f"has merged cells ({ranges}): a merged cell leaves every cell but its first "
+            "blank. Unmerge them and fill in every cell."
+        )
+    formulas = [list(r) for r in worksheet.iter_rows(values_only=True)]
     if not any(isinstance(v, str) and v.startswith("=") for row in formulas for v in row):
         return [[_cell_text(v) for v in row] for row in formulas]
-    # Formulas: use the value Excel cached when it last saved the file.
+    # Formulas: use the value Excel saved with the file when it last calculated it.
     cached_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     cached = [list(r) for r in cached_book[sheet_name].iter_rows(values_only=True)]
-    cached_book.close()
     rows = []
-    for i, (frow, crow) in enumerate(zip(formulas, cached)):
-        out = []
-        for j, (f, c) in enumerate(zip(frow, crow)):
-            if isinstance(f, str) and f.startswith("=") and c is None:
-                out.append(_NoCachedValue(f))
-            else:
-                out.append(_cell_text(c))
-        rows.append(out)
+    for frow, crow in zip(formulas, cached):
+        rows.append([
+            _NoCachedValue(f) if isinstance(f, str) and f.startswith("=") and c is None else _cell_text(c)
+            for f, c in zip(frow, crow)
+        ])
     return rows
 
 
 class _NoCachedValue(str):
     """A formula cell whose workbook was saved without its computed value."""
-
-    def __new__(cls, formula: str):
-        obj = super().__new__(cls, formula)
-        return obj
 
 
 def _cell_text(value: object) -> str:
@@ -319,6 +333,8 @@ def _locate_header(cells: list[list[str]], name: str) -> RawTable:
         padded = list(row[:width]) + [""] * (width - len(row))
         rows.append(padded)
         numbers.append(index + 1)
+    if not rows:
+        raise _FileProblem(name, "has a header row but no rows of data", row=first + 1)
     return RawTable(name, header, first + 1, rows, numbers)
 
 
