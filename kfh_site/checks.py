@@ -153,3 +153,85 @@ def check_site(build: Path, base_path: str = "/") -> list[Finding]:
                 if unquote(fragment) not in target.ids:
                     findings.append(Finding(name, f"broken link {link!r}: no id {fragment!r} on that page"))
     return findings
+
+
+def check_pdfs(build: Path) -> list[Finding]:
+    """Every PDF is tagged, names its language and shows its title."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    findings = []
+    for path in sorted(build.rglob("*.pdf")):
+        name = path.relative_to(build).as_posix()
+        try:
+            reader = PdfReader(path)
+            root = reader.trailer["/Root"]
+        except (PdfReadError, OSError, KeyError, ValueError) as exc:
+            findings.append(Finding(name, f"not a readable PDF ({exc})"))
+            continue
+        mark_info = root.get("/MarkInfo")
+        if "/StructTreeRoot" not in root or not (mark_info and mark_info.get_object().get("/Marked")):
+            findings.append(Finding(name, "the PDF is not tagged (no structure tree or MarkInfo /Marked)"))
+        if not str(root.get("/Lang", "")).strip():
+            findings.append(Finding(name, "the PDF does not name its language (/Lang)"))
+        title = (reader.metadata or {}).get("/Title")
+        if not title or not str(title).strip():
+            findings.append(Finding(name, "the PDF has no title"))
+        preferences = root.get("/ViewerPreferences")
+        if not (preferences and preferences.get_object().get("/DisplayDocTitle")):
+            findings.append(Finding(name, "the PDF does not ask viewers to show its title (DisplayDocTitle)"))
+    return findings
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    build: Path
+    base_path: str
+    pages: int
+    pdfs: int
+    findings: tuple[Finding, ...]
+    browser_note: str
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def text(self) -> str:
+        lines = [f"Checked {self.pages} pages and {self.pdfs} PDFs in {self.build} as served from {self.base_path}",
+                 self.browser_note]
+        by_page: dict[str, list[str]] = {}
+        for finding in self.findings:
+            by_page.setdefault(finding.page, []).append(finding.message)
+        for page in sorted(by_page):
+            lines += ["", page, *(f"  - {message}" for message in by_page[page])]
+        count = len(self.findings)
+        lines += ["", "All checks passed." if not count else
+                  f"{count} {'problem' if count == 1 else 'problems'} on {len(by_page)} "
+                  f"{'page' if len(by_page) == 1 else 'pages'}: fix them before publishing."]
+        return "\n".join(lines)
+
+
+def check_build(build: Path, base_path: str = "/", browser: bool = True) -> CheckReport:
+    """Every check of a finished build: structure, links, PDFs and, where a browser is
+    available, axe-core at a desktop width and at 320 CSS pixels."""
+    from kfh_site.errors import KfhError
+
+    if not (build / "index.html").is_file():
+        raise KfhError(f"{build}: no built site here (no index.html); run kfh-site build first")
+    pages = html_pages(build)
+    findings = check_site(build, base_path) + check_pdfs(build)
+    note = "Browser checks (axe-core in Chromium): not run, as asked (--no-browser)."
+    if browser:
+        from kfh_site import browser as web
+
+        missing = web.browser_unavailable()
+        if missing:
+            note = f"Browser checks (axe-core in Chromium): NOT RUN: {missing}."
+        else:
+            relative = [p.relative_to(build).as_posix() for p in pages]
+            with web.serve(build, base_path) as url, web.chromium() as chromium:
+                violations = web.run_axe(chromium, url, relative)
+            findings += [Finding(v.page, str(v)) for v in violations]
+            note = f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at {' and '.join(f'{w}px' for w in web.WIDTHS)}: run."
+    return CheckReport(build, base_path, len(pages), len(list(build.rglob("*.pdf"))),
+                       tuple(sorted(findings, key=lambda f: (f.page, f.message))), note)

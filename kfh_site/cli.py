@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from kfh_site import __version__
-from kfh_site.config import SiteConfig, find_config, load_config
+from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.returns import find_return_files, load_returns
 
@@ -38,6 +38,13 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
     build.add_argument("--jobs", type=_positive, metavar="N", help="PDF worker processes (default: CPUs)")
 
+    check = commands.add_parser("check", help="check a finished build before publishing it")
+    check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
+                       help="the built site (default: the configured output folder, build/)")
+    check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
+    check.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+    check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
+
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
@@ -60,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "build":
             return run_build(args)
+        if args.command == "check":
+            return run_check(args)
         return run_validate(args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
@@ -105,6 +114,18 @@ def run_build(args: argparse.Namespace) -> int:
         f"({result.report_year}{pdf_note}) into {_shown(result.output)}"
     )
     return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from kfh_site.checks import check_build
+
+    config_path = args.config or (Path.cwd() / "kfh-site.toml")
+    config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
+    build_dir = args.build_dir or (config.paths.output if config else Path("build"))
+    base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
+    report = check_build(build_dir, base_path, browser=not args.no_browser)
+    print(report.text())
+    return EXIT_OK if report.passed else EXIT_USER_ERROR
 
 
 def run_validate(args: argparse.Namespace) -> int:

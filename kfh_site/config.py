@@ -57,9 +57,7 @@ class SiteConfig:
     @property
     def base_path(self) -> str:
         """The URL path the site is served under, e.g. ``/kfh-report/``."""
-        match = re.match(r"^[a-z][a-z0-9+.-]*://[^/]+", self.base_url, re.I)
-        path = self.base_url[match.end():] if match else self.base_url
-        return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+        return url_path(self.base_url)
 
     @property
     def absolute_base(self) -> str | None:
@@ -86,6 +84,13 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "abbreviations": (dict,),
 }
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+def url_path(base_url: str) -> str:
+    """``https://host/kfh-report`` -> ``/kfh-report/``; ``/`` for a site at the root."""
+    match = re.match(r"^[a-z][a-z0-9+.-]*://[^/]+", base_url, re.I)
+    path = (base_url[match.end():] if match else base_url).strip("/")
+    return f"/{path}/" if path else "/"
 
 
 def find_config(start: Path) -> Path:

@@ -1,0 +1,126 @@
+"""A built site in a real browser: served on loopback under its base path, checked with
+axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA) in headless Chromium.
+
+Playwright drives the system's Chromium (Debian's ``chromium``); axe-core comes bundled
+in axe-playwright-python. Both are optional: without them ``kfh-site check`` says that
+the browser checks were not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+WIDTHS = (1280, 320)
+
+
+def find_chromium() -> str | None:
+    """The browser to use: $KFH_CHROMIUM, or Chromium/Chrome on the PATH."""
+    configured = os.environ.get("KFH_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser checks cannot run here, or None when they can."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright and axe-playwright-python are not installed (pip install -e '.[test]')"
+    if find_chromium() is None:
+        return "no Chromium found (install Debian's chromium, or set KFH_CHROMIUM)"
+    return None
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    base_path = "/"
+
+    def translate_path(self, path: str) -> str:
+        # Serve the build only under its base path, as the real host will.
+        if not path.startswith(self.base_path):
+            return str(Path(self.directory) / "__outside_base_path__")
+        return super().translate_path("/" + path[len(self.base_path):])
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(build: Path, base_path: str = "/") -> Iterator[str]:
+    """Serve ``build`` on 127.0.0.1 at ``base_path``; yields the site's URL."""
+    handler = type("Handler", (_QuietHandler,), {"base_path": base_path})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(build)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Chromium browser (Playwright), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass(frozen=True)
+class AxeViolation:
+    page: str
+    width: int
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]
+
+    def __str__(self) -> str:
+        where = ", ".join(self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
+        return f"axe {self.rule} ({self.impact}) at {self.width}px: {self.help} [{where}]"
+
+
+def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS) -> list[AxeViolation]:
+    """axe-core's WCAG A and AA rules on every page at every width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    found: list[AxeViolation] = []
+    for width in widths:
+        context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=True)
+        page = context.new_page()
+        for path in pages:
+            page.goto(site_url + path, wait_until="load")
+            results = axe.run(page, options=options)
+            for violation in results.response["violations"]:
+                found.append(AxeViolation(
+                    path, width, violation["id"], violation.get("impact") or "",
+                    violation["help"], tuple(", ".join(n["target"]) for n in violation["nodes"]),
+                ))
+        context.close()
+    return found

