@@ -10,12 +10,15 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.returns import find_return_files, load_returns
+
+if TYPE_CHECKING:
+    from kfh_site.site import BuildResult
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -37,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
                        help="where the site will be served, e.g. https://example.github.io/kfh-report/")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
     build.add_argument("--jobs", type=_positive, metavar="N", help="PDF worker processes (default: CPUs)")
+    build.add_argument("--clean", action="store_true",
+                       help="ignore what the last build left (redo everything; the output is the same)")
 
     check = commands.add_parser("check", help="check a finished build before publishing it")
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
@@ -97,7 +102,7 @@ def run_build(args: argparse.Namespace) -> int:
     config = _config(args, output=args.out, base_url=args.base_url)
     data = _expand(args.data) if args.data else None
     if not args.no_pdf:
-        from kfh_site.pdf import harfbuzz_subset_available
+        from kfh_site.pdf_jobs import harfbuzz_subset_available
 
         if not harfbuzz_subset_available():
             print(
@@ -107,13 +112,21 @@ def run_build(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     with progress_display() as progress:
-        result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs)
-    pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
-    print(
-        f"Built {result.files} files for {result.organisations} organisations "
-        f"({result.report_year}{pdf_note}) into {_shown(result.output)}"
-    )
+        result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs,
+                       use_cache=not args.clean)
+    print(build_summary(result))
     return EXIT_OK
+
+
+def build_summary(result: "BuildResult") -> str:
+    where = _shown(result.output)
+    if result.up_to_date:
+        return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
+    pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
+    return (
+        f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
+        f"into {where}; {result.written} written, {result.files - result.written} unchanged."
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -12,14 +12,17 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import jinja2
 
 from kfh_site import formatting as fmt
+from kfh_site import __version__
+from kfh_site.cache import package_version, sha256
 from kfh_site.charts import ratio_chart
+from kfh_site.pdf_jobs import PdfJob, PdfResult
 from kfh_site.config import SiteConfig
 from kfh_site.metrics import STATUSES, AreaFigures, Figures, OrgFigures
 from kfh_site.render import render
 from kfh_site.returns import ACTIVITY_LABELS, REGIONS
 
 if TYPE_CHECKING:
-    from kfh_site.pdf import PdfResult
+    from kfh_site.cache import BuildCache
 
 
 # Chart bar colours in the PDF (SVG attributes, as WeasyPrint's SVG renderer has no
@@ -167,10 +170,10 @@ def _org_change_lines(org: OrgFigures) -> list[str]:
 
 
 def make_infographics(env: jinja2.Environment, config: SiteConfig, figures: Figures,
-                      workers: int | None = None, progress: Callable[[str, int, int], None] | None = None
+                      cache: "BuildCache", workers: int | None = None,
+                      progress: Callable[[str, int, int], None] | None = None
                       ) -> tuple[list[Infographic], dict[str, "PdfResult"]]:
-    """Render every infographic's HTML, then its PDF in the worker pool."""
-    from kfh_site.pdf import PdfJob, RenderSettings, render_pdfs  # loads WeasyPrint
+    """Render every infographic's HTML, then the PDFs the cache does not already hold."""
 
     plans = plan_infographics(figures)
     shared = {
@@ -183,10 +186,27 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, figures: Figu
         PdfJob(plan.path, render(env, "infographic.html", **shared, **plan.context, pdf_title=plan.title))
         for plan in plans
     ]
-    stylesheet = config.paths.templates / "infographic.css"
-    settings = RenderSettings(
-        base_folder=config.paths.templates,
-        allowed_folders=(config.paths.templates, config.paths.content),
-        stylesheet=stylesheet.read_text(encoding="utf-8") if stylesheet.is_file() else "",
-    )
-    return plans, render_pdfs(jobs, settings, workers, progress)
+    stylesheet_path = config.paths.templates / "infographic.css"
+    stylesheet = stylesheet_path.read_text(encoding="utf-8") if stylesheet_path.is_file() else ""
+    results: dict[str, PdfResult] = {}
+    missing: list[tuple[str, PdfJob]] = []
+    for job in jobs:
+        key = sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, job.html)).encode())
+        cached = cache.pdf(key)
+        if cached:
+            results[job.path] = PdfResult(job.path, cached[0], cached[1])
+        else:
+            missing.append((key, job))
+    if missing:
+        from kfh_site.pdf import RenderSettings, render_pdfs  # loads WeasyPrint, only when needed
+
+        settings = RenderSettings(
+            base_folder=config.paths.templates,
+            allowed_folders=(config.paths.templates, config.paths.content),
+            stylesheet=stylesheet,
+        )
+        rendered = render_pdfs([job for _, job in missing], settings, workers, progress)
+        for key, job in missing:
+            results[job.path] = rendered[job.path]
+            cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
+    return plans, results

@@ -9,11 +9,13 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from kfh_site.errors import BuildLockedError, KfhError
 
@@ -74,27 +76,51 @@ def leftovers(output: Path) -> Iterator[Path]:
                 yield path
 
 
-def write_site(output: Path, files: Mapping[str, bytes]) -> None:
+@dataclass(frozen=True)
+class WriteReport:
+    hashes: dict[str, str]      # every file: its SHA-256
+    written: tuple[str, ...]    # the files whose bytes were written (the rest were linked)
+
+
+def write_site(output: Path, files: Mapping[str, bytes],
+               reusable: Callable[[str, str], bool] | None = None) -> WriteReport:
     """Write every file into a fresh folder, then swap it in for ``output``.
 
-    Call with the BuildLock held. Files are written in sorted order so that a build
-    is reproducible down to the order of directory entries created.
+    ``reusable(path, sha256)`` says the previous build holds these exact bytes at
+    ``path``: that file is hard-linked into the fresh folder rather than written
+    again. Call with the BuildLock held. Files are written in sorted order so that a
+    build is reproducible down to the order of directory entries created.
     """
     recover(output)
     if output.exists() and not output.is_dir():
         raise KfhError(f"{output}: the output path exists and is not a folder")
     output.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{output.name}{TMP_MARK}", dir=output.parent))
+    hashes: dict[str, str] = {}
+    written: list[str] = []
     try:
         fresh.chmod(0o755)
         for relative in sorted(files):
             target = safe_target(fresh, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[relative])
+            data = files[relative]
+            hashes[relative] = digest = hashlib.sha256(data).hexdigest()
+            if not (reusable and reusable(relative, digest) and _link(output / relative, target)):
+                target.write_bytes(data)
+                written.append(relative)
         swap_in(fresh, output)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
+    return WriteReport(hashes, tuple(written))
+
+
+def _link(existing: Path, target: Path) -> bool:
+    try:
+        os.link(existing, target)
+        return True
+    except OSError:  # another filesystem, or links not allowed: write it instead
+        return False
 
 
 def swap_in(fresh: Path, output: Path) -> None:

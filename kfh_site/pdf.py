@@ -24,24 +24,10 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 
 from kfh_site.errors import ContentError, FetchError
+from kfh_site.pdf_jobs import PdfJob, PdfResult
 
 Progress = Callable[[str, int, int], None]
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
-
-
-@dataclass(frozen=True)
-class PdfJob:
-    """One infographic: where it goes and the HTML to render."""
-
-    path: str
-    html: str
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    path: str
-    data: bytes
-    pages: int
 
 
 @dataclass(frozen=True)
@@ -51,15 +37,6 @@ class RenderSettings:
     base_folder: Path             # relative URLs in the HTML resolve here (templates/)
     allowed_folders: tuple[Path, ...]
     stylesheet: str               # CSS text, parsed once per worker
-
-
-def harfbuzz_subset_available() -> bool:
-    """WeasyPrint subsets fonts 4x faster with libharfbuzz-subset than with fontTools."""
-    try:
-        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-    except ImportError:
-        return False
-    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int | None = None,

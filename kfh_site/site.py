@@ -19,6 +19,7 @@ from kfh_site.infographics import org_staffing_rows
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
+from kfh_site.cache import BuildCache, inputs_key, package_version
 from kfh_site.output import BuildLock, write_site
 from kfh_site.render import make_environment, render
 from kfh_site.returns import ACTIVITY_LABELS, REGIONS, Returns, find_return_files, load_returns
@@ -32,10 +33,12 @@ Progress = Callable[[str, int, int], None]
 class BuildResult:
     output: Path
     files: int
-    organisations: int
-    years: tuple[str, ...]
-    report_year: str
-    pdfs: int
+    written: int = 0
+    organisations: int = 0
+    report_year: str = ""
+    pdfs: int = 0
+    pdfs_rendered: int = 0
+    up_to_date: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,21 @@ class PagePlan:
 
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
-          progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None) -> BuildResult:
-    """Build the site from the project folder into ``config.paths.output``."""
-    with BuildLock(config.paths.output):
-        returns = read_returns(config, data_files)
+          progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None,
+          use_cache: bool = True) -> BuildResult:
+    """Build the site from the project folder into ``config.paths.output``.
+
+    Only what changed since the last build is redone (see cache.py); the output is
+    byte-for-byte what a clean build (``use_cache=False``) would write.
+    """
+    output = config.paths.output
+    with BuildLock(output):
+        cache = BuildCache.beside(output, use_cache)
+        data_files = list(data_files) if data_files else find_return_files(config.paths.data)
+        inputs = build_inputs_key(config, data_files, with_pdf)
+        if cache.up_to_date(inputs, output):
+            return BuildResult(output, files=len(cache.previous_files), up_to_date=True)
+        returns = load_returns(data_files, config.root, config.xlsx_sheet)
         figures = compute(config, returns)
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
                            config.allow_raw_html)
@@ -67,7 +81,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         if with_pdf:
             from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
 
-            infographics, pdfs = make_infographics(env, config, figures, jobs, progress)
+            infographics, pdfs = make_infographics(env, config, figures, cache, jobs, progress)
             for item in infographics:
                 result = pdfs[item.path]
                 files[item.path] = result.data
@@ -75,18 +89,30 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
                                          "pages": result.pages, "size": len(result.data)}
         plans = plan_pages(figures, pages, files, attachments)
         files.update(render_plans(env, config, figures, pages, plans, progress))
-        write_site(config.paths.output, files)
+        report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
+        cache.save(inputs, output, report.hashes)
     return BuildResult(
-        output=config.paths.output,
+        output=output,
         files=len(files),
+        written=len(report.written),
         organisations=len(figures.latest_for_each_org()),
-        years=figures.years,
         report_year=figures.report_year,
         pdfs=sum(1 for name in files if name.endswith(".pdf")),
+        pdfs_rendered=sum(1 for name in report.written if name.endswith(".pdf")),
     )
 
 
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None) -> Returns:
+def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
+    """A hash of everything a build reads: change any of it and the build runs again."""
+    folders = (config.paths.content, config.paths.templates)
+    files = [*data_files, *(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file())]
+    options = {"config": repr(config), "pdf": with_pdf,
+               "weasyprint": package_version("weasyprint") if with_pdf else ""}
+    return inputs_key(files, config.root, options)
+
+
+
+def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
     files = list(data_files) if data_files else find_return_files(config.paths.data)
     return load_returns(files, config.root, config.xlsx_sheet)
 

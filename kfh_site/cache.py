@@ -1,0 +1,134 @@
+"""What the last build made, so the next one redoes only what changed.
+
+Three levels, each keyed on content, never on timestamps:
+- the whole build: a hash of every input (data files, content/, templates/, the config
+  and command-line options, the kfh-site and WeasyPrint versions). Same hash and an
+  untouched output folder: nothing to do.
+- each PDF: a hash of exactly what WeasyPrint is given (HTML, stylesheet, versions).
+- each output file: its SHA-256. A file whose bytes are unchanged is hard-linked from
+  the previous build instead of written again.
+The cache lives beside the output folder (``.build.kfh-cache/``) and may be deleted at
+any time; ``kfh-site build --clean`` ignores it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from kfh_site import __version__
+
+MANIFEST = "manifest.json"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_version(package: str) -> str:
+    """An installed package's version, without importing it (WeasyPrint takes 0.4 s)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return ""
+
+
+def inputs_key(files: Iterable[Path], root: Path, options: Mapping[str, object]) -> str:
+    """One hash over every input file (its path and bytes) and the build options."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"kfh-site": __version__, **{k: str(v) for k, v in options.items()}},
+                             sort_keys=True).encode())
+    for path in sorted(set(files)):
+        try:
+            name = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            name = str(path.resolve())
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildCache:
+    """The manifest of the last build and the PDFs it rendered, kept beside the output."""
+
+    folder: Path
+    enabled: bool = True
+    previous_inputs: str = ""
+    previous_files: dict[str, list] = field(default_factory=dict)   # path -> [sha, size, mtime_ns]
+    previous_pdfs: dict[str, int] = field(default_factory=dict)     # pdf key -> pages
+    used_pdfs: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
+        cache = cls(output.parent / f".{output.name}.kfh-cache", enabled)
+        if enabled:
+            try:
+                manifest = json.loads((cache.folder / MANIFEST).read_text(encoding="utf-8"))
+                cache.previous_inputs = manifest["inputs"]
+                cache.previous_files = manifest["files"]
+                cache.previous_pdfs = manifest["pdfs"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # no cache, or one from another version: build everything
+        return cache
+
+    def up_to_date(self, inputs: str, output: Path) -> bool:
+        """True when the inputs are the last build's and its output is untouched."""
+        if not self.enabled or inputs != self.previous_inputs or not self.previous_files:
+            return False
+        present = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()} if output.is_dir() else set()
+        return present == set(self.previous_files) and all(
+            self.unchanged_on_disk(output, path) for path in self.previous_files)
+
+    def unchanged_on_disk(self, output: Path, path: str) -> bool:
+        """The previous build's file is still as it wrote it (size and mtime)."""
+        sha, size, mtime = self.previous_files[path]
+        try:
+            stat = (output / path).stat()
+        except OSError:
+            return False
+        return stat.st_size == size and stat.st_mtime_ns == mtime
+
+    def reusable(self, output: Path, path: str, sha: str) -> bool:
+        """The previous build wrote exactly these bytes at ``path`` and they are still there."""
+        return (self.enabled and path in self.previous_files and self.previous_files[path][0] == sha
+                and self.unchanged_on_disk(output, path))
+
+    def pdf(self, key: str) -> tuple[bytes, int] | None:
+        if not self.enabled or key not in self.previous_pdfs:
+            return None
+        try:
+            data = (self.folder / "pdf" / f"{key}.pdf").read_bytes()
+        except OSError:
+            return None
+        self.used_pdfs[key] = self.previous_pdfs[key]
+        return data, self.previous_pdfs[key]
+
+    def store_pdf(self, key: str, data: bytes, pages: int) -> None:
+        folder = self.folder / "pdf"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{key}.pdf").write_bytes(data)
+        self.used_pdfs[key] = pages
+
+    def save(self, inputs: str, output: Path, hashes: Mapping[str, str]) -> None:
+        """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
+        files = {}
+        for path, sha in hashes.items():
+            stat = (output / path).stat()
+            files[path] = [sha, stat.st_size, stat.st_mtime_ns]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pdf_folder = self.folder / "pdf"
+        if pdf_folder.is_dir():
+            for cached in pdf_folder.iterdir():
+                if cached.stem not in self.used_pdfs:
+                    cached.unlink(missing_ok=True)
+        manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items()))}
+        temporary = self.folder / f"{MANIFEST}.{os.getpid()}"
+        temporary.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, self.folder / MANIFEST)

@@ -1,0 +1,28 @@
+"""What the PDF stage is given and gives back: plain data, no WeasyPrint import, so
+planning and the cache can use them without loading WeasyPrint."""
+
+from __future__ import annotations
+
+import ctypes.util
+from dataclasses import dataclass
+
+
+def harfbuzz_subset_available() -> bool:
+    """WeasyPrint subsets fonts about 4x faster with libharfbuzz-subset than with
+    fontTools. Looked up without importing WeasyPrint, which takes most of a second."""
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One infographic: where it goes and the HTML to render."""
+
+    path: str
+    html: str
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: str
+    data: bytes
+    pages: int

@@ -1,0 +1,137 @@
+"""Incremental builds: only what changed is redone, and the result always equals a clean
+build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROWS_2024, run_cli, tree_bytes, write_csv
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def clean_build(project: Path, tmp_path: Path) -> dict[str, bytes]:
+    out = tmp_path / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    assert run_cli(project, "build", "--clean", "--out", str(out)) == 0
+    return tree_bytes(out)
+
+
+def change_data(project: Path) -> None:
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][10] = "251"  # Gamma's literature searches: 250 -> 251
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+
+
+def change_content(project: Path) -> None:
+    page = project / "content" / "topol-review.md"
+    page.write_text(page.read_text() + "\nOne more sentence about the review.\n")
+
+
+def change_template(project: Path) -> None:
+    template = project / "templates" / "organisation.html"
+    template.write_text(template.read_text().replace("<h2 id=\"staffing\">Staffing</h2>", "<h2 id=\"staffing\">Staff</h2>"))
+
+
+def change_infographic_stylesheet(project: Path) -> None:
+    css = project / "templates" / "infographic.css"
+    css.write_text(css.read_text().replace("font-size: 20pt", "font-size: 19pt"))
+
+
+def change_config(project: Path) -> None:
+    config = project / "kfh-site.toml"
+    config.write_text(config.read_text().replace('publisher = "Test LKS team"', 'publisher = "Another LKS team"'))
+
+
+def change_policy(project: Path) -> None:
+    config = project / "kfh-site.toml"
+    config.write_text(config.read_text() + "recommended_ratio = 1500\n")
+
+
+@pytest.mark.parametrize("change", [change_data, change_content, change_template, change_infographic_stylesheet,
+                                    change_config, change_policy])
+def test_an_incremental_build_after_any_change_equals_a_clean_build(project, tmp_path, change):
+    assert run_cli(project, "build") == 0
+    before = tree_bytes(project / "build")
+    change(project)
+    assert run_cli(project, "build") == 0
+    after = tree_bytes(project / "build")
+    assert after != before, "the change should show in the output"
+    assert after == clean_build(project, tmp_path)
+
+
+def test_only_files_whose_bytes_changed_are_written_again(project, tmp_path, capsys):
+    assert run_cli(project, "build") == 0
+    before_bytes, before_inodes = tree_bytes(project / "build"), inodes(project / "build")
+    change_data(project)
+    capsys.readouterr()
+    assert run_cli(project, "build") == 0
+    after_bytes, after_inodes = tree_bytes(project / "build"), inodes(project / "build")
+    changed = {p for p in after_bytes if before_bytes.get(p) != after_bytes[p]}
+    rewritten = {p for p in after_inodes if before_inodes.get(p) != after_inodes[p]}
+    assert rewritten == changed
+    # One organisation's activity changed: its page and PDF, its region's, England's, the
+    # downloads and the data page that gives their sizes; nothing else.
+    assert {"organisations/ccc.html", "pdf/organisations/ccc.pdf", "regions/north-west.html",
+            "pdf/regions/north-west.pdf", "index.html", "pdf/england.pdf", "downloads/figures.csv",
+            "downloads/figures.json", "downloads/areas.csv"} <= changed
+    assert "organisations/aaa1.html" not in changed and "pdf/organisations/aaa1.pdf" not in changed
+    assert "regions/london.html" not in changed and "methodology.html" not in changed
+    assert f"{len(changed)} written, {len(after_bytes) - len(changed)} unchanged" in capsys.readouterr().out
+
+
+def test_a_content_page_change_rewrites_only_that_page(project):
+    assert run_cli(project, "build") == 0
+    before = inodes(project / "build")
+    change_content(project)
+    assert run_cli(project, "build") == 0
+    after = inodes(project / "build")
+    assert {p for p in after if before[p] != after[p]} == {"topol-review.html"}
+
+
+def test_a_no_op_rebuild_touches_nothing(project, capsys):
+    assert run_cli(project, "build") == 0
+    before = {p: (s.st_ino, s.st_mtime_ns) for p, s in
+              ((q.relative_to(project / "build").as_posix(), q.stat()) for q in (project / "build").rglob("*"))}
+    capsys.readouterr()
+    assert run_cli(project, "build") == 0
+    assert "build is up to date: no input has changed since the last build" in capsys.readouterr().out
+    after = {p: (s.st_ino, s.st_mtime_ns) for p, s in
+             ((q.relative_to(project / "build").as_posix(), q.stat()) for q in (project / "build").rglob("*"))}
+    assert after == before
+
+
+def test_a_hand_edited_or_deleted_output_file_is_put_right(project, tmp_path):
+    assert run_cli(project, "build") == 0
+    (project / "build" / "index.html").write_text("edited by hand")
+    (project / "build" / "pdf" / "england.pdf").unlink()
+    (project / "build" / "stray.html").write_text("left over")
+    assert run_cli(project, "build") == 0
+    assert tree_bytes(project / "build") == clean_build(project, tmp_path)
+
+
+def test_a_deleted_or_corrupt_cache_still_gives_the_same_build(project, tmp_path):
+    assert run_cli(project, "build") == 0
+    cache = project / ".build.kfh-cache"
+    assert (cache / "manifest.json").is_file() and len(list((cache / "pdf").glob("*.pdf"))) == 9
+    (cache / "manifest.json").write_text("{not json")
+    change_template(project)
+    assert run_cli(project, "build") == 0
+    shutil.rmtree(cache)
+    change_content(project)
+    assert run_cli(project, "build") == 0
+    assert tree_bytes(project / "build") == clean_build(project, tmp_path)
+
+
+def test_the_pdf_cache_does_not_grow_without_bound(project):
+    assert run_cli(project, "build") == 0
+    for size in ("19pt", "18pt", "17pt"):
+        css = project / "templates" / "infographic.css"
+        css.write_text(css.read_text().replace("font-size: 20pt", f"font-size: {size}").replace("19pt", size).replace("18pt", size))
+        assert run_cli(project, "build") == 0
+    assert len(list((project / ".build.kfh-cache" / "pdf").glob("*.pdf"))) == 9
