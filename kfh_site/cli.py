@@ -43,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
 
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
+    serve.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--data", type=Path, nargs="+", metavar="PATH", help="return files or folders instead of data/")
+    serve.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
+
     check = commands.add_parser("check", help="check a finished build before publishing it")
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
@@ -74,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_build(args)
         if args.command == "check":
             return run_check(args)
+        if args.command == "serve":
+            return run_serve(args)
         return run_validate(args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
@@ -127,6 +135,26 @@ def build_summary(result: "BuildResult") -> str:
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
     )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from kfh_site.serve import serve
+    from kfh_site.site import build
+
+    config_file = args.config if args.config else find_config(Path.cwd())
+
+    def rebuild() -> str:
+        # The config is read again on every build: editing it is one of the changes watched.
+        config = load_config(config_file)
+        files = _expand(args.data) if args.data else None
+        return build_summary(build(config, files, with_pdf=not args.no_pdf))
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+
+    serve(load_config(config_file), config_file, args.port, rebuild, report,
+          data_paths=[p for p in (args.data or []) if p.exists()])
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -52,7 +52,7 @@ def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int |
                 progress("pdfs", done, len(jobs))
     else:
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        chunk = max(1, min(16, len(jobs) // (workers * 4)))
+        chunk = max(1, min(4, len(jobs) // (workers * 8)))  # small chunks: no core idles at the end
         batches = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                  initargs=(settings,)) as pool:

@@ -1,0 +1,174 @@
+"""A live preview: build, serve the build on loopback under its base path, rebuild when
+an input changes, and reload the open page.
+
+The reload script is added to pages as they are served, never written to ``build/``,
+so the published site stays script-free. A build that fails leaves the last good build
+in place (builds are atomic), so the preview keeps serving it and shows the error on
+the page until the next edit fixes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from kfh_site.config import SiteConfig
+from kfh_site.errors import KfhError
+
+STATE_PATH = "/__kfh-site__/state"
+RELOAD_SCRIPT = """<script>
+(function () {
+  var seen = null;
+  function banner(text) {
+    var box = document.getElementById("kfh-site-preview-error");
+    if (!text) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "kfh-site-preview-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50%;overflow:auto;z-index:99;" +
+        "background:#fff;color:#212b32;border-top:6px solid #d5281b;padding:1rem;font:16px/1.4 monospace;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "The last edit did not build; still showing the previous build.\\n\\n" + text;
+  }
+  function poll() {
+    fetch("__STATE__", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.build !== seen) { location.reload(); return; }
+      seen = s.build;
+      banner(s.error);
+    }).catch(function () {}).then(function () { setTimeout(poll, 500); });
+  }
+  poll();
+})();
+</script>
+""".replace("__STATE__", STATE_PATH)
+
+
+@dataclass
+class PreviewState:
+    """What the watcher tells the server: which build is current, and the last error."""
+
+    build: int = 0
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {"build": self.build, "error": self.error}
+
+    def built(self) -> None:
+        with self.lock:
+            self.build += 1
+            self.error = ""
+
+    def failed(self, message: str) -> None:
+        with self.lock:
+            self.error = message
+
+
+class PreviewHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the build under its base path, with the reload script in HTML pages."""
+
+    base_path = "/"
+    state: PreviewState
+    head_only = False
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's API
+        self.head_only = True
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's API
+        path = self.path.split("?", 1)[0]
+        if path == STATE_PATH:
+            return self._send(200, "application/json", json.dumps(self.state.snapshot()).encode())
+        if not path.startswith(self.base_path):
+            if path in ("/", self.base_path.rstrip("/")):
+                self.send_response(302)
+                self.send_header("Location", self.base_path)
+                self.end_headers()
+                return None
+            return self._send(404, "text/plain; charset=utf-8", b"Not under the site's base path\n")
+        local = Path(self.translate_path("/" + path[len(self.base_path):]))
+        if local.is_dir():
+            local = local / "index.html"
+        if local.suffix == ".html":
+            if not local.is_file():
+                local = Path(self.directory) / "404.html"
+                status = 404
+            else:
+                status = 200
+            try:
+                page = local.read_bytes()
+            except OSError:
+                return self._send(404, "text/plain; charset=utf-8", b"Not found\n")
+            page = page.replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+            return self._send(status, "text/html; charset=utf-8", page)
+        self.path = "/" + path[len(self.base_path):]
+        return super().do_HEAD() if self.head_only else super().do_GET()
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not self.head_only:
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
+    paths = [config.paths.data, config.paths.content, config.paths.templates]
+    return [p for p in paths if p.exists()] + [config_file]
+
+
+def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[], str],
+          report: Callable[[str], None], stop: threading.Event | None = None,
+          data_paths: Sequence[Path] = ()) -> None:
+    """Build, serve and watch until ``stop`` is set (or Ctrl-C).
+
+    ``rebuild()`` builds and returns a one-line summary, raising KfhError on bad input;
+    ``report`` shows a line to the user.
+    """
+    from watchfiles import watch
+
+    state = PreviewState()
+    try:
+        report(rebuild())
+        state.built()
+    except KfhError as error:
+        if not (config.paths.output / "index.html").is_file():
+            raise
+        state.failed(error.report())
+        report(f"Build failed; serving the previous build:\n{error.report()}")
+    handler = type("Handler", (PreviewHandler,), {"base_path": config.base_path, "state": state})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(handler, directory=str(config.paths.output)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
+    report(f"Serving {url} (watching for changes; Ctrl-C to stop)")
+    stop = stop or threading.Event()
+    try:
+        for changes in watch(*watched_paths(config, config_file), *data_paths, stop_event=stop,
+                             debounce=200, raise_interrupt=False):
+            names = sorted({Path(p).name for _, p in changes})
+            report(f"Changed: {', '.join(names)}; rebuilding")
+            try:
+                report(rebuild())
+                state.built()
+            except KfhError as error:
+                state.failed(error.report())
+                report(f"Build failed; still serving the previous build:\n{error.report()}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    report("Stopped.")
