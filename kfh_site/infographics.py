@@ -17,9 +17,13 @@ from kfh_site.cache import package_version, sha256
 from kfh_site.charts import ratio_chart
 from kfh_site.pdf_jobs import PdfJob, PdfResult
 from kfh_site.config import SiteConfig
-from kfh_site.metrics import STATUSES, AreaFigures, Figures, OrgFigures
+from kfh_site.metrics import STATUSES, AreaFigures, Figures
 from kfh_site.render import render
-from kfh_site.returns import ACTIVITY_LABELS, REGIONS
+from kfh_site.returns import REGIONS
+from kfh_site.summaries import (
+    area_activity_rows, area_change_lines, area_staffing_rows, org_activity_rows, org_change_lines,
+    org_staffing_rows,
+)
 
 if TYPE_CHECKING:
     from kfh_site.cache import BuildCache
@@ -75,15 +79,6 @@ def _regions(figures: Figures) -> Iterable[Infographic]:
 
 
 def _area_infographic(key: str, path: str, area: AreaFigures, subtitle: str, chart) -> Infographic:
-    change = area.change
-    change_lines = []
-    if change:
-        change_lines = [
-            f"Staff ratio: {fmt.ratio(area.staff_per_qualified)}, was {fmt.ratio(change.previous_staff_per_qualified)} in {change.previous_year}"
-            + (f": {fmt.ratio_change(change.staff_per_qualified)}." if change.staff_per_qualified is not None else "."),
-            f"Qualified staff: {fmt.signed(change.qualified_lks_wte, 1, 'WTE')}.",
-            f"Organisations meeting the recommended ratio: {fmt.signed(change.status_counts['meets-recommendation'], 0)}.",
-        ]
     return Infographic(key, path, pdf_title(area.name, area.year), {
         "kind": "area",
         "name": area.name,
@@ -93,31 +88,11 @@ def _area_infographic(key: str, path: str, area: AreaFigures, subtitle: str, cha
         "chart": chart,
         "status_rows": [(fmt.status_label(s), fmt.count(area.status_counts[s])) for s in STATUSES],
         "staffing_head": ("Role", "WTE", "Reported by"),
-        "staffing_rows": [
-            ("Qualified librarians and knowledge specialists", fmt.wte(area.qualified_lks_wte),
-             _reported_by(area.organisations, area.organisations)),
-            ("of whom embedded clinical librarians", *_reported_wte(area.clinical_librarian_wte)),
-            ("of whom knowledge managers", *_reported_wte(area.knowledge_manager_wte)),
-            ("Other library and knowledge services staff", *_reported_wte(area.other_lks_wte)),
-            ("NHS staff served", fmt.wte(area.nhs_staff_wte), _reported_by(area.organisations, area.organisations)),
-        ],
+        "staffing_rows": area_staffing_rows(area),
         "activity_head": ("Activity", "Total", "Reported by"),
-        "activity_rows": [
-            (label, fmt.count(area.activity[k].total) if area.activity[k].reported else fmt.NOT_REPORTED,
-             _reported_by(area.activity[k].reported, area.activity[k].of))
-            for k, label in ACTIVITY_LABELS.items()
-        ],
-        "change_lines": change_lines,
+        "activity_rows": area_activity_rows(area),
+        "change_lines": area_change_lines(area),
     })
-
-
-def _reported_wte(value) -> tuple[str, str]:
-    total = fmt.wte(value.total) if value.reported else fmt.NOT_REPORTED
-    return total, _reported_by(value.reported, value.of)
-
-
-def _reported_by(reported: int, of: int) -> str:
-    return f"{fmt.count(reported)} of {fmt.count(of)}"
 
 
 def _organisations(figures: Figures) -> Iterable[Infographic]:
@@ -139,34 +114,9 @@ def _organisations(figures: Figures) -> Iterable[Infographic]:
             "staffing_head": ("Role", "WTE"),
             "staffing_rows": org_staffing_rows(org),
             "activity_head": ("Activity", "Number"),
-            "activity_rows": [(ACTIVITY_LABELS[k], fmt.count(v)) for k, v in org.activity.items()],
-            "change_lines": _org_change_lines(org),
+            "activity_rows": org_activity_rows(org),
+            "change_lines": org_change_lines(org),
         })
-
-
-def org_staffing_rows(org: OrgFigures) -> list[tuple[str, str]]:
-    return [
-        ("Qualified librarians and knowledge specialists", fmt.wte(org.qualified_lks_wte)),
-        ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
-        ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
-        ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
-        ("NHS staff served", fmt.wte(org.nhs_staff_wte)),
-    ]
-
-
-def _org_change_lines(org: OrgFigures) -> list[str]:
-    change = org.change
-    if not change:
-        return []
-    lines = [
-        f"Staff ratio: {fmt.ratio(org.staff_per_qualified)}, was {fmt.ratio(change.previous_staff_per_qualified)} in {change.previous_year}"
-        + (f": {fmt.ratio_change(change.staff_per_qualified)}." if change.staff_per_qualified is not None else "."),
-        f"Qualified staff: {fmt.signed(change.qualified_lks_wte, 1, 'WTE')}.",
-        f"NHS staff served: {fmt.signed(change.nhs_staff_wte, 1, 'WTE')}.",
-    ]
-    if change.status_changed:
-        lines.insert(1, f"Status: {fmt.status_label(org.status)}, was {fmt.status_label(change.previous_status)}.")
-    return lines
 
 
 def make_infographics(env: jinja2.Environment, config: SiteConfig, figures: Figures,

@@ -15,7 +15,7 @@ import jinja2
 from kfh_site import downloads, formatting as fmt
 from kfh_site.charts import ratio_chart, status_chart
 from kfh_site.config import SiteConfig
-from kfh_site.infographics import org_staffing_rows
+from kfh_site.summaries import area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
@@ -191,6 +191,7 @@ def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
             "england": england,
             "regions": regions,
             "status_chart": status_chart(england, "status-england"),
+            "change_lines": area_change_lines(england),
             "region_chart": ratio_chart(entries, figures.policy, "ratio-regions", "regions and England", year),
             "pdf": pdfs.get("england"),
         },
@@ -220,6 +221,7 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
                 "organisations": members,
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
                 "status_chart": status_chart(region, "status-region"),
+                "change_lines": area_change_lines(region),
                 "pdf": pdfs.get(f"region:{region.slug}"),
                 "crumbs": [("England", "index.html")],
             },
@@ -244,7 +246,8 @@ def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
                 "england": england,
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
                 "staffing_rows": org_staffing_rows(org),
-                "activity_rows": [(ACTIVITY_LABELS[k], fmt.count(v)) for k, v in org.activity.items()],
+                "activity_rows": org_activity_rows(org),
+                "change_lines": org_change_lines(org),
                 "pdf": pdfs.get(f"org:{org.slug}"),
                 "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
             },

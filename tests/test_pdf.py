@@ -87,6 +87,8 @@ def test_pdf_text_holds_the_name_and_the_same_ratio_as_the_html_page(example_sit
         heading = re.search(r"<h1>(.*?)</h1>", (example_site / f"{name}.html").read_text()).group(1).replace("&#39;", "'").split(": 20")[0]
         text = pdf_text(example_site / "pdf" / f"{name}.pdf")
         assert heading in text and ratio in text, name
+        change = re.search(r"(Staff ratio: [^.]*, was [^.]*\.)", html).group(1)
+        assert change in text, name  # the same sentence, from the same code, on the page and in the PDF
 
 
 def test_pdfs_are_byte_identical_across_builds(project, tmp_path):

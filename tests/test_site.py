@@ -118,7 +118,7 @@ def test_figures_on_the_pages_match_the_contract(small_site):
     assert "Staff ratio 1 : 1,890 Worse than the 2019 average" in beta
     assert "More qualified staff needed to meet 1 : 1,250 0.8 WTE" in beta
     assert "Other library and knowledge services staff Not reported" in beta
-    assert "Staff ratio: 1 : 1,890, was 1 : 1,500: 390 more NHS staff per qualified member of staff, which is worse." in beta
+    assert "Staff ratio: 1 : 1,890, was 1 : 1,500 in 2023/24: 390 more NHS staff per qualified member of staff, which is worse." in beta
     delta = text_of(small_site / "organisations" / "ddd.html")
     assert "Staff ratio No qualified staff reported" in delta
     assert "There is no return from the year before for DDD" in delta
@@ -197,7 +197,7 @@ def test_a_return_file_from_elsewhere_builds_with_the_right_figures(project, tmp
     rx1 = text_of(build / "organisations" / "rx1.html")
     assert "Staff ratio 1 : 2,000 Worse than the 2019 average" in rx1
     assert "More qualified staff needed to meet 1 : 1,250 3.0 WTE" in rx1
-    assert "Staff ratio: 1 : 2,000, was 1 : 1,600: 400 more NHS staff per qualified member of staff, which is worse." in rx1
+    assert "Staff ratio: 1 : 2,000, was 1 : 1,600 in 2023/24: 400 more NHS staff per qualified member of staff, which is worse." in rx1
     rx2 = text_of(build / "organisations" / "rx2.html")
     assert "Staff ratio 1 : 1,500 Better than the 2019 average" in rx2
     south_west = text_of(build / "regions" / "south-west.html")
