@@ -36,7 +36,7 @@ result = build(config, with_pdf=%(pdf)s, use_cache=%(cache)s)
 seconds = time.perf_counter() - started
 peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "files": result.files, "written": result.written,
-                  "pdfs": result.pdfs, "pdfs_rendered": result.pdfs_rendered, "up_to_date": result.up_to_date}))
+                  "pdfs": result.pdfs, "pdfs_written": result.pdfs_written, "up_to_date": result.up_to_date}))
 """
 
 CONFIG = """title = "Benchmark"

@@ -13,16 +13,16 @@ from typing import Any, Callable, Iterable, Sequence
 import jinja2
 
 from kfh_site import downloads, formatting as fmt
+from kfh_site.cache import BuildCache, inputs_key, package_version
 from kfh_site.charts import ratio_chart, status_chart
 from kfh_site.config import SiteConfig
-from kfh_site.summaries import area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
-from kfh_site.cache import BuildCache, inputs_key, package_version
 from kfh_site.output import BuildLock, write_site
 from kfh_site.render import make_environment, render
 from kfh_site.returns import ACTIVITY_LABELS, REGIONS, Returns, find_return_files, load_returns
+from kfh_site.summaries import area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows
 
 
 Progress = Callable[[str, int, int], None]
@@ -37,7 +37,7 @@ class BuildResult:
     organisations: int = 0
     report_year: str = ""
     pdfs: int = 0
-    pdfs_rendered: int = 0
+    pdfs_written: int = 0
     up_to_date: bool = False
 
 
@@ -77,17 +77,9 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         files.update(static_assets(config.paths.templates / "assets"))
         files.update(content_images(config, pages))
         files.update(open_data(figures, config))
-        attachments: dict[str, dict[str, Any]] = {}
-        if with_pdf:
-            from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
-
-            infographics, pdfs = make_infographics(env, config, figures, cache, jobs, progress)
-            for item in infographics:
-                result = pdfs[item.path]
-                files[item.path] = result.data
-                attachments[item.key] = {"path": item.path, "title": item.title,
-                                         "pages": result.pages, "size": len(result.data)}
-        plans = plan_pages(figures, pages, files, attachments)
+        pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else {}
+        files.update({pdf["path"]: pdf["data"] for pdf in pdfs.values()})
+        plans = plan_pages(figures, pages, files, pdfs)
         files.update(render_plans(env, config, figures, pages, plans, progress))
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
         cache.save(inputs, output, report.hashes)
@@ -97,8 +89,8 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         written=len(report.written),
         organisations=len(figures.latest_for_each_org()),
         report_year=figures.report_year,
-        pdfs=sum(1 for name in files if name.endswith(".pdf")),
-        pdfs_rendered=sum(1 for name in report.written if name.endswith(".pdf")),
+        pdfs=len(pdfs),
+        pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
     )
 
 
@@ -109,7 +101,6 @@ def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: b
     options = {"config": repr(config), "pdf": with_pdf,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
     return inputs_key(files, config.root, options)
-
 
 
 def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
@@ -125,6 +116,20 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
         )
     policy = Policy(config.recommended_ratio, config.baseline_ratio)
     return compute_figures(returns.table, policy, config.report_year)
+
+
+def infographic_files(env: jinja2.Environment, config: SiteConfig, figures: Figures, cache: BuildCache,
+                      jobs: int | None, progress: Progress | None) -> dict[str, dict[str, Any]]:
+    """The PDF infographics, keyed as pages ask for them ('england', 'region:london',
+    'org:rj1'), with what a page says of its PDF: title, pages, size."""
+    from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
+
+    infographics, results = make_infographics(env, config, figures, cache, jobs, progress)
+    return {
+        item.key: {"path": item.path, "title": item.title, "data": results[item.path].data,
+                   "pages": results[item.path].pages, "size": len(results[item.path].data)}
+        for item in infographics
+    }
 
 
 def static_assets(folder: Path) -> dict[str, bytes]:
@@ -181,7 +186,7 @@ def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
 def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
     england = figures.england[year]
-    regions = [r for r in (figures.regions[(year, _slug(n))] for n in REGIONS) if r.organisations]
+    regions = [r for r in (figures.regions[(year, slugify(n))] for n in REGIONS) if r.organisations]
     entries = [(r.name, r.staff_per_qualified, r.status) for r in regions]
     entries.append(("England", england.staff_per_qualified, england.status))
     yield PagePlan(
@@ -203,7 +208,7 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
     england = figures.england[year]
     for name in REGIONS:
-        region = figures.regions[(year, _slug(name))]
+        region = figures.regions[(year, slugify(name))]
         if not region.organisations:
             continue  # no returns from this region: no page rather than an empty one
         members = sorted(
@@ -304,10 +309,6 @@ def data_page(files: dict[str, bytes]) -> PagePlan:
 
 def _ratio_order(org: OrgFigures) -> tuple:
     return (org.status == STATUS_NONE, org.staff_per_qualified or 0, org.org_name)
-
-
-def _slug(name: str) -> str:
-    return slugify(name)
 
 
 # --- rendering -----------------------------------------------------------------------

@@ -248,3 +248,10 @@ def test_organisation_names_are_escaped(project):
     html = (project / "build" / "organisations" / "xss1.html").read_text()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+
+
+def test_a_project_without_the_standard_pages_has_no_broken_links(project):
+    for page in (project / "content").glob("*.md"):
+        page.unlink()
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert check_site(project / "build", "/kfh-report/") == []
