@@ -85,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_validate(args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
+        if args.command == "build":
+            print("Nothing was built; the previous build is unchanged.", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("kfh-site: interrupted; the previous build is unchanged", file=sys.stderr)

@@ -41,6 +41,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope", "style"},
     "ol": {"start"},
 }
+TOC_MIN_SECTIONS = 3
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "abbr", "toc", "attr_list", "sane_lists"]
 
 
@@ -57,6 +58,8 @@ class Page:
     source: str
     images: tuple[str, ...] = ()
     """Image files the page shows, relative to content/; published beside the page."""
+    toc_html: str = ""
+    """A list of the page's sections, for pages with three or more."""
 
     @property
     def path(self) -> str:
@@ -108,6 +111,10 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             link_rel=None,
         )
     images = local_images(html, path.parent, root, name)
+    sections = converter.toc_tokens  # type: ignore[attr-defined]
+    toc_html = ""
+    if len(sections) >= TOC_MIN_SECTIONS:
+        toc_html = converter.toc.replace('<div class="toc">', "").replace("</div>", "").strip()  # type: ignore[attr-defined]
     return Page(
         slug=slug,
         title=meta["title"],
@@ -117,6 +124,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
         html=html,
         source=name,
         images=images,
+        toc_html=toc_html,
     )
 
 

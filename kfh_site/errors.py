@@ -63,7 +63,7 @@ class DataError(KfhError):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         lines = [str(p) for p in self.problems]
-        lines.append(f"{count} {noun} found in the return data; nothing was built.")
+        lines.append(f"{count} {noun} found in the return data.")
         return "\n".join(lines)
 
 

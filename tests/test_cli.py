@@ -23,7 +23,7 @@ def test_validate_given_paths_lists_every_problem_and_exits_1(project, capsys):
         'kfh-site: incoming/bad.csv, row 2, column nhs_staff_wte: expected a number greater than 0, got "-5"',
         "incoming/bad.csv, row 3, column org_code: expected an ODS code of 3 to 6 letters and digits, got a blank cell (this column is required)",
         "incoming/bad.csv, row 3, column org_name: expected the organisation name, got a blank cell (this column is required)",
-        "3 problems found in the return data; nothing was built.",
+        "3 problems found in the return data.",
     ]
 
 
@@ -55,3 +55,23 @@ def test_a_bad_build_from_the_shell_shows_no_traceback(project):
     assert "Traceback" not in result.stderr
     assert "data/returns/bad.csv, row 2, column region: expected one of the seven NHS England regions" in result.stderr
     assert not (project / "build").exists()
+
+
+def test_a_build_outside_a_terminal_prints_one_summary_line_and_nothing_else(project):
+    script = os.path.join(os.path.dirname(sys.executable), "kfh-site")
+    result = subprocess.run([script, "build"], cwd=project, capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items() if k != "CI"})
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "Built 33 files for 5 organisations (2024/25, 9 PDFs) into build; 33 written, 0 unchanged."]
+
+
+def test_build_says_clearly_when_harfbuzz_subsetting_is_missing(project, capsys, monkeypatch):
+    import kfh_site.pdf_jobs
+    monkeypatch.setattr(kfh_site.pdf_jobs, "harfbuzz_subset_available", lambda: False)
+    assert run_cli(project, "build", monkeypatch=monkeypatch) == 0
+    err = capsys.readouterr().err
+    assert "libharfbuzz-subset is not installed, so PDFs are made about four times slower" in err
+    assert "sudo apt-get install libharfbuzz-subset0" in err
+    assert run_cli(project, "build", "--no-pdf", monkeypatch=monkeypatch) == 0
+    assert "harfbuzz" not in capsys.readouterr().err  # no PDFs, no warning

@@ -69,3 +69,10 @@ def test_a_page_name_that_would_clash_with_a_generated_page_is_refused(tmp_path)
     with pytest.raises(ContentError) as caught:
         page(tmp_path, GOOD, name="index.md")
     assert "index.md" in str(caught.value)
+
+
+def test_a_page_with_three_or_more_sections_lists_them(tmp_path):
+    body = "## One\n\nText\n\n## Two\n\nText\n\n### Two a\n\n## Three\n\nText\n"
+    toc = page(tmp_path, GOOD + body).toc_html
+    assert '<a href="#one">One</a>' in toc and '<a href="#two-a">Two a</a>' in toc
+    assert page(tmp_path, GOOD + "## Only\n\nText\n", name="short.md").toc_html == ""

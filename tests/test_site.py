@@ -234,7 +234,7 @@ def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(pro
     assert 'data/returns/2022-23.csv, row 3, column region:' in err and 'did you mean "London"?' in err
     assert "data/returns/2022-23.csv, row 4, column year:" in err
     assert "data/returns/2022-23.csv, row 4, column qualified_lks_wte:" in err
-    assert "4 problems found in the return data; nothing was built." in err
+    assert "4 problems found in the return data.\nNothing was built; the previous build is unchanged." in err
     assert "Traceback" not in err
     assert tree_bytes(project / "build") == before
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock"]
