@@ -34,13 +34,14 @@ class _FactParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.facts = PageFacts()
         self._in_title = False
+        self._svg_depth = 0  # an SVG's <title> is its text alternative, not the page title
         self._table_stack: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
         if tag == "html":
             self.facts.lang = a.get("lang")
-        elif tag == "title" and not self._svg_depth():
+        elif tag == "title" and not self._svg_depth:
             self._in_title = True
         elif tag == "h1":
             self.facts.h1 += 1
@@ -49,7 +50,7 @@ class _FactParser(HTMLParser):
         elif tag == "svg":
             if a.get("aria-hidden") != "true" and not (a.get("aria-label") or a.get("aria-labelledby")):
                 self.facts.svgs_without_name += 1
-            self._svg = getattr(self, "_svg", 0) + 1
+            self._svg_depth += 1
         elif tag == "table":
             self.facts.tables += 1
             self._table_stack.append(False)
@@ -63,14 +64,11 @@ class _FactParser(HTMLParser):
             if (tag, attr.split(":")[-1]) in LINK_ATTRIBUTES and a.get(attr):
                 self.facts.links.append((tag, a[attr]))
 
-    def _svg_depth(self) -> int:
-        return getattr(self, "_svg", 0)
-
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
         elif tag == "svg":
-            self._svg = max(0, self._svg_depth() - 1)
+            self._svg_depth = max(0, self._svg_depth - 1)
         elif tag == "table" and self._table_stack:
             if not self._table_stack.pop():
                 self.facts.tables_without_headers += 1

@@ -91,7 +91,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContentError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    meta, body, body_line = split_front_matter(text, name)
+    meta, body = split_front_matter(text, name)
     converter = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs={
@@ -160,8 +160,8 @@ def local_images(html: str, folder: Path, root: Path, name: str) -> tuple[str, .
     return tuple(sorted(set(found)))
 
 
-def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
-    """Parse and check the ``---`` block; return (metadata, body, body's first line)."""
+def split_front_matter(text: str, name: str) -> tuple[dict, str]:
+    """Parse and check the ``---`` block; return (metadata, body)."""
     match = FRONT_MATTER.match(text)
     if not match:
         raise ContentError(
@@ -190,8 +190,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str, int]:
             problems.append(f"{key!r} must be text, got {meta[key]!r}")
     if problems:
         raise ContentError(f"{name}, front matter: " + "; ".join(problems))
-    body_line = text[: match.end()].count("\n") + 1
-    return meta, text[match.end():], body_line
+    return meta, text[match.end():]
 
 
 def _display(path: Path, root: Path) -> str:
