@@ -51,7 +51,8 @@ def ratio(value: float | None) -> str:
     """``1 : 1,512``, or words when there are no qualified staff."""
     if value is None:
         return STATUS_LABELS[STATUS_NONE]
-    return f"1 : {int(round_half_up(value)):,}"
+    # No-break spaces: "1 : 1,512" never splits across two lines on a narrow screen.
+    return f"1\u00a0:\u00a0{int(round_half_up(value)):,}"
 
 
 def ratio_words(value: float | None) -> str:

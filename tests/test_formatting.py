@@ -4,8 +4,9 @@ from kfh_site import formatting as fmt
 
 
 def test_ratio_is_written_one_to_n_with_a_thousands_separator():
-    assert fmt.ratio(1512.4) == "1 : 1,512"
-    assert fmt.ratio(1512.5) == "1 : 1,513"   # half up, as people round
+    # No-break spaces keep "1 : 1,512" on one line; it reads as "1 : 1,512".
+    assert fmt.ratio(1512.4) == "1\u00a0:\u00a01,512"
+    assert fmt.ratio(1512.5).replace("\u00a0", " ") == "1 : 1,513"   # half up, as people round
     assert fmt.ratio(None) == "No qualified staff reported"
 
 

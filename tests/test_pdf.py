@@ -70,7 +70,7 @@ def test_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(example_site, nam
         kinds = [str(e.S) for e in struct_elements(pdf)]
         assert "/H1" in kinds and "/H2" in kinds and "/Table" in kinds and "/TH" in kinds
         figures = [e for e in struct_elements(pdf) if e.S == "/Figure"]
-        assert figures and all(re.search(r"1 : [\d,]+", str(f.Alt)) for f in figures)
+        assert figures and all(re.search(r"1\s:\s[\d,]+", str(f.Alt)) for f in figures)
         scopes = {str(e.A.Scope) for e in struct_elements(pdf) if e.S == "/TH"}
         assert scopes == {"/Column", "/Row"}
         assert "/IDTree" in pdf.Root.StructTreeRoot
