@@ -5,6 +5,8 @@ Three levels, each keyed on content, never on timestamps:
   and command-line options, the kfh-site and WeasyPrint versions). Same hash and an
   untouched output folder: nothing to do.
 - each PDF: a hash of exactly what WeasyPrint is given (HTML, stylesheet, versions).
+- each HTML page: a hash of its template files and everything its template is given.
+  Same hash and the page is untouched on disk: it is linked, not rendered again.
 - each output file: its SHA-256. A file whose bytes are unchanged is hard-linked from
   the previous build instead of written again.
 The cache lives beside the output folder (``.build.kfh-cache/``) and may be deleted at
@@ -61,7 +63,7 @@ class BuildCache:
     folder: Path
     enabled: bool = True
     previous_inputs: str = ""
-    previous_files: dict[str, list] = field(default_factory=dict)   # path -> [sha, size, mtime_ns]
+    previous_files: dict[str, list] = field(default_factory=dict)   # path -> [sha, size, mtime_ns, render key]
     previous_pdfs: dict[str, int] = field(default_factory=dict)     # pdf key -> pages
     used_pdfs: dict[str, int] = field(default_factory=dict)
 
@@ -88,7 +90,7 @@ class BuildCache:
 
     def unchanged_on_disk(self, output: Path, path: str) -> bool:
         """The previous build's file is still as it wrote it (size and mtime)."""
-        sha, size, mtime = self.previous_files[path]
+        sha, size, mtime = self.previous_files[path][:3]
         try:
             stat = (output / path).stat()
         except OSError:
@@ -99,6 +101,14 @@ class BuildCache:
         """The previous build wrote exactly these bytes at ``path`` and they are still there."""
         return (self.enabled and path in self.previous_files and self.previous_files[path][0] == sha
                 and self.unchanged_on_disk(output, path))
+
+    def rendered(self, output: Path, path: str, key: str) -> str | None:
+        """The SHA-256 of ``path`` if the last build rendered it from the same inputs (``key``)
+        and it is untouched on disk; None when it must be rendered."""
+        entry = self.previous_files.get(path)
+        if not self.enabled or not entry or len(entry) < 4 or entry[3] != key:
+            return None
+        return entry[0] if self.unchanged_on_disk(output, path) else None
 
     def pdf(self, key: str) -> tuple[bytes, int] | None:
         if not self.enabled or key not in self.previous_pdfs:
@@ -116,12 +126,13 @@ class BuildCache:
         (folder / f"{key}.pdf").write_bytes(data)
         self.used_pdfs[key] = pages
 
-    def save(self, inputs: str, output: Path, hashes: Mapping[str, str]) -> None:
+    def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
+             render_keys: Mapping[str, str]) -> None:
         """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
         files = {}
         for path, sha in hashes.items():
             stat = (output / path).stat()
-            files[path] = [sha, stat.st_size, stat.st_mtime_ns]
+            files[path] = [sha, stat.st_size, stat.st_mtime_ns, render_keys.get(path, "")]
         self.folder.mkdir(parents=True, exist_ok=True)
         pdf_folder = self.folder / "pdf"
         if pdf_folder.is_dir():

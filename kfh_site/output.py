@@ -77,18 +77,26 @@ def leftovers(output: Path) -> Iterator[Path]:
 
 
 @dataclass(frozen=True)
+class Unchanged:
+    """A file the previous build made from the same inputs: linked into the new build
+    without being made again. ``sha`` is its SHA-256."""
+
+    sha: str
+
+
+@dataclass(frozen=True)
 class WriteReport:
     hashes: dict[str, str]      # every file: its SHA-256
     written: tuple[str, ...]    # the files whose bytes were written (the rest were linked)
 
 
-def write_site(output: Path, files: Mapping[str, bytes],
+def write_site(output: Path, files: Mapping[str, bytes | Unchanged],
                reusable: Callable[[str, str], bool] | None = None) -> WriteReport:
     """Write every file into a fresh folder, then swap it in for ``output``.
 
     ``reusable(path, sha256)`` says the previous build holds these exact bytes at
     ``path``: that file is hard-linked into the fresh folder rather than written
-    again. Call with the BuildLock held. Files are written in sorted order so that a
+    again, as is every ``Unchanged`` file. Call with the BuildLock held. Files are written in sorted order so that a
     build is reproducible down to the order of directory entries created.
     """
     recover(output)
@@ -104,6 +112,11 @@ def write_site(output: Path, files: Mapping[str, bytes],
             target = safe_target(fresh, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             data = files[relative]
+            if isinstance(data, Unchanged):
+                hashes[relative] = data.sha
+                if not _link(output / relative, target):
+                    shutil.copy2(output / relative, target)
+                continue
             hashes[relative] = digest = hashlib.sha256(data).hexdigest()
             if not (reusable and reusable(relative, digest) and _link(output / relative, target)):
                 target.write_bytes(data)

@@ -13,13 +13,13 @@ from typing import Any, Callable, Iterable, Sequence
 import jinja2
 
 from kfh_site import downloads, formatting as fmt
-from kfh_site.cache import BuildCache, inputs_key, package_version
+from kfh_site.cache import BuildCache, inputs_key, package_version, sha256
 from kfh_site.charts import ratio_chart, status_chart
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
-from kfh_site.output import BuildLock, write_site
+from kfh_site.output import BuildLock, Unchanged, write_site
 from kfh_site.render import make_environment, render
 from kfh_site.returns import ACTIVITY_LABELS, REGIONS, Returns, find_return_files, load_returns
 from kfh_site.summaries import area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows
@@ -38,7 +38,20 @@ class BuildResult:
     report_year: str = ""
     pdfs: int = 0
     pdfs_written: int = 0
+    pages_rendered: int = 0
     up_to_date: bool = False
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """What navigation shows of a content page: not its body, so that editing one page's
+    text leaves every other page as it was."""
+
+    slug: str
+    path: str
+    title: str
+    nav_title: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,10 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else {}
         files.update({pdf["path"]: pdf["data"] for pdf in pdfs.values()})
         plans = plan_pages(figures, pages, files, pdfs)
-        files.update(render_plans(env, config, figures, pages, plans, progress))
+        rendered, render_keys = render_plans(env, config, figures, pages, plans, cache, progress)
+        files.update(rendered)
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
-        cache.save(inputs, output, report.hashes)
+        cache.save(inputs, output, report.hashes, render_keys)
     return BuildResult(
         output=output,
         files=len(files),
@@ -91,6 +105,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         report_year=figures.report_year,
         pdfs=len(pdfs),
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
+        pages_rendered=sum(1 for page in rendered.values() if not isinstance(page, Unchanged)),
     )
 
 
@@ -222,7 +237,9 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
             f"Library and knowledge services staff ratios in {name}, {year}.",
             {
                 "region": region,
-                "england": england,
+                # Only England's ratio, not all its figures: a change elsewhere in England
+                # then leaves this page as it was (and the cache skips rendering it).
+                "england_ratio": england.staff_per_qualified,
                 "organisations": members,
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
                 "status_chart": status_chart(region, "status-region"),
@@ -247,8 +264,6 @@ def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
             f"Library and knowledge services at {org.org_name}: staff ratio {fmt.ratio(org.staff_per_qualified)}, {org.year}.",
             {
                 "org": org,
-                "region": region,
-                "england": england,
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
                 "staffing_rows": org_staffing_rows(org),
                 "activity_rows": org_activity_rows(org),
@@ -315,23 +330,34 @@ def _ratio_order(org: OrgFigures) -> tuple:
 
 
 def render_plans(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
-                 plans: list[PagePlan], progress: Progress | None) -> dict[str, bytes]:
-    """Render every planned page, then the sitemap that lists them."""
+                 plans: list[PagePlan], cache: BuildCache, progress: Progress | None
+                 ) -> tuple[dict[str, bytes | Unchanged], dict[str, str]]:
+    """Render every planned page the last build did not already make from the same
+    inputs, then the sitemap that lists them. Returns the pages and their render keys."""
     shared = {
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
-        "nav_pages": [p for p in pages if p.slug != "accessibility"],
-        "page_slugs": {p.slug for p in pages},
+        "nav_pages": [NavLink(p.slug, p.path, p.title, p.nav_title, p.summary)
+                      for p in pages if p.slug != "accessibility"],
+        "page_slugs": tuple(sorted(p.slug for p in pages)),
         "published_text": f"{config.published.day} {config.published:%B %Y}",
         "activity_labels": ACTIVITY_LABELS,
         "link_base": "",
         "crumbs": [],
     }
-    out: dict[str, bytes] = {}
+    # Everything a page's output depends on: the templates, the code, the shared context
+    # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
+    # order are deterministic, so the same inputs always give the same key.
+    template_files = [p for p in sorted(config.paths.templates.rglob("*")) if p.is_file()]
+    fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
+    out: dict[str, bytes | Unchanged] = {}
+    keys: dict[str, str] = {}
     for done, plan in enumerate(plans, start=1):
         context = {**shared, "link_base": config.base_path} if plan.path == "404.html" else shared
-        out[plan.path] = _render_plan(env, config, context, plan)
+        keys[plan.path] = key = sha256(f"{fingerprint}\0{plan!r}\0{context['link_base']}".encode())
+        previous = cache.rendered(config.paths.output, plan.path, key)
+        out[plan.path] = Unchanged(previous) if previous else _render_plan(env, config, context, plan)
         if progress:
             progress("pages", done, len(plans))
     out["sitemap.xml"] = render(
@@ -339,7 +365,7 @@ def render_plans(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
         locations=[_absolute(config, p) for p in sorted(out) if p != "404.html"],
         lastmod=config.published.isoformat(),
     ).encode("utf-8")
-    return out
+    return out, keys
 
 
 def _render_plan(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: PagePlan) -> bytes:

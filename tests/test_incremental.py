@@ -135,3 +135,19 @@ def test_the_pdf_cache_does_not_grow_without_bound(project):
         css.write_text(css.read_text().replace("font-size: 20pt", f"font-size: {size}").replace("19pt", size).replace("18pt", size))
         assert run_cli(project, "build") == 0
     assert len(list((project / ".build.kfh-cache" / "pdf").glob("*.pdf"))) == 9
+
+
+def test_pages_whose_inputs_did_not_change_are_not_even_rendered_again(project):
+    from kfh_site.config import load_config
+    from kfh_site.site import build
+
+    config = load_config(project / "kfh-site.toml")
+    first = build(config, with_pdf=False)
+    assert first.pages_rendered == first.files - 4  # all but the stylesheet and three downloads
+    change_content(project)
+    assert build(config, with_pdf=False).pages_rendered == 2  # the page and the sitemap
+    change_data(project)
+    again = build(config, with_pdf=False)
+    # Gamma's page, its region's, England's, the A to Z index (which lists Gamma), and the
+    # sitemap; not the other regions' pages nor any other organisation's.
+    assert again.pages_rendered == 5
