@@ -90,8 +90,8 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         files.update(static_assets(config.paths.templates / "assets"))
         files.update(content_images(config, pages))
         files.update(open_data(figures, config))
-        pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else {}
-        files.update({pdf["path"]: pdf["data"] for pdf in pdfs.values()})
+        pdf_files, pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else ({}, {})
+        files.update(pdf_files)
         plans = plan_pages(figures, pages, files, pdfs)
         rendered, render_keys = render_plans(env, config, figures, pages, plans, cache, progress)
         files.update(rendered)
@@ -134,17 +134,20 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
 
 
 def infographic_files(env: jinja2.Environment, config: SiteConfig, figures: Figures, cache: BuildCache,
-                      jobs: int | None, progress: Progress | None) -> dict[str, dict[str, Any]]:
-    """The PDF infographics, keyed as pages ask for them ('england', 'region:london',
-    'org:rj1'), with what a page says of its PDF: title, pages, size."""
+                      jobs: int | None, progress: Progress | None
+                      ) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
+    """The PDF infographics: their files, and what a page says of its PDF (path, title,
+    pages, size) keyed as pages ask for it ('england', 'region:london', 'org:rj1')."""
     from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
 
     infographics, results = make_infographics(env, config, figures, cache, jobs, progress)
-    return {
-        item.key: {"path": item.path, "title": item.title, "data": results[item.path].data,
-                   "pages": results[item.path].pages, "size": len(results[item.path].data)}
+    files = {item.path: results[item.path].data for item in infographics}
+    described = {
+        item.key: {"path": item.path, "title": item.title, "pages": results[item.path].pages,
+                   "size": len(results[item.path].data)}
         for item in infographics
     }
+    return files, described
 
 
 def static_assets(folder: Path) -> dict[str, bytes]:
