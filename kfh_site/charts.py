@@ -94,7 +94,7 @@ def status_chart(area: AreaFigures, chart_id: str) -> BarChart:
         table_caption=f"Organisations by status, {area.name}, {area.year}",
         table_head=("Status", "Organisations", "Share"),
         table_rows=tuple(
-            (fmt.status_label(s), fmt.count(counts[s]), _share(counts[s], total)) for s in STATUSES
+            (fmt.status_label(s), fmt.count(counts[s]), fmt.share(counts[s], total)) for s in STATUSES
         ),
         numeric_columns=(1, 2),
     )
@@ -138,9 +138,5 @@ def ratio_chart(entries: Sequence[tuple[str, float | None, str]], policy: Policy
     )
 
 
-def _share(part: int, total: int) -> str:
-    return f"{round(100 * part / total):d}%" if total else "0%"
-
-
 def _count_with_share(part: int, total: int) -> str:
-    return f"{fmt.count(part)} ({_share(part, total)})"
+    return f"{fmt.count(part)} ({fmt.share(part, total)})"

@@ -94,12 +94,14 @@ def status_short(status: str) -> str:
     return STATUS_SHORT[status]
 
 
-def reported_of(reported: int, of: int) -> str:
-    """``212 of 247 organisations reported``."""
-    noun = "organisation" if of == 1 else "organisations"
-    if reported == of:
-        return f"all {of:,} {noun} reported" if of != 1 else "reported"
-    return f"{reported:,} of {of:,} {noun} reported"
+def share(part: int, total: int) -> str:
+    """``31%`` of a whole, rounded half up like every other figure."""
+    return f"{int(round_half_up(100 * part / total)) if total else 0}%"
+
+
+def reported_by(reported: int, of: int) -> str:
+    """``212 of 247``: how many organisations reported a figure."""
+    return f"{count(reported)} of {count(of)}"
 
 
 def file_size(size: int) -> str:
@@ -121,6 +123,6 @@ FILTERS = {
     "ratio_change": ratio_change,
     "status_label": status_label,
     "status_short": status_short,
-    "reported_of": reported_of,
+    "share": share,
     "file_size": file_size,
 }

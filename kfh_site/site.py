@@ -21,8 +21,10 @@ from kfh_site.errors import ConfigError
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
 from kfh_site.output import BuildLock, Unchanged, write_site
 from kfh_site.render import make_environment, render
-from kfh_site.returns import ACTIVITY_LABELS, REGIONS, Returns, find_return_files, load_returns
-from kfh_site.summaries import area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows
+from kfh_site.returns import REGIONS, Returns, find_return_files, load_returns
+from kfh_site.summaries import (
+    area_activity_rows, area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows,
+)
 
 
 Progress = Callable[[str, int, int], None]
@@ -215,6 +217,7 @@ def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
             "regions": regions,
             "status_chart": status_chart(england, "status-england"),
             "change_lines": area_change_lines(england),
+            "activity_rows": area_activity_rows(england),
             "region_chart": ratio_chart(entries, figures.policy, "ratio-regions", "regions and England", year),
             "pdf": pdfs.get("england"),
         },
@@ -247,6 +250,7 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
                 "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
                 "status_chart": status_chart(region, "status-region"),
                 "change_lines": area_change_lines(region),
+                "activity_rows": area_activity_rows(region),
                 "pdf": pdfs.get(f"region:{region.slug}"),
                 "crumbs": [("England", "index.html")],
             },
@@ -345,7 +349,6 @@ def render_plans(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
                       for p in pages if p.slug != "accessibility"],
         "page_slugs": tuple(sorted(p.slug for p in pages)),
         "published_text": f"{config.published.day} {config.published:%B %Y}",
-        "activity_labels": ACTIVITY_LABELS,
         "link_base": "",
         "crumbs": [],
     }

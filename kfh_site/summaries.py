@@ -26,7 +26,7 @@ def org_activity_rows(org: OrgFigures) -> list[tuple[str, str]]:
 
 
 def area_staffing_rows(area: AreaFigures) -> list[tuple[str, str, str]]:
-    everyone = reported_by(area.organisations, area.organisations)
+    everyone = fmt.reported_by(area.organisations, area.organisations)
     return [
         ("Qualified librarians and knowledge specialists", fmt.wte(area.qualified_lks_wte), everyone),
         ("of whom embedded clinical librarians", *_reported_wte(area.clinical_librarian_wte)),
@@ -39,18 +39,14 @@ def area_staffing_rows(area: AreaFigures) -> list[tuple[str, str, str]]:
 def area_activity_rows(area: AreaFigures) -> list[tuple[str, str, str]]:
     return [
         (label, fmt.count(area.activity[k].total) if area.activity[k].reported else fmt.NOT_REPORTED,
-         reported_by(area.activity[k].reported, area.activity[k].of))
+         fmt.reported_by(area.activity[k].reported, area.activity[k].of))
         for k, label in ACTIVITY_LABELS.items()
     ]
 
 
-def reported_by(reported: int, of: int) -> str:
-    return f"{fmt.count(reported)} of {fmt.count(of)}"
-
-
 def _reported_wte(value: Reported) -> tuple[str, str]:
     total = fmt.wte(value.total) if value.reported else fmt.NOT_REPORTED
-    return total, reported_by(value.reported, value.of)
+    return total, fmt.reported_by(value.reported, value.of)
 
 
 def _ratio_line(current: float | None, previous: float | None, previous_year: str, delta: float | None) -> str:

@@ -31,3 +31,9 @@ def test_file_sizes_like_gov_uk_attachments():
     assert fmt.file_size(146_000) == "143 KB"
     assert fmt.file_size(900) == "900 bytes"
     assert fmt.file_size(2_500_000) == "2.4 MB"
+
+
+def test_shares_round_half_up_like_every_other_figure():
+    assert fmt.share(1, 8) == "13%"   # 12.5% -> 13%, not banker's 12%
+    assert fmt.share(0, 0) == "0%"
+    assert fmt.reported_by(212, 1247) == "212 of 1,247"
