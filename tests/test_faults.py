@@ -97,3 +97,15 @@ def test_hostile_names_are_text_in_html_and_in_pdfs(project):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &#34;Trust&#34; &amp; Co" in org
     text = " ".join(PdfReader(project / "build" / "pdf" / "organisations" / "xss1.pdf").pages[0].extract_text().split())
     assert '<script>alert(1)</script><img src=x onerror=alert(2)> "Trust" & Co' in text
+
+
+def test_two_builds_started_together_one_waits_its_turn_and_the_build_is_whole(project, tmp_path):
+    first = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in (first, second)]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 1], results
+    refused = next(err for code, _, err in results if code == 1)
+    assert "another kfh-site build is writing to" in refused and "Traceback" not in refused
+    assert run_cli(project, "build", "--clean", "--out", str(tmp_path / "clean")) == 0
+    assert tree_bytes(project / "build") == tree_bytes(tmp_path / "clean")
