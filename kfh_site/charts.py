@@ -57,6 +57,7 @@ class BarChart:
     table_head: tuple[str, ...]
     table_rows: tuple[tuple[str, ...], ...]
     numeric_columns: tuple[int, ...] = (1,)
+    bar_height: int = BAR
 
 
 def _bars(items: Sequence[tuple[str, float | None, str, str]], scale_max: float,

@@ -25,7 +25,6 @@ class PageFacts:
     links: list[tuple[str, str]] = field(default_factory=list)  # (tag, url)
     images_without_alt: int = 0
     svgs_without_name: int = 0
-    tables: int = 0
     tables_without_headers: int = 0
 
 
@@ -52,7 +51,6 @@ class _FactParser(HTMLParser):
                 self.facts.svgs_without_name += 1
             self._svg_depth += 1
         elif tag == "table":
-            self.facts.tables += 1
             self._table_stack.append(False)
         elif tag == "th" and self._table_stack:
             self._table_stack[-1] = True

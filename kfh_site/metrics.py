@@ -23,9 +23,6 @@ STATUS_WORSE = "worse-than-2019-average"
 STATUSES = (STATUS_MEETS, STATUS_BETTER, STATUS_WORSE, STATUS_NONE)
 """In the order charts and tables show them: best first."""
 
-STAFFING = ("nhs_staff_wte", "qualified_lks_wte", "other_lks_wte",
-            "clinical_librarian_wte", "knowledge_manager_wte")
-
 
 @dataclass(frozen=True)
 class Policy:
@@ -86,10 +83,6 @@ class Reported:
     total: float
     reported: int
     of: int
-
-    @property
-    def all_reported(self) -> bool:
-        return self.reported == self.of
 
 
 @dataclass(frozen=True)

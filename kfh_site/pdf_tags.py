@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pydyf
 
-SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 SCOPES = {"row": "/Row", "col": "/Column", "column": "/Column", "both": "/Both"}
 
 

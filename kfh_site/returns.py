@@ -66,7 +66,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
-NUMERIC = tuple(c.name for c in COLUMNS if c.kind in ("number", "whole"))
 ACTIVITY = tuple(c.name for c in COLUMNS if c.kind == "whole")
 ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if c.kind == "whole"}
 """Activity columns as pages and PDFs name them: ``Literature searches``."""
