@@ -52,14 +52,14 @@ def ratio(value: float | None) -> str:
     if value is None:
         return STATUS_LABELS[STATUS_NONE]
     # No-break spaces: "1 : 1,512" never splits across two lines on a narrow screen.
-    return f"1\u00a0:\u00a0{int(round_half_up(value)):,}"
+    return f"1\u00a0:\u00a0{count(value)}"
 
 
 def ratio_words(value: float | None) -> str:
     """The ratio as a sentence fragment a screen reader says clearly."""
     if value is None:
         return "no qualified staff reported"
-    return f"one qualified member of staff for every {int(round_half_up(value)):,} WTE NHS staff"
+    return f"one qualified member of staff for every {count(value)} WTE NHS staff"
 
 
 def signed(value: float | None, places: int = 1, unit: str = "") -> str:

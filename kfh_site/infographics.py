@@ -96,7 +96,7 @@ def _area_infographic(key: str, path: str, area: AreaFigures, subtitle: str, cha
 
 
 def _organisations(figures: Figures) -> Iterable[Infographic]:
-    for org in figures.latest_for_each_org():
+    for org in figures.latest_for_each_org:
         region = figures.regions[(org.year, org.region_slug)]
         england = figures.england[org.year]
         entries = [(org.org_name, org.staff_per_qualified, org.status),

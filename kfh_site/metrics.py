@@ -7,6 +7,7 @@ mean of ratios, as the staff ratio policy does.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -147,13 +148,16 @@ class Figures:
     def orgs_in(self, year: str) -> list[OrgFigures]:
         return [f for (y, _), f in self.organisations.items() if y == year]
 
-    def latest_for_each_org(self) -> list[OrgFigures]:
-        """Each organisation's most recent return, up to the report year, by code."""
+    @functools.cached_property
+    def latest_for_each_org(self) -> tuple[OrgFigures, ...]:
+        """Each organisation's most recent return, up to the report year, by code.
+
+        Worked out once: pages, the index, the PDFs and the summary all ask for it."""
         latest: dict[str, OrgFigures] = {}
         for (year, code), figures in sorted(self.organisations.items()):
             if year <= self.report_year:
                 latest[code] = figures
-        return [latest[c] for c in sorted(latest)]
+        return tuple(latest[c] for c in sorted(latest))
 
 
 def slugify(text: str) -> str:

@@ -79,7 +79,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
     output = config.paths.output
     with BuildLock(output):
         cache = BuildCache.beside(output, use_cache)
-        data_files = list(data_files) if data_files else find_return_files(config.paths.data)
+        data_files = return_files(config, data_files)
         inputs = build_inputs_key(config, data_files, with_pdf)
         if cache.up_to_date(inputs, output):
             return BuildResult(output, files=len(cache.previous_files), up_to_date=True)
@@ -103,7 +103,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         output=output,
         files=len(files),
         written=len(report.written),
-        organisations=len(figures.latest_for_each_org()),
+        organisations=len(figures.latest_for_each_org),
         report_year=figures.report_year,
         pdfs=len(pdfs),
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
@@ -120,9 +120,13 @@ def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: b
     return inputs_key(files, config.root, options)
 
 
+def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:
+    """The files given on the command line, or every return under data/."""
+    return list(data_files) if data_files else find_return_files(config.paths.data)
+
+
 def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    files = list(data_files) if data_files else find_return_files(config.paths.data)
-    return load_returns(files, config.root, config.xlsx_sheet)
+    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:
@@ -228,14 +232,14 @@ def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
 def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
     england = figures.england[year]
+    by_region: dict[str, list[OrgFigures]] = {}
+    for org in figures.orgs_in(year):
+        by_region.setdefault(org.region, []).append(org)
     for name in REGIONS:
         region = figures.regions[(year, slugify(name))]
         if not region.organisations:
             continue  # no returns from this region: no page rather than an empty one
-        members = sorted(
-            (f for f in figures.orgs_in(year) if f.region == name),
-            key=_ratio_order,
-        )
+        members = sorted(by_region[name], key=_ratio_order)
         entries = [(region.name, region.staff_per_qualified, region.status),
                    ("England", england.staff_per_qualified, england.status)]
         yield PagePlan(
@@ -258,7 +262,7 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
 
 
 def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
-    for org in figures.latest_for_each_org():
+    for org in figures.latest_for_each_org:
         region = figures.regions[(org.year, org.region_slug)]
         england = figures.england[org.year]
         entries = [
@@ -282,7 +286,7 @@ def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
 
 
 def index_page(figures: Figures) -> Iterable[PagePlan]:
-    organisations = sorted(figures.latest_for_each_org(), key=lambda o: (o.org_name.casefold(), o.org_code))
+    organisations = sorted(figures.latest_for_each_org, key=lambda o: (o.org_name.casefold(), o.org_code))
     groups: dict[str, list[OrgFigures]] = {}
     for org in organisations:
         first = org.org_name.strip()[:1].upper()
