@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kfh_site.config import load_config  # noqa: E402
-from kfh_site.infographics import COLOURS, plan_infographics  # noqa: E402
-from kfh_site.pdf import RenderSettings, render_pdfs  # noqa: E402
-from kfh_site.pdf_jobs import PdfJob, harfbuzz_subset_available  # noqa: E402
+from kfh_site.pdf.plan import COLOURS, plan_infographics  # noqa: E402
+from kfh_site.pdf.render import RenderSettings, render_pdfs  # noqa: E402
+from kfh_site.pdf.jobs import PdfJob, harfbuzz_subset_available  # noqa: E402
 from kfh_site.render import make_environment, render  # noqa: E402
 from kfh_site.site import compute, read_returns  # noqa: E402
 

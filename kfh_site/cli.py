@@ -112,7 +112,7 @@ def run_build(args: argparse.Namespace) -> int:
     config = _config(args, output=args.out, base_url=args.base_url)
     data = _expand(args.data) if args.data else None
     if not args.no_pdf:
-        from kfh_site.pdf_jobs import harfbuzz_subset_available
+        from kfh_site.pdf.jobs import harfbuzz_subset_available
 
         if not harfbuzz_subset_available():
             print(

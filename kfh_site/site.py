@@ -1,34 +1,28 @@
 """The whole build in one pass: load, validate, compute, render, write.
 
-Read ``build`` first: every stage is named there. Each ``*_pages`` function plans the
-pages of one kind and hands finished figures to a template.
+Read ``build`` first: every stage is named there. Each output kind (downloads, PDFs,
+pages) offers a plan that returns ``{path: bytes}``; the one writer puts them on disk.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
 import jinja2
 
-from kfh_site import downloads, formatting as fmt
-from kfh_site.cache import BuildCache, inputs_key, package_version, sha256
-from kfh_site.charts import ratio_chart, status_chart
+from kfh_site import downloads
+from kfh_site.cache import BuildCache, inputs_key, package_version
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
-from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_figures, slugify
+from kfh_site.metrics import Figures, Policy, compute_figures
 from kfh_site.output import BuildLock, Unchanged, write_site
-from kfh_site.render import make_environment, render
-from kfh_site.returns import REGIONS, Returns, find_return_files, load_returns
-from kfh_site.summaries import (
-    area_activity_rows, area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows,
-)
-
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: how a caller (the CLI) shows progress, if it wants."""
+from kfh_site.pages import plan_pages, render_pages
+from kfh_site.progress import Progress
+from kfh_site.render import make_environment
+from kfh_site.returns import Returns, find_return_files, load_returns
 
 
 @dataclass(frozen=True)
@@ -42,30 +36,6 @@ class BuildResult:
     pdfs_written: int = 0
     pages_rendered: int = 0
     up_to_date: bool = False
-
-
-@dataclass(frozen=True)
-class NavLink:
-    """What navigation shows of a content page: not its body, so that editing one page's
-    text leaves every other page as it was."""
-
-    slug: str
-    path: str
-    title: str
-    nav_title: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class PagePlan:
-    """One HTML (or XML) file to render: where it goes, with which template and figures."""
-
-    path: str
-    template: str
-    title: str
-    description: str
-    context: dict[str, Any] = field(default_factory=dict)
-    nav_current: str = ""
 
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
@@ -95,7 +65,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pdf_files, pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else ({}, {})
         files.update(pdf_files)
         plans = plan_pages(figures, pages, files, pdfs)
-        rendered, render_keys = render_plans(env, config, figures, pages, plans, cache, progress)
+        rendered, render_keys = render_pages(env, config, figures, pages, plans, cache, progress)
         files.update(rendered)
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
         cache.save(inputs, output, report.hashes, render_keys)
@@ -144,7 +114,7 @@ def infographic_files(env: jinja2.Environment, config: SiteConfig, figures: Figu
                       ) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
     """The PDF infographics: their files, and what a page says of its PDF (path, title,
     pages, size) keyed as pages ask for it ('england', 'region:london', 'org:rj1')."""
-    from kfh_site.infographics import make_infographics  # WeasyPrint loads only when needed
+    from kfh_site.pdf.plan import make_infographics  # WeasyPrint loads only when needed
 
     infographics, results = make_infographics(env, config, figures, cache, jobs, progress)
     files = {item.path: results[item.path].data for item in infographics}
@@ -189,208 +159,3 @@ def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
     }
 
 
-# --- planning ------------------------------------------------------------------------
-
-
-def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
-               pdfs: dict[str, dict[str, Any]]) -> list[PagePlan]:
-    """Every page the site has, in a fixed order. ``files`` holds the downloads made
-    already and ``pdfs`` the infographics, so pages can give their sizes."""
-    return [
-        *home_page(figures, pdfs),
-        *region_pages(figures, pdfs),
-        *organisation_pages(figures, pdfs),
-        *index_page(figures),
-        *content_pages(pages),
-        data_page(files),
-        PagePlan("404.html", "404.html", "Page not found", "Page not found."),
-    ]
-
-
-def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
-    year = figures.report_year
-    england = figures.england[year]
-    regions = [r for r in (figures.regions[(year, slugify(n))] for n in REGIONS) if r.organisations]
-    entries = [(r.name, r.staff_per_qualified, r.status) for r in regions]
-    entries.append(("England", england.staff_per_qualified, england.status))
-    yield PagePlan(
-        "index.html", "home.html", f"England, {year}",
-        f"Staffing and activity of NHS library and knowledge services in England, {year}.",
-        {
-            "england": england,
-            "regions": regions,
-            "status_chart": status_chart(england, "status-england"),
-            "change_lines": area_change_lines(england),
-            "activity_rows": area_activity_rows(england),
-            "region_chart": ratio_chart(entries, figures.policy, "ratio-regions", "regions and England", year),
-            "pdf": pdfs.get("england"),
-        },
-        nav_current="index",
-    )
-
-
-def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
-    year = figures.report_year
-    england = figures.england[year]
-    by_region: dict[str, list[OrgFigures]] = {}
-    for org in figures.orgs_in(year):
-        by_region.setdefault(org.region, []).append(org)
-    for name in REGIONS:
-        region = figures.regions[(year, slugify(name))]
-        if not region.organisations:
-            continue  # no returns from this region: no page rather than an empty one
-        members = sorted(by_region[name], key=_ratio_order)
-        entries = [(region.name, region.staff_per_qualified, region.status),
-                   ("England", england.staff_per_qualified, england.status)]
-        yield PagePlan(
-            f"regions/{region.slug}.html", "region.html", f"{name}, {year}",
-            f"Library and knowledge services staff ratios in {name}, {year}.",
-            {
-                "region": region,
-                # Only England's ratio, not all its figures: a change elsewhere in England
-                # then leaves this page as it was (and the cache skips rendering it).
-                "england_ratio": england.staff_per_qualified,
-                "organisations": members,
-                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
-                "status_chart": status_chart(region, "status-region"),
-                "change_lines": area_change_lines(region),
-                "activity_rows": area_activity_rows(region),
-                "pdf": pdfs.get(f"region:{region.slug}"),
-                "crumbs": [("England", "index.html")],
-            },
-        )
-
-
-def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
-    for org in figures.latest_for_each_org:
-        region = figures.regions[(org.year, org.region_slug)]
-        england = figures.england[org.year]
-        entries = [
-            (org.org_name, org.staff_per_qualified, org.status),
-            (region.name, region.staff_per_qualified, region.status),
-            ("England", england.staff_per_qualified, england.status),
-        ]
-        yield PagePlan(
-            f"organisations/{org.slug}.html", "organisation.html", f"{org.org_name}, {org.year}",
-            f"Library and knowledge services at {org.org_name}: staff ratio {fmt.ratio(org.staff_per_qualified)}, {org.year}.",
-            {
-                "org": org,
-                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
-                "staffing_rows": org_staffing_rows(org),
-                "activity_rows": org_activity_rows(org),
-                "change_lines": org_change_lines(org),
-                "pdf": pdfs.get(f"org:{org.slug}"),
-                "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
-            },
-        )
-
-
-def index_page(figures: Figures) -> Iterable[PagePlan]:
-    organisations = sorted(figures.latest_for_each_org, key=lambda o: (o.org_name.casefold(), o.org_code))
-    groups: dict[str, list[OrgFigures]] = {}
-    for org in organisations:
-        first = org.org_name.strip()[:1].upper()
-        groups.setdefault(first if first.isalpha() and first.isascii() else "0-9", []).append(org)
-    yield PagePlan(
-        "organisations/index.html", "organisations.html", "Organisations A to Z",
-        "Every organisation that sent a library and knowledge services return, A to Z.",
-        {"organisations": organisations, "groups": sorted(groups.items(), key=lambda g: (g[0] == "0-9", g[0]))},
-        nav_current="organisations",
-    )
-
-
-def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
-    for page in pages:
-        yield PagePlan(page.path, "content.html", page.title, page.summary, {"page": page},
-                       nav_current=page.slug)
-
-
-DOWNLOADS = (
-    ("downloads/figures.csv", "Figures for every organisation and year", "CSV",
-     "one row per organisation per year, with every computed figure"),
-    ("downloads/areas.csv", "Figures for England and each region", "CSV",
-     "one row per area per year: totals, ratio of sums and organisations by status"),
-    ("downloads/figures.json", "All figures", "JSON",
-     "the organisation and area rows of both CSV files, with the policy numbers"),
-)
-
-
-def data_page(files: dict[str, bytes]) -> PagePlan:
-    return PagePlan(
-        "data.html", "data.html", "Open data",
-        "Download every figure on this site as CSV or JSON, under the Open Government Licence.",
-        {
-            "downloads": [
-                {"path": path, "title": title, "format": kind, "description": text, "size": len(files[path])}
-                for path, title, kind, text in DOWNLOADS
-            ],
-            "column_groups": [
-                {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
-                for name, columns in downloads.column_descriptions()
-            ],
-        },
-        nav_current="data",
-    )
-
-
-def _ratio_order(org: OrgFigures) -> tuple:
-    return (org.status == STATUS_NONE, org.staff_per_qualified or 0, org.org_name)
-
-
-# --- rendering -----------------------------------------------------------------------
-
-
-def render_plans(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
-                 plans: list[PagePlan], cache: BuildCache, progress: Progress | None
-                 ) -> tuple[dict[str, bytes | Unchanged], dict[str, str]]:
-    """Render every planned page the last build did not already make from the same
-    inputs, then the sitemap that lists them. Returns the pages and their render keys."""
-    shared = {
-        "site": config,
-        "policy": figures.policy,
-        "report_year": figures.report_year,
-        "nav_pages": [NavLink(p.slug, p.path, p.title, p.nav_title, p.summary)
-                      for p in pages if p.slug != "accessibility"],
-        "page_slugs": tuple(sorted(p.slug for p in pages)),
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
-        "link_base": "",
-        "crumbs": [],
-    }
-    # Everything a page's output depends on: the templates, the code, the shared context
-    # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
-    # order are deterministic, so the same inputs always give the same key.
-    template_files = [p for p in sorted(config.paths.templates.rglob("*")) if p.is_file()]
-    fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
-    out: dict[str, bytes | Unchanged] = {}
-    keys: dict[str, str] = {}
-    for done, plan in enumerate(plans, start=1):
-        context = {**shared, "link_base": config.base_path} if plan.path == "404.html" else shared
-        keys[plan.path] = key = sha256(f"{fingerprint}\0{plan!r}\0{context['link_base']}".encode())
-        previous = cache.rendered(config.paths.output, plan.path, key)
-        out[plan.path] = Unchanged(previous) if previous else _render_plan(env, config, context, plan)
-        if progress:
-            progress("pages", done, len(plans))
-    out["sitemap.xml"] = render(
-        env, "sitemap.xml",
-        locations=[_absolute(config, p) for p in sorted(out) if p != "404.html"],
-        lastmod=config.published.isoformat(),
-    ).encode("utf-8")
-    return out, keys
-
-
-def _render_plan(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: PagePlan) -> bytes:
-    context = {
-        **shared,
-        **plan.context,
-        "page_path": plan.path,
-        "page_title": plan.title,
-        "description": plan.description,
-        "nav_current": plan.nav_current,
-        "canonical": _absolute(config, plan.path) if config.absolute_base else "",
-    }
-    return render(env, plan.template, **context).encode("utf-8")
-
-
-def _absolute(config: SiteConfig, path: str) -> str:
-    base = config.absolute_base or config.base_path
-    return base + ("" if path == "index.html" else path)

@@ -67,8 +67,8 @@ def test_a_build_outside_a_terminal_prints_one_summary_line_and_nothing_else(pro
 
 
 def test_build_says_clearly_when_harfbuzz_subsetting_is_missing(project, capsys, monkeypatch):
-    import kfh_site.pdf_jobs
-    monkeypatch.setattr(kfh_site.pdf_jobs, "harfbuzz_subset_available", lambda: False)
+    import kfh_site.pdf.jobs
+    monkeypatch.setattr(kfh_site.pdf.jobs, "harfbuzz_subset_available", lambda: False)
     assert run_cli(project, "build", monkeypatch=monkeypatch) == 0
     err = capsys.readouterr().err
     assert "libharfbuzz-subset is not installed, so PDFs are made about four times slower" in err

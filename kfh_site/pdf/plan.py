@@ -15,7 +15,7 @@ from kfh_site import formatting as fmt
 from kfh_site import __version__
 from kfh_site.cache import package_version, sha256
 from kfh_site.charts import ratio_chart
-from kfh_site.pdf_jobs import PdfJob, PdfResult
+from kfh_site.pdf.jobs import PdfJob, PdfResult
 from kfh_site.config import SiteConfig
 from kfh_site.metrics import STATUSES, AreaFigures, Figures
 from kfh_site.render import render
@@ -148,7 +148,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, figures: Figu
         else:
             missing.append((key, job))
     if missing:
-        from kfh_site.pdf import RenderSettings, render_pdfs  # loads WeasyPrint, only when needed
+        from kfh_site.pdf.render import RenderSettings, render_pdfs  # loads WeasyPrint, only when needed
 
         settings = RenderSettings(
             base_folder=config.paths.templates,

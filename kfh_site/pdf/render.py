@@ -24,7 +24,7 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 
 from kfh_site.errors import ContentError, FetchError
-from kfh_site.pdf_jobs import PdfJob, PdfResult
+from kfh_site.pdf.jobs import PdfJob, PdfResult
 
 Progress = Callable[[str, int, int], None]
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
@@ -129,7 +129,7 @@ class Renderer:
     def render(self, job: PdfJob) -> _Outcome:
         from weasyprint import HTML
 
-        from kfh_site.pdf_tags import complete_tags
+        from kfh_site.pdf.tags import complete_tags
 
         self.fetcher.refused.clear()
         with _collecting() as collector:
