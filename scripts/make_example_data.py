@@ -1,7 +1,9 @@
 """Write the example returns in data/returns/ from the real NHS staff figures.
 
-NHS staff WTE are real (NHS Workforce Statistics, November 2025). Every library and
-knowledge services figure is synthetic, drawn from a fixed seed so the example data
+Six years, 2019/20 to 2024/25, for the 247 real trusts and integrated care boards in
+data-sources/nhs-staff-fte-2025-11.csv. The 2024/25 NHS staff WTE are real (NHS Workforce
+Statistics, November 2025); earlier years are derived from them. Every library and
+knowledge services figure is synthetic, drawn from one fixed seed so the example data
 never changes unless this script does. Run: python scripts/make_example_data.py
 """
 
@@ -9,11 +11,14 @@ from __future__ import annotations
 
 import csv
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "data-sources" / "nhs-staff-fte-2025-11.csv"
 OUT = ROOT / "data" / "returns"
+SEED = 20251130
+YEARS = ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25")
 HEADER = [
     "org_code", "org_name", "region", "org_type", "year", "nhs_staff_wte",
     "qualified_lks_wte", "other_lks_wte", "clinical_librarian_wte", "knowledge_manager_wte",
@@ -23,44 +28,167 @@ HEADER = [
 ]
 MARKERS = ("", "n/a", "-", "..")
 
+# England's ratio the qualified staff paths aim at, year by year. Services follow their
+# targets a year or so behind and some have no qualified staff, so England's ratio of
+# sums comes out near 1 : 1,800 in 2019/20 (a little worse than the 2019 baseline,
+# 1 : 1,730) and improves slowly to near 1 : 1,680 in 2024/25; the summary prints it.
+TARGET_RATIO = (1800, 1750, 1700, 1650, 1600, 1550)
+# A post is filled or left in these sizes (WTE): part-time and full-time posts.
+STEPS = (0.2, 0.4, 0.5, 0.6, 0.8, 1.0)
+RECOMMENDED = 1250
+
+
+@dataclass(frozen=True)
+class Service:
+    """What stays the same about one library service from year to year."""
+
+    other_share: float  # other LKS staff per qualified WTE
+    clinical_share: float  # share of qualified WTE in clinical librarian posts
+    knowledge_manager: float  # WTE of knowledge manager posts, if the service has any
+    busyness: float  # activity per qualified WTE, relative to a typical service
+
 
 def main() -> None:
-    rng = random.Random(20251130)
+    """Draw every organisation's six years in one pass, in the source file's order.
+
+    One generator, seeded once and used in a fixed order, is what makes the files the
+    same on every run; changing the order of the draws changes every figure after it.
+    """
+    rng = random.Random(SEED)
     with SOURCE.open(encoding="utf-8") as handle:
         orgs = list(csv.DictReader(handle))
-    latest, earlier = [], []
+    reporting = reporting_years(orgs, rng)
+    returns: dict[str, list[list[str]]] = {year: [] for year in YEARS}
     for org in orgs:
-        staff = float(org["staff_fte"])
-        # Most services sit near the 2019 average; a few meet the recommendation,
-        # some have no qualified staff at all (often ICBs and ambulance trusts).
-        no_staff = org["org_type"] in ("Integrated care board", "Ambulance") and rng.random() < 0.18
-        ratio = rng.lognormvariate(7.45, 0.33)
-        qualified = 0.0 if no_staff else max(0.4, round(staff / ratio, 1))
-        growth = 1 + rng.uniform(0.015, 0.055)
-        previous_qualified = 0.0 if no_staff and rng.random() < 0.7 else max(
-            0.0, round(qualified + rng.choice([-1.0, -0.6, -0.2, 0.0, 0.0, 0.2, 0.4, 0.8]), 1)
+        staff = staff_series(float(org["staff_fte"]), rng)
+        qualified = qualified_series(org["org_type"], staff, rng)
+        service = Service(
+            other_share=rng.uniform(0.6, 1.6),
+            clinical_share=rng.choice([0, 0, 0.1, 0.2, 0.3]),
+            knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
+            busyness=rng.lognormvariate(0, 0.25),
         )
-        latest.append(_row(org, "2024/25", staff, qualified, rng))
-        if rng.random() > 0.03:  # a few organisations did not return the year before
-            earlier.append(_row(org, "2023/24", round(staff / growth, 2), previous_qualified, rng))
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("2023-24.csv", earlier), ("2024-25.csv", latest)):
-        with (OUT / name).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(HEADER)
-            writer.writerows(sorted(rows, key=lambda r: r[0]))
+        for year, staff_wte, qualified_wte in zip(YEARS, staff, qualified):
+            if year in reporting[org["org_code"]]:
+                returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
+    write_returns(returns)
+    print(summary(returns, reporting))
 
 
-def _row(org: dict, year: str, staff: float, qualified: float, rng: random.Random) -> list[str]:
-    clinical = round(qualified * rng.choice([0, 0, 0.1, 0.2, 0.3]), 1) if qualified else 0.0
-    manager = round(min(qualified - clinical, rng.choice([0, 0, 0.5, 1.0])), 1) if qualified else 0.0
-    other = round(qualified * rng.uniform(0.6, 1.6), 1)
-    scale = max(qualified, 0.3)
+def reporting_years(orgs: list[dict[str, str]], rng: random.Random) -> dict[str, tuple[str, ...]]:
+    """Which years each organisation returned: most all six, a few with a gap or new.
+
+    Real series are not tidy: a service misses a deadline one year, or starts returning
+    late. The report has to show "no return from the year before" and short histories,
+    so the example has a handful of each. The latest year is always there, so every
+    organisation has a page for the report year.
+    """
+    years: dict[str, tuple[str, ...]] = {org["org_code"]: YEARS for org in orgs}
+    chosen = rng.sample([org["org_code"] for org in orgs], 11)
+    for code in chosen[:5]:  # one year missing in the middle of the series
+        gap = rng.choice(YEARS[1:-1])
+        years[code] = tuple(y for y in YEARS if y != gap)
+    for code, first in zip(chosen[5:], YEARS[3:] * 2):  # two new in each of the last three years
+        years[code] = YEARS[YEARS.index(first):]
+    return years
+
+
+def staff_series(latest: float, rng: random.Random) -> list[float]:
+    """NHS staff WTE for each year, ending with the real November 2025 figure.
+
+    NHS staff grew by a few per cent a year; each organisation gets its own growth rate
+    and earlier years are divided back from the real figure one year at a time.
+    """
+    growth = 1 + rng.uniform(0.015, 0.055)
+    series = [latest]
+    for _ in YEARS[1:]:
+        series.insert(0, round(series[0] / growth, 2))
+    return series
+
+
+def qualified_series(org_type: str, staff: list[float], rng: random.Random) -> list[float]:
+    """Qualified LKS WTE for each year: a path in steps of 0.2 to 1.0 WTE, never below 0.
+
+    Each service has its own place around England's ratio (most near the 2019 average,
+    a few at or better than 1 : 1,250) and follows it as NHS staff grow: most years
+    nothing changes or one post is filled or left. Some services, mostly integrated care
+    boards and ambulance trusts, have no qualified staff in some or all years.
+    """
+    if rng.random() < 0.03:  # a few services meet the recommendation
+        place = rng.uniform(1000, 1200) / TARGET_RATIO[-1]
+    elif org_type == "Integrated care board":  # a small post, if any, for a small staff
+        place = rng.lognormvariate(0.2, 0.12)
+    else:
+        place = rng.lognormvariate(0.0, 0.12)
+    targets = [s / (ratio * place) for s, ratio in zip(staff, TARGET_RATIO)]
+    targets = _without_qualified_staff(org_type, targets, rng)
+    qualified = round(max(targets[0], 0.2), 1) if targets[0] else 0.0
+    series = [qualified]
+    for target in targets[1:]:
+        qualified = _next_year(qualified, target, rng)
+        series.append(qualified)
+    return series
+
+
+def _without_qualified_staff(org_type: str, targets: list[float], rng: random.Random) -> list[float]:
+    """Set the target to 0 for the years a service has no qualified staff.
+
+    Integrated care boards and ambulance trusts are the services most often without a
+    qualified librarian of their own; a few gain one during the six years, a few lose one.
+    """
+    chance = {"Integrated care board": 0.4, "Ambulance": 0.3}.get(org_type, 0.015)
+    if rng.random() >= chance:
+        return targets
+    kind = rng.choice(["none", "none", "gained", "gained", "lost"])
+    start = rng.randrange(1, len(targets))
+    if kind == "none":
+        return [0.0] * len(targets)
+    if kind == "gained":
+        return [0.0 if i < start else t for i, t in enumerate(targets)]
+    return [t if i < start else 0.0 for i, t in enumerate(targets)]
+
+
+def _next_year(qualified: float, target: float, rng: random.Random) -> float:
+    """One year's change: usually none or one post, more likely the further off target.
+
+    A small service moves in small part-time posts, a large one can fill two posts in a
+    year; otherwise the change is one step, towards the target more often than away.
+    """
+    if target == 0:  # the posts are left and not filled again, one a year
+        return round(max(0.0, qualified - 1.0), 1)
+    gap = target - qualified
+    steps = [s for s in STEPS if s <= max(STEPS[0], target / 2)]
+    posts = 2 if abs(gap) > 2.0 and rng.random() < 0.5 else 1
+    change = sum(rng.choice(steps) for _ in range(posts))
+    towards = min(0.75, abs(gap) / change)
+    draw = rng.random()
+    if draw < towards:
+        direction = 1 if gap > 0 else -1
+    elif draw < towards + 0.05:  # people come and go even when a service is at strength
+        direction = -1 if gap > 0 else 1
+    else:
+        return qualified
+    moved = round(qualified + direction * change, 1)
+    return moved if moved >= STEPS[0] else qualified  # a staffed service keeps a post
+
+
+def make_row(org: dict[str, str], year: str, staff: float, qualified: float, service: Service,
+             rng: random.Random) -> list[str]:
+    """One return row, with numbers written as the returns arrive today.
+
+    Activity scales with qualified WTE (a service without qualified staff still does a
+    little through its other staff), and some figures are not reported, written with
+    each of the markers the contract accepts.
+    """
+    clinical = round(qualified * service.clinical_share, 1)
+    manager = round(min(qualified - clinical, service.knowledge_manager), 1) if qualified else 0.0
+    other = round(qualified * service.other_share * rng.uniform(0.9, 1.1), 1)
+    scale = max(qualified, 0.3) * service.busyness
 
     def activity(per_wte: float, chance_missing: float = 0.06) -> str:
         if rng.random() < chance_missing:
             return rng.choice(MARKERS)
-        return f"{round(scale * per_wte * rng.uniform(0.6, 1.4)):,}"
+        return f"{round(scale * per_wte * rng.uniform(0.85, 1.15)):,}"
 
     return [
         org["org_code"], org["org_name"], org["region"], org["org_type"], year, f"{staff:.2f}",
@@ -73,6 +201,34 @@ def _row(org: dict, year: str, staff: float, qualified: float, rng: random.Rando
 
 def _maybe(value: str, rng: random.Random) -> str:
     return value if rng.random() > 0.08 else rng.choice(MARKERS)
+
+
+def write_returns(returns: dict[str, list[list[str]]]) -> None:
+    """One CSV per year, rows sorted by org_code, so the files diff cleanly."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    for year, rows in returns.items():
+        with (OUT / f"{year.replace('/', '-')}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            ordered = sorted(rows, key=lambda row: row[0])
+            writer.writerow(HEADER)
+            writer.writerows(ordered)
+
+
+def summary(returns: dict[str, list[list[str]]], reporting: dict[str, tuple[str, ...]]) -> str:
+    """A few lines to check the example against what it should look like."""
+    lines = ["year     England ratio  reporting  meet 1:1,250  no qualified staff"]
+    for year, rows in returns.items():
+        staff = sum(float(r[5]) for r in rows)
+        qualified = [float(r[6]) for r in rows]
+        meets = sum(1 for r, q in zip(rows, qualified) if q and round(float(r[5]) / q) <= RECOMMENDED)
+        lines.append(f"{year}  1 : {staff / sum(qualified):,.0f}       {len(rows):>4}  "
+                     f"{meets:>12}  {qualified.count(0.0):>18}")
+    gaps = sorted(f"{c} (no {next(y for y in YEARS if y not in ys)})"
+                  for c, ys in reporting.items() if ys[0] == YEARS[0] and len(ys) < len(YEARS))
+    new = sorted(f"{c} (from {ys[0]})" for c, ys in reporting.items() if ys[0] != YEARS[0])
+    lines.append("missing a year: " + ", ".join(gaps))
+    lines.append("new: " + ", ".join(new))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
