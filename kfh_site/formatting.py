@@ -6,9 +6,9 @@ Jinja filters by render.py.
 
 from __future__ import annotations
 
-from kfh_site.metrics import (
-    STATUS_BETTER, STATUS_MEETS, STATUS_NONE, STATUS_WORSE, round_half_up,
-)
+from kfh_site.metrics import BETTER, GAP, NEW, SAME, STATUS_BETTER, STATUS_MEETS, STATUS_NONE, STATUS_WORSE, WORSE
+from kfh_site.peers import ALL, REGION, TYPE, Rank
+from kfh_site.rounding import round_half_up
 
 NOT_REPORTED = "Not reported"
 MINUS = "\u2212"
@@ -19,6 +19,13 @@ STATUS_LABELS = {
     STATUS_WORSE: "Worse than the 2019 average",
     STATUS_NONE: "No qualified staff reported",
 }
+STATUS_PHRASES = {
+    STATUS_MEETS: "meets the recommended ratio",
+    STATUS_BETTER: "better than the 2019 average",
+    STATUS_WORSE: "worse than the 2019 average",
+    STATUS_NONE: "no qualified staff reported",
+}
+"""Status inside a sentence: lower case ("was worse than the 2019 average")."""
 STATUS_SHORT = {
     STATUS_MEETS: "Meets recommendation",
     STATUS_BETTER: "Better than 2019 average",
@@ -90,6 +97,10 @@ def status_label(status: str) -> str:
     return STATUS_LABELS[status]
 
 
+def status_phrase(status: str) -> str:
+    return STATUS_PHRASES[status]
+
+
 def status_short(status: str) -> str:
     return STATUS_SHORT[status]
 
@@ -113,6 +124,68 @@ def file_size(size: int) -> str:
     return f"{round_half_up(size / 1024 / 1024, 1):,.1f} MB"
 
 
+def staff(value: float | None) -> str:
+    """NHS staff are people: a whole number, ``21,053``."""
+    return count(value)
+
+
+def ordinal(position: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``12th``, ``13th``, ``21st``, ``22nd``."""
+    if 11 <= position % 100 <= 13:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
+    return f"{position:,}{suffix}"
+
+
+def rank(value: Rank | None) -> str:
+    """``36th of 134``, ``=4th of 134`` when it shares the place, ``Not ranked``."""
+    if value is None or value.position is None:
+        return "Not ranked"
+    return f"{'=' if value.tied else ''}{ordinal(value.position)} of {value.ranked:,}"
+
+
+TYPE_PLURALS = {
+    "acute": "acute trusts",
+    "mental health": "mental health trusts",
+    "community": "community trusts",
+    "ambulance": "ambulance trusts",
+    "integrated care board": "integrated care boards",
+    "arm's length body": "arm's length bodies",
+    "other": "other organisations",
+}
+
+
+def type_plural(org_type: str | None) -> str:
+    """``acute trusts``: a peer group by organisation type, inside a sentence."""
+    if not org_type:
+        return "organisations"
+    return TYPE_PLURALS.get(org_type.strip().lower().replace("’", "'"), f"{org_type} organisations")
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def peer_group(value: Rank, scope: str = "England") -> str:
+    """The group a rank is among, as a row label: ``All organisations``, ``Acute trusts``,
+    ``London``."""
+    if value.kind == ALL:
+        return "All organisations" if scope == "England" else f"All organisations in {scope}"
+    if value.kind == TYPE:
+        return capitalised(type_plural(value.group))
+    if value.kind == REGION:
+        return value.group
+    raise ValueError(value.kind)
+
+
+DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "No change", NEW: "New return", GAP: "No return last year"}
+
+
+def direction(value: str) -> str:
+    return DIRECTIONS[value]
+
+
 FILTERS = {
     "count": count,
     "number": number,
@@ -123,6 +196,13 @@ FILTERS = {
     "ratio_change": ratio_change,
     "status_label": status_label,
     "status_short": status_short,
+    "status_phrase": status_phrase,
+    "staff": staff,
+    "ordinal": ordinal,
+    "rank": rank,
+    "type_plural": type_plural,
+    "capitalised": capitalised,
+    "direction": direction,
     "share": share,
     "file_size": file_size,
 }

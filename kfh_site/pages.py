@@ -7,24 +7,23 @@ from the same inputs, and the sitemap that lists them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import jinja2
 
-from kfh_site import downloads, formatting as fmt
+from kfh_site import downloads
 from kfh_site.cache import BuildCache, inputs_key, sha256
-from kfh_site.charts import ratio_chart, status_chart
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, slugify
 from kfh_site.output import Unchanged
+from kfh_site.progress import Progress
 from kfh_site.render import render
 from kfh_site.returns import REGIONS
-from kfh_site.summaries import (
-    area_activity_rows, area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows,
-)
-from kfh_site.progress import Progress
+from kfh_site.stories import StoryTeller
 
 
 @dataclass(frozen=True)
@@ -49,19 +48,22 @@ class PagePlan:
     description: str
     context: dict[str, Any] = field(default_factory=dict)
     nav_current: str = ""
+    story: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+    """Tells the page's story when it is rendered, so that only one story is held at a
+    time; what it returns is part of the page's render key."""
 
 
 
 
 
-def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
+def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: dict[str, bytes],
                pdfs: dict[str, dict[str, Any]]) -> list[PagePlan]:
     """Every page the site has, in a fixed order. ``files`` holds the downloads made
     already and ``pdfs`` the infographics, so pages can give their sizes."""
     return [
-        *home_page(figures, pdfs),
-        *region_pages(figures, pdfs),
-        *organisation_pages(figures, pdfs),
+        *home_page(figures, teller, pdfs),
+        *region_pages(figures, teller, pdfs),
+        *organisation_pages(figures, teller, pdfs),
         *index_page(figures),
         *content_pages(pages),
         data_page(files),
@@ -69,31 +71,21 @@ def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
     ]
 
 
-def home_page(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+def home_page(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
     england = figures.england[year]
     regions = [r for r in (figures.regions[(year, slugify(n))] for n in REGIONS) if r.organisations]
-    entries = [(r.name, r.staff_per_qualified, r.status) for r in regions]
-    entries.append(("England", england.staff_per_qualified, england.status))
     yield PagePlan(
         "index.html", "home.html", f"England, {year}",
         f"Staffing and activity of NHS library and knowledge services in England, {year}.",
-        {
-            "england": england,
-            "regions": regions,
-            "status_chart": status_chart(england, "status-england"),
-            "change_lines": area_change_lines(england),
-            "activity_rows": area_activity_rows(england),
-            "region_chart": ratio_chart(entries, figures.policy, "ratio-regions", "regions and England", year),
-            "pdf": pdfs.get("england"),
-        },
+        {"regions": regions, "pdf": pdfs.get("england")},
         nav_current="index",
+        story=functools.partial(teller.area, england),
     )
 
 
-def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
     year = figures.report_year
-    england = figures.england[year]
     by_region: dict[str, list[OrgFigures]] = {}
     for org in figures.orgs_in(year):
         by_region.setdefault(org.region, []).append(org)
@@ -101,49 +93,28 @@ def region_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
         region = figures.regions[(year, slugify(name))]
         if not region.organisations:
             continue  # no returns from this region: no page rather than an empty one
-        members = sorted(by_region[name], key=_ratio_order)
-        entries = [(region.name, region.staff_per_qualified, region.status),
-                   ("England", england.staff_per_qualified, england.status)]
         yield PagePlan(
             f"regions/{region.slug}.html", "region.html", f"{name}, {year}",
             f"Library and knowledge services staff ratios in {name}, {year}.",
             {
-                "region": region,
-                # Only England's ratio, not all its figures: a change elsewhere in England
-                # then leaves this page as it was (and the cache skips rendering it).
-                "england_ratio": england.staff_per_qualified,
-                "organisations": members,
-                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-region", name, year),
-                "status_chart": status_chart(region, "status-region"),
-                "change_lines": area_change_lines(region),
-                "activity_rows": area_activity_rows(region),
+                "organisations": sorted(by_region[name], key=_ratio_order),
                 "pdf": pdfs.get(f"region:{region.slug}"),
                 "crumbs": [("England", "index.html")],
             },
+            story=functools.partial(teller.area, region),
         )
 
 
-def organisation_pages(figures: Figures, pdfs: dict) -> Iterable[PagePlan]:
+def organisation_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
     for org in figures.latest_for_each_org:
-        region = figures.regions[(org.year, org.region_slug)]
-        england = figures.england[org.year]
-        entries = [
-            (org.org_name, org.staff_per_qualified, org.status),
-            (region.name, region.staff_per_qualified, region.status),
-            ("England", england.staff_per_qualified, england.status),
-        ]
         yield PagePlan(
             f"organisations/{org.slug}.html", "organisation.html", f"{org.org_name}, {org.year}",
-            f"Library and knowledge services at {org.org_name}: staff ratio {fmt.ratio(org.staff_per_qualified)}, {org.year}.",
+            f"Library and knowledge services at {org.org_name}, {org.year}.",
             {
-                "org": org,
-                "ratio_chart": ratio_chart(entries, figures.policy, "ratio-org", org.org_name, org.year),
-                "staffing_rows": org_staffing_rows(org),
-                "activity_rows": org_activity_rows(org),
-                "change_lines": org_change_lines(org),
                 "pdf": pdfs.get(f"org:{org.slug}"),
                 "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
             },
+            story=functools.partial(teller.organisation, org),
         )
 
 
@@ -227,9 +198,13 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
     keys: dict[str, str] = {}
     for done, plan in enumerate(plans, start=1):
         context = {**shared, "link_base": config.base_path} if plan.path == "404.html" else shared
-        keys[plan.path] = key = sha256(f"{fingerprint}\0{plan!r}\0{context['link_base']}".encode())
+        story = plan.story() if plan.story else None
+        keys[plan.path] = key = sha256(f"{fingerprint}\0{plan!r}\0{story!r}\0{context['link_base']}".encode())
         previous = cache.rendered(config.paths.output, plan.path, key)
-        out[plan.path] = Unchanged(previous) if previous else _render_plan(env, config, context, plan)
+        if previous:
+            out[plan.path] = Unchanged(previous)
+        else:
+            out[plan.path] = _render_plan(env, config, {**context, "story": story}, plan)
         if progress:
             progress("pages", done, len(plans))
     out["sitemap.xml"] = render(

@@ -13,6 +13,7 @@ from jinja2 import pass_context
 
 from kfh_site.errors import ContentError
 from kfh_site.formatting import FILTERS
+from kfh_site.metrics import slugify
 
 
 def make_environment(templates: Path) -> jinja2.Environment:
@@ -28,6 +29,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.filters["slug"] = lambda text: "t-" + slugify(str(text))
     env.globals["url"] = url
     return env
 

@@ -20,9 +20,11 @@ from kfh_site.errors import ConfigError
 from kfh_site.metrics import Figures, Policy, compute_figures
 from kfh_site.output import BuildLock, Unchanged, write_site
 from kfh_site.pages import plan_pages, render_pages
+from kfh_site.palette import Palette
 from kfh_site.progress import Progress
 from kfh_site.render import make_environment
 from kfh_site.returns import Returns, find_return_files, load_returns
+from kfh_site.stories import StoryTeller
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,17 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
                            config.allow_raw_html)
         env = make_environment(config.paths.templates)
+        palette = Palette()
+        teller = StoryTeller(figures, palette)
         files: dict[str, bytes] = {}
         files.update(static_assets(config.paths.templates / "assets"))
+        files.update(palette_css(palette))
         files.update(content_images(config, pages))
         files.update(open_data(figures, config))
-        pdf_files, pdfs = infographic_files(env, config, figures, cache, jobs, progress) if with_pdf else ({}, {})
+        pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
+                           if with_pdf else ({}, {}))
         files.update(pdf_files)
-        plans = plan_pages(figures, pages, files, pdfs)
+        plans = plan_pages(figures, teller, pages, files, pdfs)
         rendered, render_keys = render_pages(env, config, figures, pages, plans, cache, progress)
         files.update(rendered)
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
@@ -109,14 +115,14 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
     return compute_figures(returns.table, policy, config.report_year)
 
 
-def infographic_files(env: jinja2.Environment, config: SiteConfig, figures: Figures, cache: BuildCache,
-                      jobs: int | None, progress: Progress | None
+def infographic_files(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
+                      cache: BuildCache, jobs: int | None, progress: Progress | None
                       ) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
     """The PDF infographics: their files, and what a page says of its PDF (path, title,
     pages, size) keyed as pages ask for it ('england', 'region:london', 'org:rj1')."""
     from kfh_site.pdf.plan import make_infographics  # WeasyPrint loads only when needed
 
-    infographics, results = make_infographics(env, config, figures, cache, jobs, progress)
+    infographics, results = make_infographics(env, config, teller, palette, cache, jobs, progress)
     files = {item.path: results[item.path].data for item in infographics}
     described = {
         item.key: {"path": item.path, "title": item.title, "pages": results[item.path].pages,
@@ -124,6 +130,11 @@ def infographic_files(env: jinja2.Environment, config: SiteConfig, figures: Figu
         for item in infographics
     }
     return files, described
+
+
+def palette_css(palette: Palette) -> dict[str, bytes]:
+    """The colours every stylesheet uses, from the one palette the charts use too."""
+    return {"assets/palette.css": palette.css().encode("utf-8")}
 
 
 def static_assets(folder: Path) -> dict[str, bytes]:
