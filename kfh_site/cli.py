@@ -129,11 +129,12 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def build_summary(result: "BuildResult") -> str:
+    """The summary line, after any notes on the returns (header rows found, columns ignored)."""
     where = _shown(result.output)
     if result.up_to_date:
         return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
-    return (
+    return "".join(f"{note}\n" for note in result.notes) + (
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
     )
@@ -174,11 +175,15 @@ def run_check(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     if args.paths:
         files, root = _expand(args.paths), Path.cwd()
-        sheet = load_config(args.config).xlsx_sheet if args.config else None
+        config = load_config(args.config) if args.config else None
+        sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
     else:
         config = _config(args)
-        files, root, sheet = find_return_files(config.paths.data), config.root, config.xlsx_sheet
-    returns = load_returns(files, root, sheet)
+        files, root = find_return_files(config.paths.data), config.root
+        sheet, columns = config.xlsx_sheet, config.columns
+    returns = load_returns(files, root, sheet, columns)
+    for note in returns.notes:
+        print(note)
     print(f"OK: {returns.summary()}")
     return EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from kfh_site.errors import ConfigError
+from kfh_site.returns import COLUMN_NAMES, closest_column, normalise_header
 
 CONFIG_NAME = "kfh-site.toml"
 
@@ -53,6 +55,9 @@ class SiteConfig:
     allow_raw_html: bool = False
     data_credit: str = ""
     abbreviations: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ABBREVIATIONS))
+    columns: tuple[tuple[str, str], ...] = ()
+    """The ``[columns]`` table: (header as a return file shows it, contract column) pairs,
+    sorted, so that ``repr`` (part of the build cache key) does not depend on key order."""
 
     @property
     def base_path(self) -> str:
@@ -82,6 +87,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "allow_raw_html": (bool,),
     "data_credit": (str,),
     "abbreviations": (dict,),
+    "columns": (dict,),
 }
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
@@ -152,6 +158,8 @@ def config_from_mapping(
         values["published"] = dt.date.fromisoformat(values["published"])
     if "abbreviations" in values:
         values["abbreviations"] = {**DEFAULT_ABBREVIATIONS, **values["abbreviations"]}
+    if "columns" in values:
+        values["columns"] = tuple(sorted(values["columns"].items()))
     config = SiteConfig(root=root, paths=paths, **values)
     return apply_overrides(config, overrides)
 
@@ -179,12 +187,36 @@ def _check_values(values: Mapping[str, Any]) -> list[str]:
             dt.date.fromisoformat(values["published"])
         except ValueError:
             problems.append(f"key 'published': expected a date like 2026-11-23, got {values['published']!r}")
+    problems.extend(_column_problems(values.get("columns", {})))
     base_url = values.get("base_url")
     if base_url is not None and not (base_url.startswith("/") or re.match(r"^https?://", base_url)):
         problems.append(
             f"key 'base_url': expected a path such as \"/kfh-report/\" or a URL such as "
             f"\"https://example.github.io/kfh-report/\", got {base_url!r}"
         )
+    return problems
+
+
+def _column_problems(columns: Mapping[str, Any]) -> list[str]:
+    """Each ``[columns]`` entry maps a header to a contract column, and one header to one column."""
+    problems = []
+    targets: dict[str, tuple[str, object]] = {}
+    for header, column in columns.items():
+        key = f"'columns.{json.dumps(header, ensure_ascii=False)}'"
+        if not isinstance(column, str):
+            problems.append(f"key {key}: expected the name of a contract column such as "
+                            f"\"qualified_lks_wte\", got {column!r}")
+        elif column not in COLUMN_NAMES:
+            close = closest_column(column) or next(iter(difflib.get_close_matches(column, COLUMN_NAMES, n=1)), None)
+            hint = f"; did you mean {close!r}?" if close else f"; the columns are {', '.join(COLUMN_NAMES)}"
+            problems.append(f"key {key}: {column!r} is not a column of the data contract{hint}")
+        if not normalise_header(header):
+            problems.append(f"key {key}: the header has no letters or digits to match")
+            continue
+        other = targets.setdefault(normalise_header(header), (header, column))
+        if other[1] != column:
+            problems.append(f"key {key}: the header {other[0]!r} is the same once case, spaces and "
+                            f"punctuation are set aside, and maps to {other[1]!r}; keep one")
     return problems
 
 

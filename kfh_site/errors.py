@@ -35,20 +35,27 @@ class BuildLockedError(KfhError):
 class Problem:
     """One thing wrong in one cell (or row, or file) of a return file.
 
-    ``row`` counts as a spreadsheet user does: the header is usually row 1.
+    ``row`` counts as a spreadsheet user does: the header is usually row 1. ``column``
+    is the contract's name for the column; ``header`` is the header as the file shows
+    it, when that differs. ``sheet`` is the sheet read, for a workbook.
     """
 
     file: str
     row: int | None
     column: str | None
     message: str
+    sheet: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f'sheet "{self.sheet}"')
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column}")
+            shown = f' ("{self.header}")' if self.header and self.header != self.column else ""
+            where.append(f"column {self.column}{shown}")
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -68,4 +75,4 @@ class DataError(KfhError):
 
 
 def _problem_order(problem: Problem) -> tuple:
-    return (problem.file, problem.row or 0, problem.column or "", problem.message)
+    return (problem.file, problem.sheet or "", problem.row or 0, problem.column or "", problem.message)

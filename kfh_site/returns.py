@@ -10,14 +10,15 @@ import csv
 import difflib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from kfh_site.errors import DataError, Problem
+from kfh_site.workbook import NoCachedValue, Workbook, WorkbookProblem
 
 REGIONS = (
     "East of England",
@@ -35,36 +36,68 @@ NOT_REPORTED = ("", "n/a", "-", "..")
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the contract.
+
+    ``aliases`` are the other headers a return may give it, matched after
+    ``normalise_header``; the first is the heading suggested to users. They are listed
+    in docs/data-contract.md, which a test keeps in step with this table.
+    """
+
     name: str
     required: bool
     kind: str  # code, text, region, year, number, whole
     minimum: float = 0
     minimum_inclusive: bool = True
     label: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("org_code", True, "code", label="ODS organisation code"),
-    Column("org_name", True, "text", label="organisation name"),
-    Column("region", True, "region", label="NHS England region"),
-    Column("org_type", False, "text", label="organisation type"),
-    Column("year", True, "year", label="return year"),
-    Column("nhs_staff_wte", True, "number", 0, False, "NHS staff served (WTE)"),
-    Column("qualified_lks_wte", True, "number", label="qualified LKS staff (WTE)"),
-    Column("other_lks_wte", False, "number", label="other LKS staff (WTE)"),
-    Column("clinical_librarian_wte", False, "number", label="clinical librarians (WTE)"),
-    Column("knowledge_manager_wte", False, "number", label="knowledge managers (WTE)"),
-    Column("literature_searches", False, "whole", label="literature searches"),
-    Column("evidence_summaries", False, "whole", label="evidence summaries"),
-    Column("training_sessions", False, "whole", label="training sessions"),
-    Column("people_trained", False, "whole", label="people trained"),
-    Column("document_supply_requests", False, "whole", label="document supply requests"),
-    Column("loans", False, "whole", label="loans"),
-    Column("registered_users", False, "whole", label="registered users"),
-    Column("current_awareness_subscribers", False, "whole", label="current awareness subscribers"),
-    Column("impact_case_studies", False, "whole", label="impact case studies"),
+    Column("org_code", True, "code", label="ODS organisation code", aliases=(
+        "ODS code", "ODS organisation code", "Organisation code", "Organisation ODS code", "ODS")),
+    Column("org_name", True, "text", label="organisation name", aliases=(
+        "Organisation name", "Organisation", "Name of organisation", "Trust name")),
+    Column("region", True, "region", label="NHS England region", aliases=(
+        "NHS region", "NHS England region", "Region name")),
+    Column("org_type", False, "text", label="organisation type", aliases=(
+        "Organisation type", "Type of organisation", "Trust type")),
+    Column("year", True, "year", label="return year", aliases=(
+        "Year", "Return year", "Financial year", "Reporting year")),
+    Column("nhs_staff_wte", True, "number", 0, False, "NHS staff served (WTE)", aliases=(
+        "NHS staff (WTE)", "NHS staff", "NHS staff served (WTE)", "NHS staff served",
+        "Total NHS staff (WTE)", "NHS workforce (WTE)")),
+    Column("qualified_lks_wte", True, "number", label="qualified LKS staff (WTE)", aliases=(
+        "Qualified LKS staff (WTE)", "Qualified LKS staff", "Qualified staff (WTE)",
+        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)")),
+    Column("other_lks_wte", False, "number", label="other LKS staff (WTE)", aliases=(
+        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)")),
+    Column("clinical_librarian_wte", False, "number", label="clinical librarians (WTE)", aliases=(
+        "Clinical librarians (WTE)", "Clinical librarian (WTE)", "Clinical librarians",
+        "Embedded clinical librarians (WTE)")),
+    Column("knowledge_manager_wte", False, "number", label="knowledge managers (WTE)", aliases=(
+        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers")),
+    Column("literature_searches", False, "whole", label="literature searches", aliases=(
+        "Literature searches", "Number of literature searches", "Lit searches")),
+    Column("evidence_summaries", False, "whole", label="evidence summaries", aliases=(
+        "Evidence summaries", "Number of evidence summaries")),
+    Column("training_sessions", False, "whole", label="training sessions", aliases=(
+        "Training sessions", "Number of training sessions", "Training sessions delivered")),
+    Column("people_trained", False, "whole", label="people trained", aliases=(
+        "People trained", "Number of people trained", "Number trained")),
+    Column("document_supply_requests", False, "whole", label="document supply requests", aliases=(
+        "Document supply requests", "Number of document supply requests", "Document supply")),
+    Column("loans", False, "whole", label="loans", aliases=(
+        "Loans", "Number of loans")),
+    Column("registered_users", False, "whole", label="registered users", aliases=(
+        "Registered users", "Number of registered users")),
+    Column("current_awareness_subscribers", False, "whole", label="current awareness subscribers", aliases=(
+        "Current awareness subscribers", "Number of current awareness subscribers",
+        "Current awareness bulletin subscribers")),
+    Column("impact_case_studies", False, "whole", label="impact case studies", aliases=(
+        "Impact case studies", "Number of impact case studies")),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+COLUMNS_BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 ACTIVITY = tuple(c.name for c in COLUMNS if c.kind == "whole")
 ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if c.kind == "whole"}
@@ -72,12 +105,67 @@ ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if
 SOURCE_COLUMNS = ("source_file", "source_row")
 
 _CODE = re.compile(r"^[A-Z0-9]{3,6}$")
-_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _HEADER_SEARCH_ROWS = 20
+_CLOSE_HEADER = 0.8
+"""How alike (difflib ratio) an unknown header and a known one must be to be a near miss."""
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MERGE_CHECK_BYTES = 5 * 1024 * 1024
+
+
+def normalise_header(name: object) -> str:
+    """``" NHS Staff (FTE) "`` -> ``nhs_staff_wte``: case, spaces, punctuation and brackets
+    do not matter, ``&`` reads as "and" and FTE (full-time equivalent) as WTE."""
+    text = str(name).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return "_".join("wte" if word == "fte" else word for word in re.findall(r"[^\W_]+", text))
+
+
+KNOWN_HEADERS: dict[str, str] = {
+    normalise_header(header): column.name for column in COLUMNS for header in (column.name, *column.aliases)
+}
+"""Every header the contract understands, normalised -> its column."""
+
+
+def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """Known headers plus the site's own ``[columns]`` table, which wins."""
+    lookup = dict(KNOWN_HEADERS)
+    lookup.update((normalise_header(header), column) for header, column in columns)
+    return lookup
+
+
+def closest_column(header: str) -> str | None:
+    """The contract column an unknown header most looks like, if it looks like one at all.
+
+    A near miss is a header alike in spelling ("Literature serches") or one that holds
+    every word of a known header of two words or more ("Evidence summary count").
+    """
+    key = normalise_header(header)
+    if not key:
+        return None
+    words = _stems(key)
+    best, best_ratio = None, 0.0
+    for known, column in KNOWN_HEADERS.items():
+        matcher = difflib.SequenceMatcher(None, key, known)
+        holds_words = "_" in known and _stems(known) <= words
+        if not holds_words and (matcher.real_quick_ratio() < _CLOSE_HEADER or matcher.quick_ratio() < _CLOSE_HEADER):
+            continue
+        ratio = matcher.ratio()
+        if (holds_words or ratio >= _CLOSE_HEADER) and ratio > best_ratio:
+            best, best_ratio = column, ratio
+    return best
+
+
+def _stems(key: str) -> set[str]:
+    """Words without their plural ending, so "summary" and "summaries" are one word."""
+    stems = set()
+    for word in key.split("_"):
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        stems.add(word)
+    return stems
 
 
 @dataclass(frozen=True)
@@ -85,10 +173,22 @@ class RawTable:
     """A file's cells as text, before any rule is applied."""
 
     file: str
-    header: tuple[str, ...]
+    sheet: str | None
+    written: tuple[str, ...]
+    """The header row as the file shows it (trimmed)."""
+    positions: Mapping[str, int]
+    """Contract column -> its index in each row."""
     header_row: int
     rows: list[list[str]]
     row_numbers: list[int]
+    notes: tuple[str, ...] = ()
+
+    def header_of(self, column: str) -> str | None:
+        """The header as written, when it is not the column's own name."""
+        index = self.positions.get(column)
+        if index is None or self.written[index] == column:
+            return None
+        return self.written[index]
 
 
 @dataclass(frozen=True)
@@ -96,11 +196,13 @@ class Returns:
     """The validated returns: one row per organisation per year.
 
     Numeric columns are floats, NaN meaning *not reported*; ``source_file`` and
-    ``source_row`` say where each row came from.
+    ``source_row`` say where each row came from. ``notes`` are what a user should know
+    but that is not wrong: a header found below title rows, columns ignored.
     """
 
     table: pd.DataFrame
     files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def years(self) -> tuple[str, ...]:
@@ -114,11 +216,6 @@ class Returns:
             f"{t['region'].nunique()} regions, {len(self.files)} "
             f"{'file' if len(self.files) == 1 else 'files'}"
         )
-
-
-def normalise_header(name: object) -> str:
-    """``" Org Code "`` -> ``org_code``, as the contract says."""
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
 def find_return_files(folder: Path) -> list[Path]:
@@ -140,201 +237,313 @@ def display_name(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_returns(paths: Sequence[Path], root: Path, sheet: str | None = None) -> Returns:
-    """Read and validate every file; raise one DataError listing every problem."""
+def load_returns(paths: Sequence[Path], root: Path, sheet: str | None = None,
+                 columns: Iterable[tuple[str, str]] = ()) -> Returns:
+    """Read and validate every file; raise one DataError listing every problem.
+
+    ``sheet`` is the ``xlsx_sheet`` setting, ``columns`` the ``[columns]`` table:
+    (header as the file shows it, contract column) pairs.
+    """
     problems: list[Problem] = []
     frames: list[pd.DataFrame] = []
     names: list[str] = []
+    notes: list[str] = []
+    headers: dict[str, RawTable] = {}
     if not paths:
         raise DataError([Problem("data", None, None, "no .csv or .xlsx return files were found")])
+    lookup = header_lookup(columns)
     for path in paths:
         name = display_name(path, root)
         names.append(name)
         try:
-            raw = read_raw_table(path, name, sheet)
+            raw = read_raw_table(path, name, sheet, lookup)
         except _FileProblem as exc:
-            problems.append(exc.problem)
+            problems.extend(exc.problems)
             continue
+        notes.extend(raw.notes)
         frame, file_problems = validate_table(raw)
         problems.extend(file_problems)
         frames.append(frame)
+        headers[name] = replace(raw, rows=[], row_numbers=[])
     table = pd.concat(frames, ignore_index=True) if frames else _empty_table()
-    problems.extend(_duplicate_problems(table))
+    problems.extend(_duplicate_problems(table, headers))
     if problems:
         raise DataError(problems)
     table = table.sort_values(["year", "org_code"], kind="stable").reset_index(drop=True)
-    return Returns(table=table, files=tuple(names))
+    return Returns(table=table, files=tuple(names), notes=tuple(notes))
 
 
 class _FileProblem(Exception):
-    def __init__(self, file: str, message: str, row: int | None = None, column: str | None = None):
-        super().__init__(message)
-        self.problem = Problem(file, row, column, message)
+    """Why a file (or a sheet of it) could not be read as a table at all."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def one(cls, file: str, message: str, row: int | None = None, column: str | None = None,
+            sheet: str | None = None) -> _FileProblem:
+        return cls([Problem(file, row, column, message, sheet=sheet)])
 
 
 # --- reading -------------------------------------------------------------------------
 
 
-def read_raw_table(path: Path, name: str, sheet: str | None = None) -> RawTable:
+def read_raw_table(path: Path, name: str, sheet: str | None = None,
+                   lookup: Mapping[str, str] = KNOWN_HEADERS) -> RawTable:
     """Read a CSV or XLSX file into text cells and find its header row."""
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _FileProblem(
+            raise _FileProblem.one(
                 name, f"is {size / 1024 / 1024:,.0f} MB, more than the {MAX_FILE_BYTES // 1024 // 1024} MB "
                 "kfh-site reads: a return has one row per organisation per year. Is this the right file?"
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise _FileProblem(name, f"cannot be read ({exc.strerror or exc})") from None
+        raise _FileProblem.one(name, f"cannot be read ({exc.strerror or exc})") from None
     if suffix == ".xlsx":
-        cells = _read_xlsx(data, name, sheet)
-    elif suffix == ".csv":
-        cells = _read_csv(data, name)
-    else:
-        raise _FileProblem(name, "is not a .csv or .xlsx file")
-    return _locate_header(cells, name)
+        return _read_xlsx(data, name, sheet, lookup)
+    if suffix == ".csv":
+        return _locate_header(_read_csv(data, name), name, None, lookup)
+    raise _FileProblem.one(name, "is not a .csv or .xlsx file")
 
 
 def _read_csv(data: bytes, name: str) -> list[list[str]]:
     if data[:4] == b"PK\x03\x04":
-        raise _FileProblem(name, "looks like an Excel workbook, not CSV text: save it as .xlsx or export it as CSV")
+        raise _FileProblem.one(name, "looks like an Excel workbook, not CSV text: save it as .xlsx or export it as CSV")
     if b"\x00" in data[:65536]:
-        raise _FileProblem(name, "is not CSV text (it holds binary data); export the return as CSV or XLSX")
+        raise _FileProblem.one(name, "is not CSV text (it holds binary data); export the return as CSV or XLSX")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise _FileProblem(name, "is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8") from None
+            raise _FileProblem.one(name, "is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8") from None
     try:
         return [row for row in csv.reader(io.StringIO(text, newline=""), strict=False)]
     except csv.Error as exc:
-        raise _FileProblem(name, f"is not readable as CSV ({exc})") from None
+        raise _FileProblem.one(name, f"is not readable as CSV ({exc})") from None
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
+def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
     if not data.startswith(b"PK\x03\x04"):
-        raise _FileProblem(name, "is named .xlsx but is not an Excel workbook (is it a CSV file renamed?)")
+        raise _FileProblem.one(name, "is named .xlsx but is not an Excel workbook (is it a CSV file renamed?)")
     try:
-        return _read_workbook(data, name, sheet)
+        with Workbook(data) as book:
+            return _read_sheet(book, name, sheet, lookup)
     except _FileProblem:
         raise
+    except WorkbookProblem as exc:
+        raise _FileProblem.one(name, str(exc)) from None
     except Exception as exc:  # openpyxl meets untrusted bytes here; any failure is the file's
-        raise _FileProblem(name, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+        raise _FileProblem.one(name, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read_workbook(data: bytes, name: str, sheet: str | None) -> list[list[str]]:
-    from openpyxl import load_workbook  # imported here: only XLSX returns need it
-
-    small = len(data) <= MERGE_CHECK_BYTES
-    # A full (not read-only) load is needed to see merged cells; it is fast for the
-    # few hundred rows of a real return, and skipped for very large files.
-    book = load_workbook(io.BytesIO(data), read_only=not small, data_only=False)
-    sheet_name = sheet if sheet else book.sheetnames[0]
-    if sheet_name not in book.sheetnames:
-        raise _FileProblem(
-            name, f"has no sheet named {sheet_name!r}; its sheets are {', '.join(book.sheetnames)}"
+def _read_sheet(book: Workbook, name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
+    """The named sheet, or else the first whose header is recognisable."""
+    names = book.sheet_names
+    if sheet is not None and sheet not in names:
+        raise _FileProblem.one(
+            name, f"has no sheet named {sheet!r} (the xlsx_sheet setting in kfh-site.toml); "
+            f"its sheets are {', '.join(names)}"
         )
-    worksheet = book[sheet_name]
-    if small and worksheet.merged_cells.ranges:
-        ranges = ", ".join(sorted(str(r) for r in worksheet.merged_cells.ranges))
-        raise _FileProblem(
-            name, f"has merged cells ({ranges}): a merged cell leaves every cell but its first "
-            "blank. Unmerge them and fill in every cell."
-        )
-    formulas = [list(r) for r in worksheet.iter_rows(values_only=True)]
-    if not any(isinstance(v, str) and v.startswith("=") for row in formulas for v in row):
-        return [[_cell_text(v) for v in row] for row in formulas]
-    # Formulas: use the value Excel saved with the file when it last calculated it.
-    cached_book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    cached = [list(r) for r in cached_book[sheet_name].iter_rows(values_only=True)]
-    rows = []
-    for frow, crow in zip(formulas, cached):
-        rows.append([
-            _NoCachedValue(f) if isinstance(f, str) and f.startswith("=") and c is None else _cell_text(c)
-            for f, c in zip(frow, crow)
-        ])
-    return rows
-
-
-class _NoCachedValue(str):
-    """A formula cell whose workbook was saved without its computed value."""
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def _locate_header(cells: list[list[str]], name: str) -> RawTable:
-    first = next((i for i, row in enumerate(cells) if any(str(c).strip() for c in row)), None)
-    if first is None:
-        raise _FileProblem(name, "is empty: expected a header row with the columns " + ", ".join(REQUIRED))
-    header = tuple(normalise_header(c) for c in cells[first])
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        later = next(
-            (
-                i for i in range(first + 1, min(len(cells), first + _HEADER_SEARCH_ROWS))
-                if all(c in {normalise_header(v) for v in cells[i]} for c in REQUIRED)
-            ),
-            None,
-        )
-        if later is not None:
-            raise _FileProblem(
-                name,
-                f"the header row was not found at the top: row {later + 1} looks like the header. "
-                f"Delete the title or note rows above it (rows {first + 1} to {later}).",
-                row=first + 1,
+    candidates = [sheet] if sheet is not None else names
+    heads = {}
+    for candidate in candidates:
+        heads[candidate] = book.head(candidate, _HEADER_SEARCH_ROWS)
+        if _find_header(heads[candidate], lookup) is None:
+            continue
+        raw = _locate_header(book.rows(candidate), name, candidate, lookup)
+        merged = [m.ref for m in book.merged(candidate) if m.last_row >= raw.header_row]
+        if merged:
+            raise _FileProblem.one(
+                name, f"has merged cells ({', '.join(merged)}): a merged cell leaves every cell but its "
+                "first blank. Unmerge them and fill in every cell.", sheet=candidate,
             )
-        if len(missing) == len(REQUIRED):
-            raise _FileProblem(
-                name,
-                "the header row was not found: row "
-                f"{first + 1} does not name the expected columns ({', '.join(REQUIRED)}). "
-                "The first row must be the header; delete any title or note rows above it.",
-                row=first + 1,
+        skipped = candidates[: candidates.index(candidate)]
+        if skipped:
+            note = (f"{_where(name, candidate)}: read this sheet; sheet{'s' if len(skipped) > 1 else ''} "
+                    f"{_quoted(skipped)} before it {'have' if len(skipped) > 1 else 'has'} no header row "
+                    "naming the required columns")
+            raw = replace(raw, notes=(note, *raw.notes))
+        return raw
+    # No sheet is recognisable: explain the closest, and where else to look.
+    closest = max(candidates, key=lambda c: _header_score(heads[c], lookup)[0])
+    problems: list[Problem] = []
+    if len(candidates) > 1:
+        problems.append(Problem(
+            name, None, None,
+            f"no sheet has a header row naming the required columns ({', '.join(REQUIRED)}) in its first "
+            f"{_HEADER_SEARCH_ROWS} rows; its sheets are {_quoted(candidates)}. If the return is on a sheet "
+            "whose header is not the problem, name that sheet with xlsx_sheet in kfh-site.toml",
+        ))
+        if _header_score(heads[closest], lookup)[0] == 0:
+            raise _FileProblem(problems)
+    try:
+        _locate_header(book.rows(closest), name, closest, lookup)
+    except _FileProblem as exc:
+        problems.extend(exc.problems)
+    raise _FileProblem(problems)
+
+
+def _where(file: str, sheet: str | None) -> str:
+    return f'{file}, sheet "{sheet}"' if sheet is not None else file
+
+
+def _quoted(items: Sequence[str]) -> str:
+    quoted = [f'"{item}"' for item in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+# --- finding the header ----------------------------------------------------------------
+
+
+def _find_header(cells: list[list[str]], lookup: Mapping[str, str]) -> int | None:
+    """The first of the top rows that names every required column, if one does."""
+    for index, row in enumerate(cells[:_HEADER_SEARCH_ROWS]):
+        named = {lookup.get(normalise_header(cell)) for cell in row}
+        if all(column in named for column in REQUIRED):
+            return index
+    return None
+
+
+def _header_score(cells: list[list[str]], lookup: Mapping[str, str]) -> tuple[int, int | None]:
+    """How near the best of the top rows comes to a header, and which row it is.
+
+    Counted in required columns named, or failing that nearly named; 0 means no row
+    looks like a header at all.
+    """
+    top = cells[:_HEADER_SEARCH_ROWS]
+    named = [len({lookup.get(normalise_header(c)) for c in row} & set(REQUIRED)) for row in top]
+    if named and max(named) > 0:
+        return max(named), named.index(max(named))
+    nearly = [
+        len({closest_column(c) for c in row if str(c).strip()} & set(REQUIRED)) if len(row) < 1000 else 0
+        for row in top
+    ]
+    if nearly and max(nearly) > 0:
+        return max(nearly), nearly.index(max(nearly))
+    return 0, None
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A header row read against the contract."""
+
+    written: tuple[str, ...]
+    positions: dict[str, int]
+    duplicates: tuple[tuple[str, int, int], ...]
+    unknown: tuple[int, ...]
+
+
+def _read_header(row: list[str], lookup: Mapping[str, str]) -> _Header:
+    written = tuple(str(cell).strip() for cell in row)
+    positions: dict[str, int] = {}
+    duplicates = []
+    unknown = []
+    for index, text in enumerate(written):
+        column = lookup.get(normalise_header(text)) if text else None
+        if column is None:
+            if text:
+                unknown.append(index)
+        elif column in positions:
+            duplicates.append((column, positions[column], index))
+        else:
+            positions[column] = index
+    return _Header(written, positions, tuple(duplicates), tuple(unknown))
+
+
+def _header_problems(header: _Header, file: str, sheet: str | None, row: int) -> tuple[list[Problem], list[str]]:
+    """What is wrong with a header row, and the columns it leaves out (as notes)."""
+    problems: list[Problem] = []
+    notes: list[str] = []
+    for column, first, second in header.duplicates:
+        problems.append(Problem(
+            file, row, column, f"column {column} appears twice in the header (columns {_letter(first)} and "
+            f"{_letter(second)}); keep one", sheet=sheet,
+        ))
+    near_required: dict[str, int] = {}
+    for index in header.unknown:
+        text = header.written[index]
+        close = closest_column(text)
+        if close is not None and close not in header.positions:
+            if COLUMNS_BY_NAME[close].required:
+                near_required.setdefault(close, index)
+                continue
+            heading = COLUMNS_BY_NAME[close].aliases[0]
+            problems.append(Problem(
+                file, row, close,
+                f"not read: the header in column {_letter(index)} is not one kfh-site knows, and this file has "
+                f'no other {close} column, so its figures would be lost. Rename the header to "{heading}", or '
+                f'map it in kfh-site.toml: under [columns] add "{text}" = "{close}"',
+                sheet=sheet, header=text,
+            ))
+            continue
+        if close is not None:
+            read_from = header.written[header.positions[close]]
+            notes.append(f'{_where(file, sheet)}: ignored column "{text}" (not part of the contract; the '
+                         f'closest contract column, {close}, is read from "{read_from}")')
+        else:
+            notes.append(f'{_where(file, sheet)}: ignored column "{text}" (not part of the contract)')
+    for column in REQUIRED:
+        if column in header.positions:
+            continue
+        if column in near_required:
+            found = header.written[near_required[column]]
+            message = f'required column {column} is missing; found "{found}", did you mean {column}?'
+        else:
+            message = f"required column {column} is missing"
+        problems.append(Problem(file, row, None, message, sheet=sheet))
+    return problems, notes
+
+
+def _locate_header(cells: list[list[str]], name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
+    if not any(str(c).strip() for row in cells for c in row):
+        raise _FileProblem.one(name, "is empty: expected a header row with the columns " + ", ".join(REQUIRED),
+                               sheet=sheet)
+    found = _find_header(cells, lookup)
+    if found is None:
+        _, candidate = _header_score(cells, lookup)
+        if candidate is None:
+            raise _FileProblem.one(
+                name, f"the header row was not found: none of the first {_HEADER_SEARCH_ROWS} rows names the "
+                f"required columns ({', '.join(REQUIRED)}). docs/data-contract.md lists the headers kfh-site "
+                "understands; others can be mapped under [columns] in kfh-site.toml.",
+                sheet=sheet,
             )
-        messages = []
-        for column in missing:
-            close = difflib.get_close_matches(column, [h for h in header if h not in COLUMN_NAMES], n=1)
-            hint = f'; found "{close[0]}", did you mean {column}?' if close else ""
-            messages.append(f"required column {column} is missing{hint}")
-        raise _FileProblem(name, "; ".join(messages), row=first + 1)
-    seen: dict[str, int] = {}
-    for index, column in enumerate(header):
-        if column in COLUMN_NAMES and column in seen:
-            raise _FileProblem(
-                name,
-                f"column {column} appears twice in the header (columns {_letter(seen[column])} and "
-                f"{_letter(index)}); keep one",
-                row=first + 1,
-                column=column,
-            )
-        seen.setdefault(column, index)
+        problems, _ = _header_problems(_read_header(cells[candidate], lookup), name, sheet, candidate + 1)
+        raise _FileProblem(problems)
+    header = _read_header(cells[found], lookup)
+    problems, notes = _header_problems(header, name, sheet, found + 1)
+    if problems:
+        raise _FileProblem(problems)
+    if any(str(c).strip() for row in cells[:found] for c in row):
+        skipped = "row 1 skipped as a title or note" if found == 1 else f"rows 1-{found} skipped as title and notes"
+        notes.insert(0, f"{_where(name, sheet)}: header on row {found + 1} ({skipped})")
     rows: list[list[str]] = []
     numbers: list[int] = []
-    width = len(header)
-    for index in range(first + 1, len(cells)):
+    width = len(header.written)
+    unnamed: set[int] = set()
+    for index in range(found + 1, len(cells)):
         row = cells[index]
         if not any(str(c).strip() for c in row):
             continue
+        unnamed.update(i for i in range(width, len(row)) if str(row[i]).strip())
         padded = list(row[:width]) + [""] * (width - len(row))
         rows.append(padded)
         numbers.append(index + 1)
     if not rows:
-        raise _FileProblem(name, "has a header row but no rows of data", row=first + 1)
-    return RawTable(name, header, first + 1, rows, numbers)
+        raise _FileProblem.one(name, "has a header row but no rows of data", row=found + 1, sheet=sheet)
+    blank = [i for i, text in enumerate(header.written) if not text]
+    unnamed.update(i for i in blank if any(str(r[i]).strip() for r in rows))
+    if unnamed:
+        letters = ", ".join(_letter(i) for i in sorted(unnamed)[:10]) + (", …" if len(unnamed) > 10 else "")
+        notes.append(f"{_where(name, sheet)}: ignored column{'s' if len(unnamed) > 1 else ''} {letters} "
+                     f"(no header on row {found + 1}, but {'they hold' if len(unnamed) > 1 else 'it holds'} values)")
+    return RawTable(name, sheet, header.written, header.positions, found + 1, rows, numbers, tuple(notes))
 
 
 def _letter(index: int) -> str:
@@ -356,29 +565,29 @@ def _empty_table() -> pd.DataFrame:
 def validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     """Apply every rule of the contract to one file's rows, column by column."""
     problems: list[Problem] = []
-    positions = {name: raw.header.index(name) for name in COLUMN_NAMES if name in raw.header}
     rows = np.array(raw.row_numbers, dtype=np.int64)
     out: dict[str, object] = {}
     for column in COLUMNS:
-        if column.name not in positions:
+        if column.name not in raw.positions:
             out[column.name] = np.full(len(rows), np.nan) if column.kind in ("number", "whole") else np.full(len(rows), None, dtype=object)
             continue
-        index = positions[column.name]
+        index = raw.positions[column.name]
         cells = pd.Series([r[index] for r in raw.rows], dtype=object)
         values, bad = _check_column(column, cells)
         out[column.name] = values
         for position, message in bad:
-            problems.append(Problem(raw.file, int(rows[position]), column.name, message))
+            problems.append(Problem(raw.file, int(rows[position]), column.name, message,
+                                    sheet=raw.sheet, header=raw.header_of(column.name)))
     frame = pd.DataFrame(out)
     frame["source_file"] = raw.file
     frame["source_row"] = rows
-    problems.extend(_embedded_role_problems(frame))
+    problems.extend(_embedded_role_problems(frame, raw))
     return frame, problems
 
 
 def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[int, str]]]:
     """Return parsed values and (position, message) for each bad cell."""
-    formula = cells.map(lambda v: isinstance(v, _NoCachedValue)).to_numpy(dtype=bool)
+    formula = cells.map(lambda v: isinstance(v, NoCachedValue)).to_numpy(dtype=bool)
     text = cells.astype(str).str.strip()
     blank = text.str.lower().isin(NOT_REPORTED).to_numpy(dtype=bool, copy=True)
     bad: list[tuple[int, str]] = [
@@ -411,7 +620,10 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         invalid = mapped.isna().to_numpy()
         values = mapped.to_numpy(dtype=object)
     elif column.kind == "year":
-        invalid = ~text.map(_is_year).to_numpy(dtype=bool)
+        years = text.map(financial_year)
+        invalid = years.isna().to_numpy()
+        values = years.to_numpy(dtype=object).copy()
+        values[blank | formula] = None
     else:
         invalid = np.zeros(len(text), dtype=bool)
     for i in np.flatnonzero(invalid & check):
@@ -467,9 +679,15 @@ def _text_message(column: Column, value: str) -> str:
     return f"{_expected(column)}, {got}"
 
 
-def _is_year(value: str) -> bool:
+def financial_year(value: str) -> str | None:
+    """``2024/25``, ``2024-25``, ``2024/2025``, ``2024 - 2025`` -> ``2024/25``; None if not
+    a financial year of two consecutive years."""
     match = _YEAR.match(value)
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    following = first + 1 if len(match.group(2)) == 4 else (first + 1) % 100
+    return f"{first}/{(first + 1) % 100:02d}" if second == following else None
 
 
 def _fold(value: str) -> str:
@@ -480,7 +698,7 @@ def _shorten(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _embedded_role_problems(frame: pd.DataFrame) -> list[Problem]:
+def _embedded_role_problems(frame: pd.DataFrame, raw: RawTable) -> list[Problem]:
     embedded = frame["clinical_librarian_wte"].fillna(0) + frame["knowledge_manager_wte"].fillna(0)
     over = (embedded > frame["qualified_lks_wte"] + 1e-9).to_numpy()
     problems = []
@@ -491,6 +709,7 @@ def _embedded_role_problems(frame: pd.DataFrame) -> list[Problem]:
             f"clinical_librarian_wte + knowledge_manager_wte ({_plain(embedded.iloc[i])}) is more than "
             f"qualified_lks_wte ({_plain(row['qualified_lks_wte'])}); embedded roles are part of the "
             "qualified staff",
+            sheet=raw.sheet, header=raw.header_of("clinical_librarian_wte"),
         ))
     return problems
 
@@ -499,7 +718,7 @@ def _plain(value: float) -> str:
     return f"{value:g}"
 
 
-def _duplicate_problems(table: pd.DataFrame) -> list[Problem]:
+def _duplicate_problems(table: pd.DataFrame, headers: Mapping[str, RawTable]) -> list[Problem]:
     keyed = table.dropna(subset=["org_code", "year"])
     dupes = keyed[keyed.duplicated(["org_code", "year"], keep=False)]
     problems = []
@@ -508,7 +727,9 @@ def _duplicate_problems(table: pd.DataFrame) -> list[Problem]:
         for _, row in group.iloc[1:].iterrows():
             problems.append(Problem(
                 row["source_file"], int(row["source_row"]), "org_code",
-                f"{code} appears more than once for {year} (first at {first['source_file']}, "
+                f"{code} appears more than once for {year} (first at "
+                f"{_where(first['source_file'], headers[first['source_file']].sheet)}, "
                 f"row {int(first['source_row'])}); each organisation has one row per year",
+                sheet=headers[row["source_file"]].sheet, header=headers[row["source_file"]].header_of("org_code"),
             ))
     return problems

@@ -38,6 +38,8 @@ class BuildResult:
     pdfs_written: int = 0
     pages_rendered: int = 0
     up_to_date: bool = False
+    notes: tuple[str, ...] = ()
+    """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
 
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
@@ -55,7 +57,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         inputs = build_inputs_key(config, data_files, with_pdf)
         if cache.up_to_date(inputs, output):
             return BuildResult(output, files=len(cache.previous_files), up_to_date=True)
-        returns = load_returns(data_files, config.root, config.xlsx_sheet)
+        returns = load_returns(data_files, config.root, config.xlsx_sheet, config.columns)
         figures = compute(config, returns)
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
                            config.allow_raw_html)
@@ -84,6 +86,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pdfs=len(pdfs),
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.values() if not isinstance(page, Unchanged)),
+        notes=returns.notes,
     )
 
 
@@ -102,7 +105,7 @@ def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[
 
 
 def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet)
+    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:

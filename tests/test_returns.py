@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
 from kfh_site.errors import DataError
-from kfh_site.returns import load_returns, normalise_header
+from kfh_site.returns import COLUMN_NAMES, COLUMNS, header_lookup, load_returns, normalise_header
 
-from conftest import HEADER, ROWS_2023, ROWS_2024, write_csv
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, write_csv
 
 
 def load(tmp_path: Path, *files: Path):
@@ -180,10 +182,142 @@ def test_xlsx_named_sheet_is_used_and_a_missing_one_is_named(tmp_path):
     assert len(load_returns([path], tmp_path, sheet="Return").table) == 1
     with pytest.raises(DataError) as caught:
         load_returns([path], tmp_path, sheet="Data")
-    assert str(caught.value.problems[0]) == "r.xlsx: has no sheet named 'Data'; its sheets are Notes, Return"
+    assert str(caught.value.problems[0]) == (
+        "r.xlsx: has no sheet named 'Data' (the xlsx_sheet setting in kfh-site.toml); its sheets are Notes, Return")
 
 
 def test_no_files_at_all_is_a_clear_error(tmp_path):
     with pytest.raises(DataError) as caught:
         load_returns([], tmp_path)
     assert "no .csv or .xlsx return files were found" in str(caught.value)
+
+
+# --- real collection files: aliases, header rows, sheets, years, [columns] ---------------
+
+ALIASED = {  # one spelled-out header for every contract column, with units in brackets
+    "org_code": "ODS code", "org_name": "Organisation name", "region": "NHS Region",
+    "org_type": "Organisation type", "year": "Financial year", "nhs_staff_wte": "NHS staff (WTE)",
+    "qualified_lks_wte": "Qualified LKS staff (WTE)", "other_lks_wte": "Other LKS staff (WTE)",
+    "clinical_librarian_wte": "Clinical librarians (WTE)", "knowledge_manager_wte": "Knowledge managers (WTE)",
+    "literature_searches": "Number of literature searches", "evidence_summaries": "Evidence summaries",
+    "training_sessions": "Training sessions", "people_trained": "People trained",
+    "document_supply_requests": "Document supply requests", "loans": "Loans",
+    "registered_users": "Registered users", "current_awareness_subscribers": "Current awareness subscribers",
+    "impact_case_studies": "Impact case studies",
+}
+
+
+@pytest.mark.parametrize("written", ["NHS Staff (WTE)", "nhs staff wte", "NHS_staff-WTE", " NHS  staff [WTE] ",
+                                     "NHS staff (FTE)", "NHS Staff Served (WTE)"])
+def test_headers_match_whatever_their_case_spacing_punctuation_and_brackets(written):
+    assert header_lookup()[normalise_header(written)] == "nhs_staff_wte"
+
+
+def test_no_header_names_two_columns():
+    seen: dict[str, str] = {}
+    for column in COLUMNS:
+        for header in (column.name, *column.aliases):
+            key = normalise_header(header)
+            assert seen.setdefault(key, column.name) == column.name, f"{header!r} names two columns"
+
+
+def test_every_alias_in_the_code_is_in_the_data_contract_and_back():
+    doc = (REPO / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## Headers understood", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(COLUMN_NAMES)
+    for column in COLUMNS:
+        assert re.findall(r"`([^`]+)`", rows[column.name]) == list(column.aliases), column.name
+
+
+def test_spelled_out_headers_with_units_load_every_column(tmp_path):
+    path = write_csv(tmp_path / "r.csv", ROWS_2024, header=[ALIASED[h] for h in HEADER])
+    returns = load(tmp_path, path)
+    expected = load(tmp_path, write_csv(tmp_path / "plain.csv", ROWS_2024)).table
+    pd.testing.assert_frame_equal(returns.table.drop(columns="source_file"), expected.drop(columns="source_file"))
+    assert returns.notes == ()
+
+
+@pytest.mark.parametrize("written", ["2024/25", "2024-25", "2024/2025", "2024-2025", "2024 / 25", "2024 - 2025",
+                                     "2024–25"])
+def test_financial_years_written_other_ways_read_as_yyyy_yy(tmp_path, written):
+    table = load(tmp_path, write_csv(tmp_path / "r.csv", [row(year=written)])).table
+    assert list(table.year) == ["2024/25"]
+
+
+def test_one_year_written_two_ways_is_still_one_year(tmp_path):
+    path = write_csv(tmp_path / "r.csv", [row(year="2024-25"), row(year="2024/2025", org_name="Again")])
+    assert problems_of(tmp_path, path) == [
+        "r.csv, row 3, column org_code: AAA1 appears more than once for 2024/25 (first at r.csv, row 2); "
+        "each organisation has one row per year"]
+
+
+def test_a_problem_names_the_contract_column_and_the_header_as_written(tmp_path):
+    header = [ALIASED[h] for h in HEADER]
+    path = write_csv(tmp_path / "r.csv", [row(qualified_lks_wte="ten")], header=header)
+    assert problems_of(tmp_path, path) == [
+        'r.csv, row 2, column qualified_lks_wte ("Qualified LKS staff (WTE)"): expected a number of 0 or more, '
+        'got "ten"']
+
+
+def test_ignored_columns_are_listed_with_the_closest_contract_column(tmp_path):
+    header = HEADER + ["Comments", "Registered users 2023", ""]
+    rows = [r + ["fine", "1999", "stray value"] for r in ROWS_2024]
+    returns = load(tmp_path, write_csv(tmp_path / "r.csv", rows, header=header))
+    assert returns.notes == (
+        'r.csv: ignored column "Comments" (not part of the contract)',
+        'r.csv: ignored column "Registered users 2023" (not part of the contract; the closest contract column, '
+        'registered_users, is read from "registered_users")',
+        "r.csv: ignored column V (no header on row 1, but it holds values)",
+    )
+
+
+def test_the_site_columns_table_maps_any_header_to_a_contract_column(tmp_path):
+    header = [{"qualified_lks_wte": "Chartered staff", "literature_searches": "Searches done"}.get(h, h)
+              for h in HEADER]
+    path = write_csv(tmp_path / "r.csv", ROWS_2024, header=header)
+    with pytest.raises(DataError):
+        load(tmp_path, path)  # without the mapping, a required column is missing
+    returns = load_returns([path], tmp_path, columns=(("Chartered staff", "qualified_lks_wte"),
+                                                      ("searches DONE", "literature_searches")))
+    alpha = returns.table[returns.table.org_code == "AAA1"].iloc[0]
+    assert alpha.qualified_lks_wte == 10 and alpha.literature_searches == 1200
+    assert returns.notes == ()
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+        for ref in (merged or {}).get(title, []):
+            sheet.merge_cells(ref)
+    book.save(path)
+    return path
+
+
+def test_the_first_sheet_with_a_recognisable_header_is_read_and_named(tmp_path):
+    path = _workbook(tmp_path / "r.xlsx", {
+        "Guidance": [["How to fill in the return"], ["One row per organisation"]],
+        "Return": [["LKS return 2024-25"], ["Figures at 31 March"], HEADER, ROWS_2024[0]],
+    }, merged={"Return": ["A1:S1"]})
+    returns = load(tmp_path, path)
+    assert list(returns.table.org_code) == ["AAA1"] and list(returns.table.source_row) == [4]
+    assert returns.notes == (
+        'r.xlsx, sheet "Return": read this sheet; sheet "Guidance" before it has no header row naming the '
+        "required columns",
+        'r.xlsx, sheet "Return": header on row 3 (rows 1-2 skipped as title and notes)',
+    )
+
+
+def test_merged_cells_above_the_header_are_fine_but_not_at_or_below_it(tmp_path):
+    rows = [["LKS return"], [], HEADER, ROWS_2024[0], ROWS_2024[1]]
+    assert len(load(tmp_path, _workbook(tmp_path / "a.xlsx", {"Return": rows}, {"Return": ["A1:S2"]})).table) == 2
+    for ref in ("D2:D3", "C4:C5"):  # D: org_type, optional, so the header is still recognisable
+        path = _workbook(tmp_path / "b.xlsx", {"Return": rows}, {"Return": ["A1:S1", ref]})
+        assert problems_of(tmp_path, path) == [
+            f'b.xlsx, sheet "Return": has merged cells ({ref}): a merged cell leaves every cell but its first '
+            "blank. Unmerge them and fill in every cell."]
