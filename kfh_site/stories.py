@@ -242,14 +242,13 @@ class StoryTeller:
         ratio = Tile("Staff ratio", fmt.ratio(area.staff_per_qualified) if area.staff_per_qualified else "None",
                      fmt.status_label(area.status), area.status)
         needed = Tile(f"Needed to reach {fmt.ratio(policy.recommended_ratio)}", fmt.wte(area.organisations_short_wte),
-                      f"adding up each organisation that falls short; {fmt.wte(area.qualified_wte_needed)} for "
-                      f"{area.name} as a whole")
+                      f"added up organisation by organisation; {fmt.wte(area.qualified_wte_needed)} pooled")
         meets = Tile(f"Meet {fmt.ratio(policy.recommended_ratio)}",
                      f"{fmt.count(area.meeting_recommendation)} of {fmt.count(area.organisations)}",
                      f"{fmt.count(area.at_least_2019_average)} at or better than the 2019 average")
         if area.slug == "england":
             last = Tile("No qualified staff", f"{fmt.count(area.status_counts[STATUS_NONE])} of "
-                        f"{fmt.count(area.organisations)}", "organisations reporting no qualified staff")
+                        f"{fmt.count(area.organisations)}", "organisations with none")
         else:
             last = area_change_tile(area)
         return ratio, needed, meets, last
@@ -340,7 +339,7 @@ class StoryTeller:
         largest = sorted(members, key=lambda o: (-o.qualified_wte_needed, o.org_name))[:count]
         return ChartTable(
             f"The {len(largest)} largest shortfalls in {area.name}, {area.year}",
-            ("Organisation", "More qualified WTE needed", "Staff ratio"),
+            ("Organisation", "WTE needed", "Staff ratio"),
             tuple((o.org_name, fmt.wte(o.qualified_wte_needed), fmt.ratio(o.staff_per_qualified)) for o in largest),
             (1, 2),
         )
@@ -405,9 +404,9 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
         return f"There are no returns from {area.name} for {area.year}."
     if area.slug == "england":
         return (f"England has one qualified librarian or knowledge specialist for every "
-                f"{fmt.count(area.staff_per_qualified)} NHS staff, against {fmt.ratio(baseline)} in 2019; bringing "
-                f"every organisation up to the recommended {target} would take "
-                f"{fmt.wte(area.organisations_short_wte)} more qualified staff.")
+                f"{fmt.count(area.staff_per_qualified)} NHS staff ({fmt.ratio(baseline)} in 2019); "
+                f"{fmt.wte(area.organisations_short_wte)} more would bring every organisation up to the "
+                f"recommended {target}.")
     return (f"{fmt.count(area.meeting_recommendation)} of {fmt.count(area.organisations)} organisations in "
             f"{area.name} meet the recommended {target}; bringing the rest up to it would take "
             f"{fmt.wte(area.organisations_short_wte)} more qualified staff.")
@@ -471,7 +470,7 @@ def org_activity(org: OrgFigures) -> ChartTable:
             continue
         rows.append((label, fmt.count(value), _rate(rates.per_qualified_wte, 0), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
-    return ChartTable(f"Activity, {org.year}",
+    return ChartTable(f"What the service did, {org.year}",
                       ("Activity", "Number", "Per qualified WTE", "Per 1,000 NHS staff",
                        f"{peers}: median per 1,000"), tuple(rows), (1, 2, 3, 4))
 
@@ -500,7 +499,7 @@ def area_activity(area: AreaFigures) -> ChartTable:
         rows.append((label, fmt.count(total.total) if total.reported else fmt.NOT_REPORTED,
                      fmt.reported_by(total.reported, total.of), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
-    return ChartTable(f"Activity, {area.name}, {area.year}",
+    return ChartTable(f"What the services did, {area.name}, {area.year}",
                       ("Activity", "Total", "Reported by", "Per 1,000 NHS staff", "Median organisation per 1,000"),
                       tuple(rows), (1, 2, 3, 4))
 

@@ -21,6 +21,13 @@ class ChartTable:
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[int, ...] = (1,)
 
+    def only(self, columns: tuple[int, ...]) -> ChartTable:
+        """The same table with fewer columns, for a place with less room (a half-width
+        PDF column); the web page keeps them all."""
+        return ChartTable(self.caption, tuple(self.head[i] for i in columns),
+                          tuple(tuple(row[i] for i in columns) for row in self.rows),
+                          tuple(n for n, i in enumerate(columns) if i in self.numeric))
+
 
 @dataclass(frozen=True)
 class Chart:

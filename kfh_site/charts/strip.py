@@ -19,7 +19,7 @@ from kfh_site.palette import Palette
 
 AXIS_MIN, AXIS_MAX = 500, 3500
 DOT = 5.0                        # the others' dots: diameter, and the spacing of the swarm
-WIDE_LEFT, WIDE_RIGHT = 170.0, 112.0   # the title and rank columns of the wide frame
+WIDE_LEFT, WIDE_RIGHT = 196.0, 130.0   # the title and rank columns of the wide frame
 WIDE_X = (WIDE_LEFT + 12, WIDE.width - WIDE_RIGHT - 20)
 NARROW_X = (14.0, NARROW.width - 26)
 
@@ -81,16 +81,19 @@ def _wide(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Se
     y = top
     for row in rows:
         titles = wrap(row.title, WIDE_LEFT, frame.text, bold=True)
-        height = max(48.0, 16 + line * len(titles) + small + 6)
-        baseline = y + 19
+        subtitles = wrap(row.subtitle, WIDE_LEFT, small)
+        height = max(36.0, 8 + line * len(titles) + (small + 2) * len(subtitles) + 2)
+        baseline = y + 15
         for text in titles:
             canvas.text(0, baseline, text, bold=True)
             baseline += line
-        canvas.text(0, baseline - 2, row.subtitle, "label-muted", size=small)
+        for text in subtitles:
+            canvas.text(0, baseline - 2, text, "label-muted", size=small)
+            baseline += small + 2
         if row.right:
-            canvas.text(frame.width, y + 19, row.right, anchor="end", bold=True)
+            canvas.text(frame.width, y + 15, row.right, anchor="end", bold=True)
         if row.right_subtitle:
-            canvas.text(frame.width, y + 19 + line, row.right_subtitle, "label-muted", "end", small)
+            canvas.text(frame.width, y + 15 + line, row.right_subtitle, "label-muted", "end", small)
         centres.append(y + height / 2)
         y += height
     spans.append((top - 4, y))
@@ -207,12 +210,12 @@ def _legend(canvas: Canvas, items: Sequence[str], frame: Frame, policy: Policy) 
     """What the marks mean, drawn with the marks themselves."""
     names = {
         "this": ("this organisation", "this-dot"),
-        "region": ("this region's organisations", "this-points"),
+        "region": ("this region", "this-points"),
         "median": ("median organisation", "median"),
-        "england-median": ("England's median organisation", "median"),
+        "england-median": ("England's median", "median"),
         "zone": (f"meets {fmt.ratio(policy.recommended_ratio)}", "zone"),
-        "ref-recommended": (f"recommended {fmt.ratio(policy.recommended_ratio)}", "ref-recommended"),
-        "ref-baseline": (f"2019 average {fmt.ratio(policy.baseline_ratio)}", "ref-baseline"),
+        "ref-recommended": ("recommended", "ref-recommended"),
+        "ref-baseline": ("2019 average", "ref-baseline"),
     }
-    canvas.legend([("\u2190 better: fewer NHS staff per qualified WTE", None), *(names[i] for i in items)],
+    canvas.legend([("\u2190 lower is better", None), *(names[i] for i in items)],
                   frame.small)

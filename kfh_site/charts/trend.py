@@ -17,7 +17,7 @@ from kfh_site.charts.canvas import (
 from kfh_site.metrics import Policy
 from kfh_site.palette import Palette
 
-PLOT_HEIGHT = 170.0
+PLOT_HEIGHT = {"wide": 170.0, "narrow": 110.0}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,10 @@ def _layout(frame: Frame, years: Sequence[str], series: Sequence[Series], policy
     label_width = max(spaced_width(text, size, bold) for text, _, _, bold in ends) + 10 if ends else 0
     axis_width = spaced_width(fmt.count(high), small) + 9
     x0, x1 = axis_width, frame.width - label_width - 6
-    top, bottom = size * 2 + 10, size * 2 + 10 + PLOT_HEIGHT
+    # Room above the plot for the "no qualified staff" crosses and their label, if any.
+    crosses = any(v is None for s in series for _, v in s.values)
+    top = size * 2 + 10 if crosses else small
+    bottom = top + PLOT_HEIGHT[frame.name]
 
     def y(value: float) -> float:
         return bottom - (bottom - top) * (value - low) / (high - low)
@@ -91,8 +94,8 @@ def _key(series: Sequence[Series], policy: Policy) -> list[tuple[str, str | None
         last = next((v for _, v in reversed(s.values) if v is not None), None)
         text = f"{s.name} {fmt.ratio(last)}" if last is not None else s.name
         entries.append((text, "this-points" if s.role == "this" else "england-points"))
-    entries.append((f"recommended {fmt.ratio(policy.recommended_ratio)}", "ref-recommended"))
-    entries.append((f"2019 average {fmt.ratio(policy.baseline_ratio)}", "ref-baseline"))
+    entries.append(("recommended", "ref-recommended"))
+    entries.append(("2019 average", "ref-baseline"))
     return entries
 
 
@@ -174,7 +177,12 @@ def _draw_series(canvas: Canvas, s: Series, x: Callable[[str], float], y: Callab
     for px in nones:
         cross = f"M{number(px - 5)} {number(top - 5)}l10 10M{number(px + 5)} {number(top - 5)}l-10 10"
         canvas.path(cross, "none-mark", Box(px - 6, top - 6, px + 6, top + 6))
-        canvas.label("none", [Place(px, top - 10, "middle")], "label", canvas.frame.small)
+    if nones:
+        # One label over the crosses of a run of years with no qualified staff.
+        size = canvas.frame.small
+        text = "\u00d7 no qualified staff"
+        canvas.label(text, [Place(nones[0] - 6, top - 10), Place(nones[-1] + 6, top - 10, "end"),
+                            Place(x0 + 2, top - 10)], "label", size)
 
 
 def _consecutive(before: str, now: str) -> bool:
