@@ -37,3 +37,18 @@ def test_shares_round_half_up_like_every_other_figure():
     assert fmt.share(1, 8) == "13%"   # 12.5% -> 13%, not banker's 12%
     assert fmt.share(0, 0) == "0%"
     assert fmt.reported_by(212, 1247) == "212 of 1,247"
+
+
+def test_ordinals_and_ranks():
+    assert [fmt.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112, 1001)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th", "112th",
+        "1,001st"]
+
+
+def test_status_words_are_lower_case_inside_a_sentence_and_peer_groups_plural():
+    assert fmt.status_phrase("worse-than-2019-average") == "worse than the 2019 average"
+    assert fmt.status_phrase("no-qualified-staff") == "no qualified staff reported"
+    assert fmt.type_plural("Acute") == "acute trusts"
+    assert fmt.type_plural("Integrated care board") == "integrated care boards"
+    assert fmt.type_plural("Specialist") == "Specialist organisations"
+    assert fmt.staff(1331554.3) == "1,331,554"
