@@ -6,7 +6,9 @@ from the same typed rows, so a new figure is one more line in ``ORG_COLUMNS`` or
 ``AREA_COLUMNS``.
 
 Numbers are written plainly for machines (``1512.3``, not ``1 : 1,512``) with a fixed
-number of decimals, so the same inputs always give the same bytes.
+number of decimals, so the same inputs always give the same bytes. CSV files are UTF-8
+with a byte-order mark, which Excel needs to read accented names rightly; text that a
+spreadsheet would take for a formula is made safe (see ``formula_safe``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from kfh_site.formatting import STATUS_LABELS
 from kfh_site.metrics import AreaFigures, Figures, OrgFigures
 from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
 
 _LABELS = {c.name: c.label for c in COLUMNS}
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula (OWASP, CSV injection)."""
 
 Item = TypeVar("Item")
 Value = str | int | float | None
@@ -87,7 +93,8 @@ def _org_activity(name: str) -> Callable[[OrgFigures], Value]:
 
 
 def _area_activity_total(name: str) -> Callable[[AreaFigures], Value]:
-    return lambda a: int(a.activity[name].total)
+    """None, not 0, when no organisation in the area reported the figure."""
+    return lambda a: int(a.activity[name].total) if a.activity[name].reported else None
 
 
 def _area_activity_reported(name: str) -> Callable[[AreaFigures], Value]:
@@ -121,6 +128,8 @@ ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
     Column("status", "Status (code)",
            "meets-recommendation, better-than-2019-average, worse-than-2019-average or no-qualified-staff.",
            lambda f: f.status),
+    Column("status_label", "Status", "The status in words, for example Better than the 2019 average.",
+           lambda f: STATUS_LABELS[f.status]),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
            "More qualified WTE needed to meet the recommended ratio, to one decimal place; 0 when it is met.",
            lambda f: f.qualified_wte_needed, 1),
@@ -138,6 +147,8 @@ ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
            "Change in qualified WTE needed from the previous year.", _change(lambda c: c.qualified_wte_needed), 1),
     Column("previous_status", "Status in the previous year (code)", "Status in the previous year.",
            _change(lambda c: c.previous_status)),
+    Column("previous_status_label", "Status in the previous year", "Status in the previous year, in words.",
+           _change(lambda c: STATUS_LABELS[c.previous_status])),
 )
 
 
@@ -153,6 +164,7 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
     Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
            "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: a.staff_per_qualified, 1),
     Column("status", "Status (code)", "Status of the area's ratio, as for organisations.", lambda a: a.status),
+    Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status]),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
            "More qualified WTE the area as a whole needs to meet the recommended ratio.",
            lambda a: a.qualified_wte_needed, 1),
@@ -170,7 +182,7 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
            "Organisations with no qualified staff reported.", lambda a: a.status_counts["no-qualified-staff"], 0),
     *(
         Column(f"{name}_total", f"{ACTIVITY_LABELS[name]}, total (number)",
-               f"Total {_LABELS[name]} over the organisations that reported it.",
+               f"Total {_LABELS[name]} over the organisations that reported it; empty when none did.",
                _area_activity_total(name), 0)
         for name in ACTIVITY
     ),
@@ -205,9 +217,15 @@ def areas_table(figures: Figures) -> Table:
     return table("areas", AREA_COLUMNS, area_rows(figures))
 
 
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``)
+    gets a leading apostrophe, as OWASP advises, so it shows as the text it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_writer(column: Column) -> Callable[[Value], str]:
     if column.places is None:
-        return lambda value: "" if value is None else str(value)
+        return lambda value: "" if value is None else formula_safe(str(value))
     if column.places == 0:
         return lambda value: "" if value is None else str(int(value))  # type: ignore[arg-type]
     places = column.places
@@ -215,13 +233,16 @@ def _csv_writer(column: Column) -> Callable[[Value], str]:
 
 
 def csv_bytes(data: Table) -> bytes:
-    """The table as CSV: one header row of machine names, then the rows."""
+    """The table as CSV: one header row of machine names, then the rows; UTF-8 with a
+    byte-order mark, so that Excel opens accented names rightly."""
     writers = [_csv_writer(c) for c in data.columns]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF, as RFC 4180 and Excel have it; it also makes the csv module quote a field
+    # that holds a bare carriage return, which with "\n" it would leave to split the row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(data.names)
     writer.writerows([write(value) for write, value in zip(writers, row)] for row in data.rows)
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def json_bytes(meta: dict[str, Any], tables: dict[str, Table]) -> bytes:
