@@ -175,18 +175,8 @@ def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
 
 
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
-    meta = {
-        "title": config.title,
-        "publisher": config.publisher,
-        "licence": "Open Government Licence v3.0",
-        "illustrative": config.illustrative_data,
-        "report_year": figures.report_year,
-    }
-    return {
-        "downloads/figures.csv": downloads.figures_csv(figures),
-        "downloads/areas.csv": downloads.areas_csv(figures),
-        "downloads/figures.json": downloads.figures_json(figures, meta),
-    }
+    about = downloads.About(config.title, config.publisher, config.published, config.illustrative_data)
+    return downloads.open_data_files(figures, about)
 
 
 # --- planning ------------------------------------------------------------------------
@@ -305,25 +295,12 @@ def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
                        nav_current=page.slug)
 
 
-DOWNLOADS = (
-    ("downloads/figures.csv", "Figures for every organisation and year", "CSV",
-     "one row per organisation per year, with every computed figure"),
-    ("downloads/areas.csv", "Figures for England and each region", "CSV",
-     "one row per area per year: totals, ratio of sums and organisations by status"),
-    ("downloads/figures.json", "All figures", "JSON",
-     "the organisation and area rows of both CSV files, with the policy numbers"),
-)
-
-
 def data_page(files: dict[str, bytes]) -> PagePlan:
     return PagePlan(
         "data.html", "data.html", "Open data",
         "Download every figure on this site as CSV or JSON, under the Open Government Licence.",
         {
-            "downloads": [
-                {"path": path, "title": title, "format": kind, "description": text, "size": len(files[path])}
-                for path, title, kind, text in DOWNLOADS
-            ],
+            "downloads": downloads.listing(files),
             "column_groups": [
                 {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
                 for name, columns in downloads.column_descriptions()
