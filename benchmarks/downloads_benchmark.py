@@ -11,6 +11,7 @@ downloads.open_data_files does. Each time is the best of --repeat runs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import sys
@@ -26,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.synthetic import write_returns  # noqa: E402
 from kfh_site import downloads  # noqa: E402
 from kfh_site.metrics import Figures, Policy, compute_figures  # noqa: E402
+from kfh_site.ods import ods_bytes  # noqa: E402
 from kfh_site.returns import load_returns  # noqa: E402
+from kfh_site.spreadsheet import statistics_workbook  # noqa: E402
 
 Result = TypeVar("Result")
 
@@ -52,11 +55,14 @@ def report(n: int, repeat: int) -> None:
     figures = figures_for(n)
     seconds, (organisations, areas) = best(repeat, lambda: (downloads.organisations_table(figures),
                                                             downloads.areas_table(figures)))
+    tables = {"organisations": organisations, "areas": areas}
     meta = {"title": "Benchmark", "years": list(figures.years)}
+    about = downloads.About("Benchmark", "Benchmark", dt.date(2026, 11, 23), True)
     work: list[tuple[str, Callable[[], bytes]]] = [
         ("figures.csv", lambda: downloads.csv_bytes(organisations)),
         ("areas.csv", lambda: downloads.csv_bytes(areas)),
         ("figures.json", lambda: downloads.json_bytes(meta, {"organisations": organisations, "areas": areas})),
+        ("lks-statistics-2024-25.ods", lambda: ods_bytes(statistics_workbook(figures, tables, about))),
     ]
     print(f"\nN = {n:,} organisations x {len(figures.years)} years ({len(organisations.rows):,} rows)")
     print(f"  {'download':<32}{'seconds':>9}{'size':>12}")

@@ -22,14 +22,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from kfh_site.formatting import STATUS_LABELS
+from kfh_site.formatting import STATUS_LABELS, file_size
 from kfh_site.metrics import AreaFigures, Figures, OrgFigures
+from kfh_site.ods import ods_bytes
 from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
+from kfh_site.spreadsheet import (
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    formula_safe,
+    spreadsheet_path,
+    statistics_workbook,
+)
 
 _LABELS = {c.name: c.label for c in COLUMNS}
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet may take as the start of a formula (OWASP, CSV injection)."""
 
 Item = TypeVar("Item")
 Value = str | int | float | None
@@ -50,16 +55,21 @@ class Column(Generic[Item]):
     """Reads the value from the figures: a str, an int, a float, or None if not reported."""
     places: int | None = None
     """Decimals a figure is written with; 0 for a whole number; None for text."""
+    missing: str | Callable[[Item], str] = NOT_AVAILABLE
+    """What the spreadsheet shows for None: "[x]" (not available) or "[z]" (not applicable)."""
+    notes: tuple[str, ...] = ()
+    """Keys of the spreadsheet notes the heading refers to (spreadsheet.NOTES)."""
 
     def reader(self) -> Callable[[Item], Value]:
-        """``get``, with a figure rounded to the decimals every download shows."""
+        """``get``, with a figure rounded to the decimals every download shows (and a
+        change too small to show written 0, not -0)."""
         get, places = self.get, self.places
         if not places:
             return get
 
         def rounded(item: Item) -> Value:
             value = get(item)
-            return None if value is None else round(float(value), places)
+            return None if value is None else round(float(value), places) + 0.0
         return rounded
 
 
@@ -70,6 +80,8 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     rows: list[tuple[Value, ...]]
+    items: Sequence[object] = ()
+    """What each row was read from, for a column whose missing shorthand depends on it."""
 
     @property
     def names(self) -> list[str]:
@@ -79,7 +91,8 @@ class Table:
 def table(name: str, columns: Sequence[Column[Item]], items: Iterable[Item]) -> Table:
     """Read every value once; each download then only writes them."""
     readers = [c.reader() for c in columns]
-    return Table(name, tuple(columns), [tuple(read(item) for read in readers) for item in items])
+    items = list(items)
+    return Table(name, tuple(columns), [tuple(read(item) for read in readers) for item in items], items)
 
 
 def _change(read: Callable[[Any], Value]) -> Callable[[OrgFigures], Value]:
@@ -101,6 +114,11 @@ def _area_activity_total(name: str) -> Callable[[AreaFigures], Value]:
 
 def _area_activity_reported(name: str) -> Callable[[AreaFigures], Value]:
     return lambda a: a.activity[name].reported
+
+
+def _no_ratio_change(f: OrgFigures) -> str:
+    """No return the year before: not available; no qualified staff either year: no ratio."""
+    return NOT_AVAILABLE if f.previous is None else NOT_APPLICABLE
 
 
 ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
@@ -126,31 +144,34 @@ ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
     ),
     Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
            "NHS staff WTE per qualified LKS WTE (the staff ratio 1 : N). Empty when there are no qualified staff.",
-           lambda f: f.staff_per_qualified, 1),
+           lambda f: f.staff_per_qualified, 1, missing=NOT_APPLICABLE, notes=("ratio",)),
     Column("status", "Status (code)",
            "meets-recommendation, better-than-2019-average, worse-than-2019-average or no-qualified-staff.",
-           lambda f: f.status),
+           lambda f: f.status, notes=("status",)),
     Column("status_label", "Status", "The status in words, for example Better than the 2019 average.",
-           lambda f: STATUS_LABELS[f.status]),
+           lambda f: STATUS_LABELS[f.status], notes=("status",)),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
            "More qualified WTE needed to meet the recommended ratio, to one decimal place; 0 when it is met.",
-           lambda f: f.qualified_wte_needed, 1),
+           lambda f: f.qualified_wte_needed, 1, notes=("needed",)),
     Column("previous_year", "Previous year compared with",
            "The year compared with, when the same organisation code reported the year before.",
-           _change(lambda c: c.previous_year)),
+           _change(lambda c: c.previous_year), notes=("change",)),
     Column("nhs_staff_wte_change", "Change in NHS staff from the previous year (WTE)",
-           "Change in NHS staff WTE from the previous year.", _change(lambda c: c.nhs_staff_wte), 2),
+           "Change in NHS staff WTE from the previous year.", _change(lambda c: c.nhs_staff_wte), 2,
+           notes=("change",)),
     Column("qualified_lks_wte_change", "Change in qualified library and knowledge staff from the previous year (WTE)",
-           "Change in qualified LKS WTE from the previous year.", _change(lambda c: c.qualified_lks_wte), 2),
+           "Change in qualified LKS WTE from the previous year.", _change(lambda c: c.qualified_lks_wte), 2,
+           notes=("change",)),
     Column("staff_per_qualified_change", "Change in staff ratio from the previous year (NHS staff per qualified WTE)",
            "Change in the staff ratio from the previous year; negative is better.",
-           _change(lambda c: c.staff_per_qualified), 1),
+           _change(lambda c: c.staff_per_qualified), 1, missing=_no_ratio_change, notes=("change", "ratio")),
     Column("qualified_wte_needed_change", "Change in qualified staff needed from the previous year (WTE)",
-           "Change in qualified WTE needed from the previous year.", _change(lambda c: c.qualified_wte_needed), 1),
+           "Change in qualified WTE needed from the previous year.", _change(lambda c: c.qualified_wte_needed), 1,
+           notes=("change", "needed")),
     Column("previous_status", "Status in the previous year (code)", "Status in the previous year.",
-           _change(lambda c: c.previous_status)),
+           _change(lambda c: c.previous_status), notes=("status",)),
     Column("previous_status_label", "Status in the previous year", "Status in the previous year, in words.",
-           _change(lambda c: STATUS_LABELS[c.previous_status])),
+           _change(lambda c: STATUS_LABELS[c.previous_status]), notes=("status",)),
 )
 
 
@@ -164,15 +185,18 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
     Column("qualified_lks_wte", "Qualified library and knowledge staff (WTE)", "Total qualified LKS WTE.",
            lambda a: a.qualified_lks_wte, 2),
     Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
-           "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: a.staff_per_qualified, 1),
-    Column("status", "Status (code)", "Status of the area's ratio, as for organisations.", lambda a: a.status),
-    Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status]),
+           "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: a.staff_per_qualified, 1,
+           missing=NOT_APPLICABLE, notes=("ratio", "sums")),
+    Column("status", "Status (code)", "Status of the area's ratio, as for organisations.", lambda a: a.status,
+           notes=("status",)),
+    Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status],
+           notes=("status",)),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
            "More qualified WTE the area as a whole needs to meet the recommended ratio.",
-           lambda a: a.qualified_wte_needed, 1),
+           lambda a: a.qualified_wte_needed, 1, notes=("needed",)),
     Column("organisations_short_wte", "Qualified staff needed by organisations short of the recommended ratio (WTE)",
            "Sum of qualified WTE needed by each organisation that falls short.",
-           lambda a: a.organisations_short_wte, 1),
+           lambda a: a.organisations_short_wte, 1, notes=("needed",)),
     Column("meets_recommendation", "Organisations that meet the recommended ratio (number)",
            "Organisations that meet the recommended ratio.", lambda a: a.status_counts["meets-recommendation"], 0),
     Column("better_than_2019_average", "Organisations better than the 2019 average (number)",
@@ -185,7 +209,7 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
     *(
         Column(f"{name}_total", f"{ACTIVITY_LABELS[name]}, total (number)",
                f"Total {_LABELS[name]} over the organisations that reported it; empty when none did.",
-               _area_activity_total(name), 0)
+               _area_activity_total(name), 0, notes=("totals",))
         for name in ACTIVITY
     ),
     *(
@@ -219,10 +243,9 @@ def areas_table(figures: Figures) -> Table:
     return table("areas", AREA_COLUMNS, area_rows(figures))
 
 
-def formula_safe(text: str) -> str:
-    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``)
-    gets a leading apostrophe, as OWASP advises, so it shows as the text it is."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def open_data_tables(figures: Figures) -> dict[str, Table]:
+    """The tables every download is written from, by the name the spreadsheet asks for."""
+    return {"organisations": organisations_table(figures), "areas": areas_table(figures)}
 
 
 def _csv_writer(column: Column) -> Callable[[Value], str]:
@@ -269,6 +292,8 @@ class About:
     publisher: str
     published: dt.date
     illustrative: bool
+    credit: str = ""
+    """The data credit line, if the config gives one."""
     licence: str = "Open Government Licence v3.0"
 
 
@@ -284,6 +309,9 @@ class Download:
 
 
 DOWNLOADS = (
+    Download(spreadsheet_path("{year}"), "Library and knowledge services statistics {year}", "ODS",
+             "a spreadsheet of every figure for every organisation, region and England, with a cover "
+             "sheet, contents and notes; it opens in Excel, LibreOffice and Google Sheets"),
     Download("downloads/figures.csv", "Figures for every organisation and year", "CSV",
              "one row per organisation per year, with every computed figure"),
     Download("downloads/areas.csv", "Figures for England and each region", "CSV",
@@ -295,7 +323,8 @@ DOWNLOADS = (
 
 def open_data_files(figures: Figures, about: About) -> dict[str, bytes]:
     """Every download, each written from the same typed rows, read once."""
-    organisations, areas = organisations_table(figures), areas_table(figures)
+    tables = open_data_tables(figures)
+    organisations, areas = tables["organisations"], tables["areas"]
     meta = {
         "title": about.title,
         "publisher": about.publisher,
@@ -310,11 +339,14 @@ def open_data_files(figures: Figures, about: About) -> dict[str, bytes]:
         "downloads/figures.csv": csv_bytes(organisations),
         "downloads/areas.csv": csv_bytes(areas),
         "downloads/figures.json": json_bytes(meta, {"organisations": organisations, "areas": areas}),
+        spreadsheet_path(figures.report_year): ods_bytes(statistics_workbook(figures, tables, about)),
     }
 
 
 def listing(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
-    """The downloads among ``files``, in the order the data page lists them, with sizes."""
+    """The downloads among ``files``, in the order the data page lists them, with their
+    sizes as the page shows them (``212 KB``): a change of a few bytes leaves the page as
+    it was, so an incremental build need not render it again."""
     listed = []
     for download in DOWNLOADS:
         pattern = re.compile(re.escape(download.pattern).replace(re.escape("{year}"), r"(\d{4})-(\d{2})"))
@@ -324,13 +356,13 @@ def listing(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
                 year = f"{match[1]}/{match[2]}" if match.groups() else ""
                 listed.append({"path": path, "title": download.title.format(year=year),
                                "format": download.format, "description": download.description,
-                               "size": len(files[path])})
+                               "size": file_size(len(files[path]))})
     return listed
 
 
-def column_descriptions() -> list[tuple[str, list[tuple[str, str]]]]:
-    """(file, [(column, meaning)]) for the data page."""
+def column_descriptions() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(file, [(column, heading in the spreadsheet, meaning)]) for the data page."""
     return [
-        ("figures.csv", [(c.name, c.description) for c in ORG_COLUMNS]),
-        ("areas.csv", [(c.name, c.description) for c in AREA_COLUMNS]),
+        ("figures.csv", [(c.name, c.heading, c.description) for c in ORG_COLUMNS]),
+        ("areas.csv", [(c.name, c.heading, c.description) for c in AREA_COLUMNS]),
     ]

@@ -175,7 +175,8 @@ def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
 
 
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
-    about = downloads.About(config.title, config.publisher, config.published, config.illustrative_data)
+    about = downloads.About(config.title, config.publisher, config.published, config.illustrative_data,
+                            config.data_credit)
     return downloads.open_data_files(figures, about)
 
 
@@ -298,7 +299,7 @@ def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
 def data_page(files: dict[str, bytes]) -> PagePlan:
     return PagePlan(
         "data.html", "data.html", "Open data",
-        "Download every figure on this site as CSV or JSON, under the Open Government Licence.",
+        "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",
         {
             "downloads": downloads.listing(files),
             "column_groups": [
