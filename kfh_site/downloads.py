@@ -1,84 +1,221 @@
 """Figures -> the open data files (CSV and JSON) and the words that describe them.
 
+Each column is declared once, as a ``Column``: its machine name, its heading for people,
+what it means and how to read its value from the figures. Every download is written
+from the same typed rows, so a new figure is one more line in ``ORG_COLUMNS`` or
+``AREA_COLUMNS``.
+
 Numbers are written plainly for machines (``1512.3``, not ``1 : 1,512``) with a fixed
-number of decimals, so the same inputs always give the same bytes.
+number of decimals, so the same inputs always give the same bytes. CSV files are UTF-8
+with a byte-order mark, which Excel needs to read accented names rightly; text that a
+spreadsheet would take for a formula is made safe (see ``formula_safe``).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from typing import Any, Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from kfh_site.formatting import STATUS_LABELS, file_size
 from kfh_site.metrics import AreaFigures, Figures, OrgFigures
-from kfh_site.returns import ACTIVITY, COLUMNS
+from kfh_site.ods import ods_bytes
+from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
+from kfh_site.spreadsheet import (
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    formula_safe,
+    spreadsheet_path,
+    statistics_workbook,
+)
 
 _LABELS = {c.name: c.label for c in COLUMNS}
 
-
-def _fixed(places: int) -> Callable[[float | None], str]:
-    def write(value: float | None) -> str:
-        return "" if value is None else f"{value:.{places}f}"
-    return write
+Item = TypeVar("Item")
+Value = str | int | float | None
+"""A cell: text, a whole number, a figure, or None for *not reported*."""
 
 
-_wte = _fixed(2)
-_ratio = _fixed(1)
-_needed = _fixed(1)
+@dataclass(frozen=True)
+class Column(Generic[Item]):
+    """One column of an open data table, written the same way in every download."""
+
+    name: str
+    """Machine name: the CSV header and the JSON key."""
+    heading: str
+    """What a person reads at the top of the column, with its unit."""
+    description: str
+    """What the column means, for the data page."""
+    get: Callable[[Item], Value]
+    """Reads the value from the figures: a str, an int, a float, or None if not reported."""
+    places: int | None = None
+    """Decimals a figure is written with; 0 for a whole number; None for text."""
+    missing: str | Callable[[Item], str] = NOT_AVAILABLE
+    """What the spreadsheet shows for None: "[x]" (not available) or "[z]" (not applicable)."""
+    notes: tuple[str, ...] = ()
+    """Keys of the spreadsheet notes the heading refers to (spreadsheet.NOTES)."""
+
+    def reader(self) -> Callable[[Item], Value]:
+        """``get``, with a figure rounded to the decimals every download shows (and a
+        change too small to show written 0, not -0)."""
+        get, places = self.get, self.places
+        if not places:
+            return get
+
+        def rounded(item: Item) -> Value:
+            value = get(item)
+            return None if value is None else round(float(value), places) + 0.0
+        return rounded
 
 
-def _whole(value: int | None) -> str:
-    return "" if value is None else str(value)
+@dataclass(frozen=True)
+class Table:
+    """An open data table: its columns and one row of typed values per item."""
+
+    name: str
+    columns: tuple[Column, ...]
+    rows: list[tuple[Value, ...]]
+    items: Sequence[object] = ()
+    """What each row was read from, for a column whose missing shorthand depends on it."""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
 
 
-ORG_COLUMNS: tuple[tuple[str, str, Callable[[OrgFigures], str]], ...] = (
-    ("org_code", "ODS organisation code.", lambda f: f.org_code),
-    ("org_name", "Organisation name as given in the return.", lambda f: f.org_name),
-    ("region", "NHS England region.", lambda f: f.region),
-    ("org_type", "Organisation type, where given.", lambda f: f.org_type or ""),
-    ("year", "Financial year of the return, for example 2024/25.", lambda f: f.year),
-    ("nhs_staff_wte", "Whole-time equivalent (WTE) NHS staff the service serves.", lambda f: _wte(f.nhs_staff_wte)),
-    ("qualified_lks_wte", "WTE qualified librarians and knowledge specialists.", lambda f: _wte(f.qualified_lks_wte)),
-    ("other_lks_wte", "WTE other library and knowledge services staff.", lambda f: _wte(f.other_lks_wte)),
-    ("clinical_librarian_wte", "WTE in embedded clinical librarian roles (part of qualified staff).", lambda f: _wte(f.clinical_librarian_wte)),
-    ("knowledge_manager_wte", "WTE in knowledge manager roles (part of qualified staff).", lambda f: _wte(f.knowledge_manager_wte)),
+def table(name: str, columns: Sequence[Column[Item]], items: Iterable[Item]) -> Table:
+    """Read every value once; each download then only writes them."""
+    readers = [c.reader() for c in columns]
+    items = list(items)
+    return Table(name, tuple(columns), [tuple(read(item) for read in readers) for item in items], items)
+
+
+def _change(read: Callable[[Any], Value]) -> Callable[[OrgFigures], Value]:
+    """A figure of the change from the previous year; None when there is no previous return."""
+    def get(f: OrgFigures) -> Value:
+        change = f.change
+        return read(change) if change else None
+    return get
+
+
+def _org_activity(name: str) -> Callable[[OrgFigures], Value]:
+    return lambda f: f.activity[name]
+
+
+def _area_activity_total(name: str) -> Callable[[AreaFigures], Value]:
+    """None, not 0, when no organisation in the area reported the figure."""
+    return lambda a: int(a.activity[name].total) if a.activity[name].reported else None
+
+
+def _area_activity_reported(name: str) -> Callable[[AreaFigures], Value]:
+    return lambda a: a.activity[name].reported
+
+
+def _no_ratio_change(f: OrgFigures) -> str:
+    """No return the year before: not available; no qualified staff either year: no ratio."""
+    return NOT_AVAILABLE if f.previous is None else NOT_APPLICABLE
+
+
+ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
+    Column("org_code", "Organisation code", "ODS organisation code.", lambda f: f.org_code),
+    Column("org_name", "Organisation name", "Organisation name as given in the return.", lambda f: f.org_name),
+    Column("region", "NHS England region", "NHS England region.", lambda f: f.region),
+    Column("org_type", "Organisation type", "Organisation type, where given.", lambda f: f.org_type or None),
+    Column("year", "Financial year", "Financial year of the return, for example 2024/25.", lambda f: f.year),
+    Column("nhs_staff_wte", "NHS staff (WTE)", "Whole-time equivalent (WTE) NHS staff the service serves.",
+           lambda f: f.nhs_staff_wte, 2),
+    Column("qualified_lks_wte", "Qualified library and knowledge staff (WTE)",
+           "WTE qualified librarians and knowledge specialists.", lambda f: f.qualified_lks_wte, 2),
+    Column("other_lks_wte", "Other library and knowledge staff (WTE)",
+           "WTE other library and knowledge services staff.", lambda f: f.other_lks_wte, 2),
+    Column("clinical_librarian_wte", "Clinical librarians (WTE)",
+           "WTE in embedded clinical librarian roles (part of qualified staff).", lambda f: f.clinical_librarian_wte, 2),
+    Column("knowledge_manager_wte", "Knowledge managers (WTE)",
+           "WTE in knowledge manager roles (part of qualified staff).", lambda f: f.knowledge_manager_wte, 2),
     *(
-        (name, f"Number of {_LABELS[name]} in the year.", (lambda n: lambda f: _whole(f.activity[n]))(name))
+        Column(name, f"{ACTIVITY_LABELS[name]} (number)", f"Number of {_LABELS[name]} in the year.",
+               _org_activity(name), 0)
         for name in ACTIVITY
     ),
-    ("staff_per_qualified", "NHS staff WTE per qualified LKS WTE (the staff ratio 1 : N). Empty when there are no qualified staff.", lambda f: _ratio(f.staff_per_qualified)),
-    ("status", "meets-recommendation, better-than-2019-average, worse-than-2019-average or no-qualified-staff.", lambda f: f.status),
-    ("qualified_wte_needed", "More qualified WTE needed to meet the recommended ratio, to one decimal place; 0 when it is met.", lambda f: _needed(f.qualified_wte_needed)),
-    ("previous_year", "The year compared with, when the same organisation code reported the year before.", lambda f: f.change.previous_year if f.change else ""),
-    ("nhs_staff_wte_change", "Change in NHS staff WTE from the previous year.", lambda f: _wte(f.change.nhs_staff_wte) if f.change else ""),
-    ("qualified_lks_wte_change", "Change in qualified LKS WTE from the previous year.", lambda f: _wte(f.change.qualified_lks_wte) if f.change else ""),
-    ("staff_per_qualified_change", "Change in the staff ratio from the previous year; negative is better.", lambda f: _ratio(f.change.staff_per_qualified) if f.change else ""),
-    ("qualified_wte_needed_change", "Change in qualified WTE needed from the previous year.", lambda f: _needed(f.change.qualified_wte_needed) if f.change else ""),
-    ("previous_status", "Status in the previous year.", lambda f: f.change.previous_status if f.change else ""),
+    Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
+           "NHS staff WTE per qualified LKS WTE (the staff ratio 1 : N). Empty when there are no qualified staff.",
+           lambda f: f.staff_per_qualified, 1, missing=NOT_APPLICABLE, notes=("ratio",)),
+    Column("status", "Status (code)",
+           "meets-recommendation, better-than-2019-average, worse-than-2019-average or no-qualified-staff.",
+           lambda f: f.status, notes=("status",)),
+    Column("status_label", "Status", "The status in words, for example Better than the 2019 average.",
+           lambda f: STATUS_LABELS[f.status], notes=("status",)),
+    Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
+           "More qualified WTE needed to meet the recommended ratio, to one decimal place; 0 when it is met.",
+           lambda f: f.qualified_wte_needed, 1, notes=("needed",)),
+    Column("previous_year", "Previous year compared with",
+           "The year compared with, when the same organisation code reported the year before.",
+           _change(lambda c: c.previous_year), notes=("change",)),
+    Column("nhs_staff_wte_change", "Change in NHS staff from the previous year (WTE)",
+           "Change in NHS staff WTE from the previous year.", _change(lambda c: c.nhs_staff_wte), 2,
+           notes=("change",)),
+    Column("qualified_lks_wte_change", "Change in qualified library and knowledge staff from the previous year (WTE)",
+           "Change in qualified LKS WTE from the previous year.", _change(lambda c: c.qualified_lks_wte), 2,
+           notes=("change",)),
+    Column("staff_per_qualified_change", "Change in staff ratio from the previous year (NHS staff per qualified WTE)",
+           "Change in the staff ratio from the previous year; negative is better.",
+           _change(lambda c: c.staff_per_qualified), 1, missing=_no_ratio_change, notes=("change", "ratio")),
+    Column("qualified_wte_needed_change", "Change in qualified staff needed from the previous year (WTE)",
+           "Change in qualified WTE needed from the previous year.", _change(lambda c: c.qualified_wte_needed), 1,
+           notes=("change", "needed")),
+    Column("previous_status", "Status in the previous year (code)", "Status in the previous year.",
+           _change(lambda c: c.previous_status), notes=("status",)),
+    Column("previous_status_label", "Status in the previous year", "Status in the previous year, in words.",
+           _change(lambda c: STATUS_LABELS[c.previous_status]), notes=("status",)),
 )
 
-AREA_COLUMNS: tuple[tuple[str, str, Callable[[AreaFigures], str]], ...] = (
-    ("area", "England or the NHS England region.", lambda a: a.name),
-    ("area_type", "country or region.", lambda a: "country" if a.slug == "england" else "region"),
-    ("year", "Financial year of the returns.", lambda a: a.year),
-    ("organisations", "Organisations that sent a return.", lambda a: str(a.organisations)),
-    ("nhs_staff_wte", "Total NHS staff WTE served.", lambda a: _wte(a.nhs_staff_wte)),
-    ("qualified_lks_wte", "Total qualified LKS WTE.", lambda a: _wte(a.qualified_lks_wte)),
-    ("staff_per_qualified", "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: _ratio(a.staff_per_qualified)),
-    ("status", "Status of the area's ratio, as for organisations.", lambda a: a.status),
-    ("qualified_wte_needed", "More qualified WTE the area as a whole needs to meet the recommended ratio.", lambda a: _needed(a.qualified_wte_needed)),
-    ("organisations_short_wte", "Sum of qualified WTE needed by each organisation that falls short.", lambda a: _needed(a.organisations_short_wte)),
-    ("meets_recommendation", "Organisations that meet the recommended ratio.", lambda a: str(a.status_counts["meets-recommendation"])),
-    ("better_than_2019_average", "Organisations better than the 2019 average but short of the recommendation.", lambda a: str(a.status_counts["better-than-2019-average"])),
-    ("worse_than_2019_average", "Organisations worse than the 2019 average.", lambda a: str(a.status_counts["worse-than-2019-average"])),
-    ("no_qualified_staff", "Organisations with no qualified staff reported.", lambda a: str(a.status_counts["no-qualified-staff"])),
+
+AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
+    Column("area", "Area", "England or the NHS England region.", lambda a: a.name),
+    Column("area_type", "Area type", "country or region.", lambda a: "country" if a.slug == "england" else "region"),
+    Column("year", "Financial year", "Financial year of the returns.", lambda a: a.year),
+    Column("organisations", "Organisations that sent a return (number)", "Organisations that sent a return.",
+           lambda a: a.organisations, 0),
+    Column("nhs_staff_wte", "NHS staff (WTE)", "Total NHS staff WTE served.", lambda a: a.nhs_staff_wte, 2),
+    Column("qualified_lks_wte", "Qualified library and knowledge staff (WTE)", "Total qualified LKS WTE.",
+           lambda a: a.qualified_lks_wte, 2),
+    Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
+           "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: a.staff_per_qualified, 1,
+           missing=NOT_APPLICABLE, notes=("ratio", "sums")),
+    Column("status", "Status (code)", "Status of the area's ratio, as for organisations.", lambda a: a.status,
+           notes=("status",)),
+    Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status],
+           notes=("status",)),
+    Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
+           "More qualified WTE the area as a whole needs to meet the recommended ratio.",
+           lambda a: a.qualified_wte_needed, 1, notes=("needed",)),
+    Column("organisations_short_wte", "Qualified staff needed by organisations short of the recommended ratio (WTE)",
+           "Sum of qualified WTE needed by each organisation that falls short.",
+           lambda a: a.organisations_short_wte, 1, notes=("needed",)),
+    Column("meets_recommendation", "Organisations that meet the recommended ratio (number)",
+           "Organisations that meet the recommended ratio.", lambda a: a.status_counts["meets-recommendation"], 0),
+    Column("better_than_2019_average", "Organisations better than the 2019 average (number)",
+           "Organisations better than the 2019 average but short of the recommendation.",
+           lambda a: a.status_counts["better-than-2019-average"], 0),
+    Column("worse_than_2019_average", "Organisations worse than the 2019 average (number)",
+           "Organisations worse than the 2019 average.", lambda a: a.status_counts["worse-than-2019-average"], 0),
+    Column("no_qualified_staff", "Organisations with no qualified staff (number)",
+           "Organisations with no qualified staff reported.", lambda a: a.status_counts["no-qualified-staff"], 0),
     *(
-        (f"{name}_total", f"Total {_LABELS[name]} over the organisations that reported it.", (lambda n: lambda a: _whole(int(a.activity[n].total)))(name))
+        Column(f"{name}_total", f"{ACTIVITY_LABELS[name]}, total (number)",
+               f"Total {_LABELS[name]} over the organisations that reported it; empty when none did.",
+               _area_activity_total(name), 0, notes=("totals",))
         for name in ACTIVITY
     ),
     *(
-        (f"{name}_reported", f"How many organisations reported {_LABELS[name]}.", (lambda n: lambda a: str(a.activity[n].reported))(name))
+        Column(f"{name}_reported", f"{ACTIVITY_LABELS[name]}, organisations that reported it (number)",
+               f"How many organisations reported {_LABELS[name]}.",
+               _area_activity_reported(name), 0)
         for name in ACTIVITY
     ),
 )
@@ -96,61 +233,136 @@ def area_rows(figures: Figures) -> list[AreaFigures]:
     return rows
 
 
-def _csv(columns: tuple, items: Iterable[Any]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([name for name, _, _ in columns])
-    for item in items:
-        writer.writerow([get(item) for _, _, get in columns])
-    return buffer.getvalue().encode("utf-8")
-
-
-def figures_csv(figures: Figures) -> bytes:
+def organisations_table(figures: Figures) -> Table:
     """One row per organisation per year, every computed figure."""
-    return _csv(ORG_COLUMNS, org_rows(figures))
+    return table("figures", ORG_COLUMNS, org_rows(figures))
 
 
-def areas_csv(figures: Figures) -> bytes:
+def areas_table(figures: Figures) -> Table:
     """England and each region, per year."""
-    return _csv(AREA_COLUMNS, area_rows(figures))
+    return table("areas", AREA_COLUMNS, area_rows(figures))
 
 
-def figures_json(figures: Figures, meta: dict[str, Any]) -> bytes:
-    """The same rows as the CSV files, as typed JSON, with the policy numbers."""
-    def typed(columns: tuple, item: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, _, get in columns:
-            text = get(item)
-            out[name] = _typed(text, name)
-        return out
+def open_data_tables(figures: Figures) -> dict[str, Table]:
+    """The tables every download is written from, by the name the spreadsheet asks for."""
+    return {"organisations": organisations_table(figures), "areas": areas_table(figures)}
 
-    document = {
-        **meta,
+
+def _csv_writer(column: Column) -> Callable[[Value], str]:
+    if column.places is None:
+        return lambda value: "" if value is None else formula_safe(str(value))
+    if column.places == 0:
+        return lambda value: "" if value is None else str(int(value))  # type: ignore[arg-type]
+    places = column.places
+    return lambda value: "" if value is None else f"{value:.{places}f}"
+
+
+def csv_bytes(data: Table) -> bytes:
+    """The table as CSV: one header row of machine names, then the rows; UTF-8 with a
+    byte-order mark, so that Excel opens accented names rightly."""
+    writers = [_csv_writer(c) for c in data.columns]
+    buffer = io.StringIO()
+    # CRLF, as RFC 4180 and Excel have it; it also makes the csv module quote a field
+    # that holds a bare carriage return, which with "\n" it would leave to split the row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(data.names)
+    writer.writerows([write(value) for write, value in zip(writers, row)] for row in data.rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def json_bytes(meta: dict[str, Any], tables: dict[str, Table]) -> bytes:
+    """The facts in ``meta``, then each table's rows as typed JSON objects under its key.
+
+    One object a line: as readable and diffable as an indented file, and written by the
+    json module's C encoder (which ``indent`` turns off) about four times as fast."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts = [f" {encode(key)}: {encode(value)}" for key, value in meta.items()]
+    for key, data in tables.items():
+        names = data.names
+        rows = ",\n".join(f"  {encode(dict(zip(names, row)))}" for row in data.rows)
+        parts.append(f" {encode(key)}: [\n{rows}\n ]" if rows else f" {encode(key)}: []")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class About:
+    """What the downloads say of themselves, from the site config."""
+
+    title: str
+    publisher: str
+    published: dt.date
+    illustrative: bool
+    credit: str = ""
+    """The data credit line, if the config gives one."""
+    licence: str = "Open Government Licence v3.0"
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download as the data page lists it. ``pattern`` matches its path; a ``{year}``
+    in the title is the report year its path names."""
+
+    pattern: str
+    title: str
+    format: str
+    description: str
+
+
+DOWNLOADS = (
+    Download(spreadsheet_path("{year}"), "Library and knowledge services statistics {year}", "ODS",
+             "a spreadsheet of every figure for every organisation, region and England, with a cover "
+             "sheet, contents and notes; it opens in Excel, LibreOffice and Google Sheets"),
+    Download("downloads/figures.csv", "Figures for every organisation and year", "CSV",
+             "one row per organisation per year, with every computed figure"),
+    Download("downloads/areas.csv", "Figures for England and each region", "CSV",
+             "one row per area per year: totals, ratio of sums and organisations by status"),
+    Download("downloads/figures.json", "All figures", "JSON",
+             "the organisation and area rows of both CSV files, with the policy numbers"),
+)
+
+
+def open_data_files(figures: Figures, about: About) -> dict[str, bytes]:
+    """Every download, each written from the same typed rows, read once."""
+    tables = open_data_tables(figures)
+    organisations, areas = tables["organisations"], tables["areas"]
+    meta = {
+        "title": about.title,
+        "publisher": about.publisher,
+        "licence": about.licence,
+        "illustrative": about.illustrative,
+        "report_year": figures.report_year,
         "recommended_ratio": figures.policy.recommended_ratio,
         "baseline_ratio": figures.policy.baseline_ratio,
         "years": list(figures.years),
-        "organisations": [typed(ORG_COLUMNS, f) for f in org_rows(figures)],
-        "areas": [typed(AREA_COLUMNS, a) for a in area_rows(figures)],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    return {
+        "downloads/figures.csv": csv_bytes(organisations),
+        "downloads/areas.csv": csv_bytes(areas),
+        "downloads/figures.json": json_bytes(meta, {"organisations": organisations, "areas": areas}),
+        spreadsheet_path(figures.report_year): ods_bytes(statistics_workbook(figures, tables, about)),
+    }
 
 
-_TEXT_COLUMNS = {"org_code", "org_name", "region", "org_type", "year", "status", "previous_year",
-                 "previous_status", "area", "area_type"}
+def listing(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """The downloads among ``files``, in the order the data page lists them, with their
+    sizes as the page shows them (``212 KB``): a change of a few bytes leaves the page as
+    it was, so an incremental build need not render it again."""
+    listed = []
+    for download in DOWNLOADS:
+        pattern = re.compile(re.escape(download.pattern).replace(re.escape("{year}"), r"(\d{4})-(\d{2})"))
+        for path in sorted(files):
+            match = pattern.fullmatch(path)
+            if match:
+                year = f"{match[1]}/{match[2]}" if match.groups() else ""
+                listed.append({"path": path, "title": download.title.format(year=year),
+                               "format": download.format, "description": download.description,
+                               "size": file_size(len(files[path]))})
+    return listed
 
 
-def _typed(text: str, name: str) -> Any:
-    if name in _TEXT_COLUMNS:
-        return text or None
-    if text == "":
-        return None
-    number = float(text)
-    return int(number) if "." not in text else number
-
-
-def column_descriptions() -> list[tuple[str, list[tuple[str, str]]]]:
-    """(file, [(column, meaning)]) for the data page."""
+def column_descriptions() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(file, [(column, heading in the spreadsheet, meaning)]) for the data page."""
     return [
-        ("figures.csv", [(n, d) for n, d, _ in ORG_COLUMNS]),
-        ("areas.csv", [(n, d) for n, d, _ in AREA_COLUMNS]),
+        ("figures.csv", [(c.name, c.heading, c.description) for c in ORG_COLUMNS]),
+        ("areas.csv", [(c.name, c.heading, c.description) for c in AREA_COLUMNS]),
     ]

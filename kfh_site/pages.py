@@ -138,25 +138,12 @@ def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
                        nav_current=page.slug)
 
 
-DOWNLOADS = (
-    ("downloads/figures.csv", "Figures for every organisation and year", "CSV",
-     "one row per organisation per year, with every computed figure"),
-    ("downloads/areas.csv", "Figures for England and each region", "CSV",
-     "one row per area per year: totals, ratio of sums and organisations by status"),
-    ("downloads/figures.json", "All figures", "JSON",
-     "the organisation and area rows of both CSV files, with the policy numbers"),
-)
-
-
 def data_page(files: dict[str, bytes]) -> PagePlan:
     return PagePlan(
         "data.html", "data.html", "Open data",
-        "Download every figure on this site as CSV or JSON, under the Open Government Licence.",
+        "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",
         {
-            "downloads": [
-                {"path": path, "title": title, "format": kind, "description": text, "size": len(files[path])}
-                for path, title, kind, text in DOWNLOADS
-            ],
+            "downloads": downloads.listing(files),
             "column_groups": [
                 {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
                 for name, columns in downloads.column_descriptions()

@@ -159,17 +159,8 @@ def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
 
 
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
-    meta = {
-        "title": config.title,
-        "publisher": config.publisher,
-        "licence": "Open Government Licence v3.0",
-        "illustrative": config.illustrative_data,
-        "report_year": figures.report_year,
-    }
-    return {
-        "downloads/figures.csv": downloads.figures_csv(figures),
-        "downloads/areas.csv": downloads.areas_csv(figures),
-        "downloads/figures.json": downloads.figures_json(figures, meta),
-    }
+    about = downloads.About(config.title, config.publisher, config.published, config.illustrative_data,
+                            config.data_credit)
+    return downloads.open_data_files(figures, about)
 
 

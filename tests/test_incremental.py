@@ -143,7 +143,7 @@ def test_pages_whose_inputs_did_not_change_are_not_even_rendered_again(project):
 
     config = load_config(project / "kfh-site.toml")
     first = build(config, with_pdf=False)
-    assert first.pages_rendered == first.files - 4  # all but the stylesheet and three downloads
+    assert first.pages_rendered == first.files - 5  # all but the stylesheet and four downloads
     change_content(project)
     assert build(config, with_pdf=False).pages_rendered == 2  # the page and the sitemap
     change_data(project)

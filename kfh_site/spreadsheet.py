@@ -1,0 +1,239 @@
+"""Figures -> the statistics workbook: what each sheet says, in any spreadsheet format.
+
+It follows the Government Analysis Function's "Releasing statistics in spreadsheets": a
+cover sheet, a contents sheet and a notes sheet, then one table a sheet; each sheet's title
+in cell A1 and a few short lines under it; one header row with units; no merged cells, no
+blank rows or columns inside a table; numbers stored as numbers; "[x]" and "[z]" where a
+figure is missing, explained in the notes; text made formula-safe.
+
+A table sheet is one entry in ``TABLE_SHEETS``; a new column in downloads.ORG_COLUMNS or
+AREA_COLUMNS appears here, in the CSV and in the JSON alike. ods.py writes the workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kfh_site import formatting as fmt
+
+if TYPE_CHECKING:
+    from kfh_site.downloads import About, Table
+    from kfh_site.metrics import Figures
+
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+"""The Analysis Function's shorthand for a missing figure, never a blank or a 0."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula (OWASP, CSV injection)."""
+
+
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``)
+    gets a leading apostrophe, as OWASP advises, so it shows as the text it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# --- a workbook, in no particular format ----------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """Text that links to a sheet (``#Notes``) or a web address."""
+
+    text: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Subheading:
+    """A line that heads the lines after it (the cover sheet's sections)."""
+
+    text: str
+
+
+Cell = str | int | float | Link
+Line = str | Link | Subheading
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: a title in A1, short lines under it, then at most one table with
+    one header row. Cells are held column by column, every cell filled."""
+
+    name: str
+    """The tab: letters, digits and underscores, so formulas need no quotes."""
+    title: str
+    lines: tuple[Line, ...] = ()
+    headings: tuple[str, ...] = ()
+    columns: tuple[Sequence[Cell], ...] = ()
+    places: tuple[int | None, ...] = ()
+    """Decimals each column's numbers show with; None for a column of text."""
+
+    @property
+    def table_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+@dataclass(frozen=True)
+class Workbook:
+    title: str
+    subject: str
+    published: dt.date
+    sheets: tuple[Sheet, ...]
+
+
+# --- the statistics workbook -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableSheet:
+    """A sheet that shows one open data table (or some of its columns)."""
+
+    name: str
+    title: str
+    """Cell A1; ``{years}`` becomes the years the returns cover."""
+    holds: str
+    """What the sheet holds, for the contents sheet."""
+    table: str
+    """Which table: "organisations" or "areas" (downloads.open_data_tables)."""
+    columns: tuple[str, ...] = ()
+    """Only these columns, by machine name, in this order; all of them when empty."""
+
+
+TABLE_SHEETS = (
+    TableSheet("Organisations", "Library and knowledge services of each NHS organisation, {years}",
+               "Staffing, activity, staff ratio and status of every organisation that sent a return, "
+               "each year, with the change from the year before", "organisations"),
+    TableSheet("Regions_and_England", "Library and knowledge services in each NHS England region and England, {years}",
+               "Totals, ratio of sums, status and organisations by status for England and each region, each year",
+               "areas"),
+)
+
+NOTES = (
+    ("x", ("[x] means not available: the organisation did not report the figure in its return, or sent no "
+           "return the year before to compare with. A figure that was not reported is never shown as 0.")),
+    ("z", ("[z] means not applicable: there is no staff ratio (and no change in it) where no qualified "
+           "library and knowledge staff were reported.")),
+    ("ratio", ("The staff ratio is NHS staff (whole-time equivalent, WTE) per qualified library and knowledge "
+               "staff member (WTE), shown on the website as 1 : N. The recommended ratio is 1 : {recommended}; "
+               "the 2019 average was 1 : {baseline}.")),
+    ("status", ("Status compares the staff ratio, rounded to a whole number, with the policy: "
+                "Meets the recommended ratio (1 : {recommended} or better); Better than the 2019 average "
+                "(1 : {baseline} or better); Worse than the 2019 average; or No qualified staff reported. "
+                "The status (code) column gives the same as a short code for software.")),
+    ("sums", ("The staff ratio of a region or England is a ratio of sums: the total NHS staff WTE of its "
+              "organisations divided by their total qualified WTE, never an average of their ratios.")),
+    ("needed", ("Qualified staff needed is the more qualified WTE needed to meet the recommended ratio, to one "
+                "decimal place; 0 when it is met. For a region or England it is given for the area as a whole "
+                "and as the sum over the organisations that fall short.")),
+    ("change", ("Change from the previous year is this year's figure minus the previous year's, for the same "
+                "organisation code. A fall in the staff ratio (a negative change) is better.")),
+    ("totals", ("Activity totals for a region or England add up the organisations that reported the figure; "
+                "the matching column says how many did.")),
+    ("rounding", ("WTE figures are given to 2 decimal places, staff ratios and qualified staff needed to 1. "
+                  "Figures are as calculated, so totals may differ slightly from sums of rounded figures.")),
+)
+"""Numbered in this order; a column refers to a note by its key (downloads.Column.notes)."""
+
+
+def spreadsheet_path(report_year: str) -> str:
+    """``downloads/lks-statistics-2024-25.ods``."""
+    return f"downloads/lks-statistics-{report_year.replace('/', '-')}.ods"
+
+
+def statistics_workbook(figures: Figures, tables: Mapping[str, Table], about: About) -> Workbook:
+    """The cover, contents and notes sheets, then one sheet for each of TABLE_SHEETS."""
+    years = _years(figures.years)
+    title = f"Library and knowledge services statistics {figures.report_year}"
+    numbers = {key: n for n, (key, _) in enumerate(NOTES, start=1)}
+    table_sheets = tuple(_table_sheet(spec, tables[spec.table], numbers, years, about.illustrative)
+                         for spec in TABLE_SHEETS)
+    notes = _notes_sheet(figures)
+    listed = (notes, *table_sheets)
+    contents = Sheet(
+        "Contents", "Contents",
+        ("This worksheet contains one table. Each sheet name links to its sheet.",),
+        ("Sheet name", "Sheet title", "What the sheet holds"),
+        ([Link(s.name, f"#{s.name}.A1") for s in listed], [s.title for s in listed],
+         ["The notes and shorthand the tables refer to",
+          *(spec.holds for spec in TABLE_SHEETS)]),
+        (None, None, None),
+    )
+    return Workbook(title, f"Statistics of NHS library and knowledge services in England, {years}",
+                    about.published, (_cover(title, about, years), contents, notes, *table_sheets))
+
+
+def _cover(title: str, about: About, years: str) -> Sheet:
+    lines: list[Line] = []
+    if about.illustrative:
+        lines += [Subheading("Illustrative figures"),
+                  ("The library and knowledge services figures in this spreadsheet are synthetic examples, "
+                   "not real returns. The NHS staff figures are real.")]
+    lines += [
+        Subheading("What this spreadsheet contains"),
+        (f"Staffing, activity and staff ratios of NHS library and knowledge services in England, {years}: "
+         "every organisation that sent a return, each NHS England region and England."),
+        ("The Contents sheet lists the tables. The Notes sheet explains the notes and the shorthand "
+         f"{NOT_AVAILABLE} (not available) and {NOT_APPLICABLE} (not applicable) that the tables use."),
+        Subheading("Source"),
+        f"Library and knowledge services statistics returns from NHS organisations, {years}."
+        + (f" {about.credit}" if about.credit else ""),
+        Subheading("Publisher"),
+        about.publisher,
+        Subheading("Date published"),
+        f"{about.published.day} {about.published:%B %Y}",
+        Subheading("Contact"),
+        f"{about.publisher}, publisher of {about.title}.",
+        Subheading("Licence"),
+        f"You may re-use these statistics under the {about.licence}.",
+        Link(f"{about.licence} (nationalarchives.gov.uk)",
+             "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"),
+    ]
+    return Sheet("Cover", title, tuple(lines))
+
+
+def _notes_sheet(figures: Figures) -> Sheet:
+    policy = {"recommended": fmt.count(figures.policy.recommended_ratio),
+              "baseline": fmt.count(figures.policy.baseline_ratio)}
+    return Sheet(
+        "Notes", "Notes",
+        ("This worksheet contains one table. Tables refer to these notes as [note 1], [note 2] and so on.",),
+        ("Note number", "Note text"),
+        ([f"[note {n}]" for n in range(1, len(NOTES) + 1)], [text.format(**policy) for _, text in NOTES]),
+        (None, None),
+    )
+
+
+def _table_sheet(spec: TableSheet, table: Table, numbers: Mapping[str, int], years: str,
+                 illustrative: bool) -> Sheet:
+    """The table's columns (every missing figure as its shorthand), headings that name
+    their notes, and lines that say what the sheet holds."""
+    chosen = [table.names.index(name) for name in spec.columns] if spec.columns else range(len(table.columns))
+    columns = [table.columns[i] for i in chosen]
+    cells = []
+    by_column = list(zip(*table.rows)) if table.rows else [() for _ in table.columns]
+    for i, column in zip(chosen, columns):
+        missing = column.missing
+        if callable(missing):
+            cells.append([missing(item) if value is None else value
+                          for value, item in zip(by_column[i], table.items)])
+        else:
+            cells.append([missing if value is None else value for value in by_column[i]])
+    headings = tuple(" ".join([c.heading, *(f"[note {n}]" for n in sorted(numbers[key] for key in c.notes))])
+                     for c in columns)
+    lines = [
+        "This worksheet contains one table. Some column headings refer to notes, which are on the Notes sheet.",
+        (f"{NOT_AVAILABLE} means not available and {NOT_APPLICABLE} means not applicable "
+         f"(see [note {numbers['x']}] and [note {numbers['z']}])."),
+    ]
+    if illustrative:
+        lines.append("Illustrative figures: the library and knowledge services figures are synthetic.")
+    return Sheet(spec.name, spec.title.format(years=years), tuple(lines), headings, tuple(cells),
+                 tuple(c.places for c in columns))
+
+
+def _years(years: Sequence[str]) -> str:
+    """``2023/24 and 2024/25``."""
+    return years[0] if len(years) == 1 else f"{', '.join(years[:-1])} and {years[-1]}"
