@@ -22,11 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kfh_site.config import load_config  # noqa: E402
-from kfh_site.pdf.plan import COLOURS, plan_infographics  # noqa: E402
-from kfh_site.pdf.render import RenderSettings, render_pdfs  # noqa: E402
-from kfh_site.pdf.jobs import PdfJob, harfbuzz_subset_available  # noqa: E402
-from kfh_site.render import make_environment, render  # noqa: E402
+from kfh_site.palette import Palette  # noqa: E402
+from kfh_site.pdf.jobs import harfbuzz_subset_available  # noqa: E402
+from kfh_site.pdf.plan import infographic_jobs  # noqa: E402
+from kfh_site.pdf.render import render_pdfs  # noqa: E402
+from kfh_site.render import make_environment  # noqa: E402
 from kfh_site.site import compute, read_returns  # noqa: E402
+from kfh_site.stories import StoryTeller  # noqa: E402
 
 
 def main() -> None:
@@ -38,11 +40,9 @@ def main() -> None:
     config = load_config(ROOT / "kfh-site.toml")
     figures = compute(config, read_returns(config, None))
     env = make_environment(config.paths.templates)
-    shared = {"site": config, "policy": figures.policy, "colours": COLOURS,
-              "published_text": f"{config.published.day} {config.published:%B %Y}"}
-    plans = plan_infographics(figures)[: args.limit]
-    jobs = [PdfJob(p.path, render(env, "infographic.html", **shared, **p.context, pdf_title=p.title)) for p in plans]
-    css_path = config.paths.templates / "infographic.css"
+    palette = Palette()
+    planned = infographic_jobs(env, config, StoryTeller(figures, palette), palette)
+    jobs = planned.jobs[: args.limit]
     base = config.paths.templates.as_uri() + "/"
 
     from weasyprint import CSS, HTML
@@ -51,13 +51,11 @@ def main() -> None:
     naive_bytes = 0
     for job in jobs:
         naive_bytes += len(HTML(string=job.html, base_url=base).write_pdf(
-            stylesheets=[CSS(filename=str(css_path))], pdf_variant="pdf/ua-1"))
+            stylesheets=[CSS(string=planned.stylesheet, base_url=base)], pdf_variant="pdf/ua-1"))
     naive = (time.perf_counter() - started) / len(jobs)
 
-    settings = RenderSettings(config.paths.templates, (config.paths.templates, config.paths.content),
-                              css_path.read_text(encoding="utf-8"))
     started = time.perf_counter()
-    results = render_pdfs(jobs, settings, args.jobs)
+    results = render_pdfs(jobs, planned.settings(config), args.jobs)
     ours = (time.perf_counter() - started) / len(jobs)
     ours_bytes = sum(len(r.data) for r in results.values())
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from kfh_site.formatting import STATUS_LABELS, file_size
-from kfh_site.metrics import AreaFigures, Figures, OrgFigures
+from kfh_site.metrics import AreaFigures, Figures, LikeForLike, OrgFigures
+from kfh_site.peers import Rank, Rates
 from kfh_site.ods import ods_bytes
 from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
 from kfh_site.spreadsheet import (
@@ -116,6 +117,76 @@ def _area_activity_reported(name: str) -> Callable[[AreaFigures], Value]:
     return lambda a: a.activity[name].reported
 
 
+def _rank(kind: str, read: Callable[[Rank], Value]) -> Callable[[OrgFigures], Value]:
+    def get(f: OrgFigures) -> Value:
+        rank = {"all": f.rank_all, "type": f.rank_type, "region": f.rank_region}[kind]
+        return None if rank is None else read(rank)
+    return get
+
+
+def _org_rate(name: str, read: Callable[[Rates], float | None]) -> Callable[[OrgFigures], Value]:
+    return lambda f: read(f.rates[name]) if name in f.rates else None
+
+
+def _area_rate(name: str, read: Callable[[Rates], float | None]) -> Callable[[AreaFigures], Value]:
+    return lambda a: read(a.rates[name])
+
+
+def _like_for_like(read: Callable[[LikeForLike], Value]) -> Callable[[AreaFigures], Value]:
+    return lambda a: read(a.change) if a.change is not None and a.change.organisations else None
+
+
+RANK_GROUPS = (("all", "all organisations", "all organisations in the report's scope"),
+               ("type", "its organisation type", "organisations of the same type"),
+               ("region", "its region", "organisations in the same region"))
+
+
+def _rank_columns() -> tuple[Column[OrgFigures], ...]:
+    columns: list[Column[OrgFigures]] = []
+    for kind, heading, among in RANK_GROUPS:
+        columns += [
+            Column(f"rank_{kind}", f"Rank among {heading} (number)",
+                   f"Rank by staff ratio among {among} with qualified staff that year; 1 has the fewest NHS staff "
+                   "per qualified WTE. Empty when not ranked (no qualified staff).",
+                   _rank(kind, lambda r: r.position), 0, missing=NOT_APPLICABLE, notes=("rank",)),
+            Column(f"rank_{kind}_tied", f"Rank among {heading} shared (yes or no)",
+                   "yes when another organisation has the same ratio as shown and so the same rank.",
+                   _rank(kind, lambda r: ("yes" if r.tied else "no") if r.position else None),
+                   missing=NOT_APPLICABLE, notes=("rank",)),
+            Column(f"rank_{kind}_of", f"Organisations ranked among {heading} (number)",
+                   f"How many {among} were ranked (had qualified staff).", _rank(kind, lambda r: r.ranked), 0,
+                   notes=("rank",)),
+            Column(f"median_{kind}", f"Median organisation's staff ratio among {heading} (NHS staff per qualified WTE)",
+                   f"The median of the staff ratios of {among}: the median organisation, not a ratio of sums.",
+                   _rank(kind, lambda r: r.median), 1, missing=NOT_APPLICABLE, notes=("median",)),
+        ]
+    return tuple(columns)
+
+
+def _rate_columns() -> tuple[Column[OrgFigures], ...]:
+    columns: list[Column[OrgFigures]] = []
+    for name in ACTIVITY:
+        label = ACTIVITY_LABELS[name]
+        columns += [
+            Column(f"{name}_per_qualified_wte", f"{label} per qualified WTE (number)",
+                   f"{label} per qualified WTE; empty when not reported or there are no qualified staff.",
+                   _org_rate(name, lambda r: r.per_qualified_wte), 1, missing=_no_rate, notes=("rates",)),
+            Column(f"{name}_per_1000_staff", f"{label} per 1,000 NHS staff (number)",
+                   f"{label} per 1,000 WTE NHS staff; empty when not reported.",
+                   _org_rate(name, lambda r: r.per_1000_staff), 1, notes=("rates",)),
+            Column(f"{name}_type_median_per_1000_staff",
+                   f"{label} per 1,000 NHS staff, median organisation of the same type (number)",
+                   f"The median organisation's {_LABELS[name]} per 1,000 NHS staff among organisations of the same "
+                   "type (all organisations when the type is not given) that reported it.",
+                   _org_rate(name, lambda r: r.peer_median_per_1000_staff), 1, notes=("rates", "median")),
+        ]
+    return tuple(columns)
+
+
+def _no_rate(f: OrgFigures) -> str:
+    return NOT_APPLICABLE if f.qualified_lks_wte <= 0 else NOT_AVAILABLE
+
+
 def _no_ratio_change(f: OrgFigures) -> str:
     """No return the year before: not available; no qualified staff either year: no ratio."""
     return NOT_AVAILABLE if f.previous is None else NOT_APPLICABLE
@@ -150,9 +221,19 @@ ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
            lambda f: f.status, notes=("status",)),
     Column("status_label", "Status", "The status in words, for example Better than the 2019 average.",
            lambda f: STATUS_LABELS[f.status], notes=("status",)),
+    Column("recommended_wte", "Qualified staff that would meet the recommended ratio (WTE)",
+           "NHS staff WTE divided by the recommended ratio, rounded up to 0.1.",
+           lambda f: f.recommended_wte, 1, notes=("needed",)),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
-           "More qualified WTE needed to meet the recommended ratio, to one decimal place; 0 when it is met.",
+           "More qualified WTE needed to meet the recommended ratio, rounded up to 0.1 so that adding it always "
+           "meets it; 0 when it is met.",
            lambda f: f.qualified_wte_needed, 1, notes=("needed",)),
+    *_rank_columns(),
+    *_rate_columns(),
+    Column("combined_from", "Predecessors combined for the previous year",
+           "When the organisation was formed by a merger, the codes whose figures were added up for the year before.",
+           lambda f: " ".join(f.previous.combined_from) if f.previous and f.previous.combined_from else None,
+           missing=NOT_APPLICABLE, notes=("change",)),
     Column("previous_year", "Previous year compared with",
            "The year compared with, when the same organisation code reported the year before.",
            _change(lambda c: c.previous_year), notes=("change",)),
@@ -191,9 +272,15 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
            notes=("status",)),
     Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status],
            notes=("status",)),
+    Column("recommended_wte", "Qualified staff that would meet the recommended ratio (WTE)",
+           "Total NHS staff WTE divided by the recommended ratio, rounded up to 0.1.",
+           lambda a: a.recommended_wte, 1, notes=("needed",)),
     Column("qualified_wte_needed", "Qualified staff needed to meet the recommended ratio (WTE)",
-           "More qualified WTE the area as a whole needs to meet the recommended ratio.",
+           "More qualified WTE the area as a whole (pooled) needs to meet the recommended ratio, rounded up to 0.1.",
            lambda a: a.qualified_wte_needed, 1, notes=("needed",)),
+    Column("median_ratio", "Median organisation's staff ratio (NHS staff per qualified WTE)",
+           "The median of its organisations' staff ratios: the median organisation, not the area's ratio of sums.",
+           lambda a: a.median_ratio, 1, missing=NOT_APPLICABLE, notes=("median",)),
     Column("organisations_short_wte", "Qualified staff needed by organisations short of the recommended ratio (WTE)",
            "Sum of qualified WTE needed by each organisation that falls short.",
            lambda a: a.organisations_short_wte, 1, notes=("needed",)),
@@ -218,6 +305,40 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
                _area_activity_reported(name), 0)
         for name in ACTIVITY
     ),
+    *(
+        Column(f"{name}_per_1000_staff", f"{ACTIVITY_LABELS[name]} per 1,000 NHS staff (number)",
+               f"{ACTIVITY_LABELS[name]} per 1,000 WTE NHS staff, over the organisations that reported it.",
+               _area_rate(name, lambda r: r.per_1000_staff), 1, notes=("rates", "totals"))
+        for name in ACTIVITY
+    ),
+    Column("like_for_like_previous_year", "Like-for-like change: previous year compared with",
+           "The year compared with, over the organisations that reported in both years.",
+           _like_for_like(lambda c: c.previous_year), notes=("likeforlike",)),
+    Column("like_for_like_organisations", "Like-for-like change: organisations in both years (number)",
+           "How many organisations reported in both years: the change is worked out over these only.",
+           _like_for_like(lambda c: c.organisations), 0, notes=("likeforlike",)),
+    Column("like_for_like_qualified_lks_wte_change",
+           "Like-for-like change in qualified library and knowledge staff (WTE)",
+           "Change in qualified LKS WTE over the organisations that reported in both years.",
+           _like_for_like(lambda c: c.qualified_change), 2, notes=("likeforlike",)),
+    Column("like_for_like_nhs_staff_wte_change", "Like-for-like change in NHS staff (WTE)",
+           "Change in NHS staff WTE over the organisations that reported in both years.",
+           _like_for_like(lambda c: c.nhs_staff_change), 2, notes=("likeforlike",)),
+    Column("like_for_like_previous_staff_per_qualified",
+           "Like-for-like staff ratio the previous year (NHS staff per qualified WTE)",
+           "The ratio of sums the previous year over the organisations that reported in both years.",
+           _like_for_like(lambda c: c.previous_staff_per_qualified), 1, missing=NOT_APPLICABLE,
+           notes=("likeforlike", "sums")),
+    Column("like_for_like_staff_per_qualified", "Like-for-like staff ratio this year (NHS staff per qualified WTE)",
+           "The ratio of sums this year over the organisations that reported in both years.",
+           _like_for_like(lambda c: c.staff_per_qualified), 1, missing=NOT_APPLICABLE,
+           notes=("likeforlike", "sums")),
+    Column("joined", "Organisations that reported this year but not the previous year (number)",
+           "Not part of the like-for-like change.", lambda a: a.change.joined if a.change else None, 0,
+           notes=("likeforlike",)),
+    Column("left", "Organisations that reported the previous year but not this year (number)",
+           "Not part of the like-for-like change; organisations that merged into one that reported are not counted.",
+           lambda a: a.change.left if a.change else None, 0, notes=("likeforlike",)),
 )
 
 

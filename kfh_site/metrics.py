@@ -362,7 +362,7 @@ def _org_figures(row, policy: Policy) -> OrgFigures:
         org_name=row.org_name,
         region=row.region,
         region_slug=slugify(row.region),
-        org_type=row.org_type,
+        org_type=row.org_type if isinstance(row.org_type, str) and row.org_type else None,
         year=row.year,
         nhs_staff_wte=float(row.nhs_staff_wte),
         qualified_lks_wte=float(row.qualified_lks_wte),

@@ -12,6 +12,8 @@ AREA_COLUMNS appears here, in the CSV and in the JSON alike. ods.py writes the w
 
 from __future__ import annotations
 
+from kfh_site.returns import ACTIVITY
+
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -106,6 +108,15 @@ TABLE_SHEETS = (
     TableSheet("Organisations", "Library and knowledge services of each NHS organisation, {years}",
                "Staffing, activity, staff ratio and status of every organisation that sent a return, "
                "each year, with the change from the year before", "organisations"),
+    TableSheet("Ranks_and_rates", "Ranks, medians and activity rates of each NHS organisation, {years}",
+               "Each organisation's rank by staff ratio among all organisations, its type and its region, the "
+               "median organisations, and its activity per qualified WTE and per 1,000 NHS staff, each year",
+               "organisations",
+               ("org_code", "org_name", "region", "org_type", "year", "staff_per_qualified",
+                "rank_all", "rank_all_tied", "rank_all_of", "median_all", "rank_type", "rank_type_tied",
+                "rank_type_of", "median_type", "rank_region", "rank_region_tied", "rank_region_of", "median_region",
+                *(f"{a}_{rate}" for a in ACTIVITY
+                  for rate in ("per_qualified_wte", "per_1000_staff", "type_median_per_1000_staff")))),
     TableSheet("Regions_and_England", "Library and knowledge services in each NHS England region and England, {years}",
                "Totals, ratio of sums, status and organisations by status for England and each region, each year",
                "areas"),
@@ -125,15 +136,27 @@ NOTES = (
                 "The status (code) column gives the same as a short code for software.")),
     ("sums", ("The staff ratio of a region or England is a ratio of sums: the total NHS staff WTE of its "
               "organisations divided by their total qualified WTE, never an average of their ratios.")),
-    ("needed", ("Qualified staff needed is the more qualified WTE needed to meet the recommended ratio, to one "
-                "decimal place; 0 when it is met. For a region or England it is given for the area as a whole "
-                "and as the sum over the organisations that fall short.")),
+    ("needed", ("Qualified staff needed is the more qualified WTE needed to meet the recommended ratio, rounded "
+                "up to 0.1 so that adding it always meets the ratio; 0 when it is met. For a region or England it "
+                "is given for the area as a whole and as the sum over the organisations that fall short.")),
     ("change", ("Change from the previous year is this year's figure minus the previous year's, for the same "
-                "organisation code. A fall in the staff ratio (a negative change) is better.")),
+                "organisation code (or, for an organisation formed by a merger, its predecessors' figures added "
+                "up). A fall in the staff ratio (a negative change) is better.")),
     ("totals", ("Activity totals for a region or England add up the organisations that reported the figure; "
                 "the matching column says how many did.")),
     ("rounding", ("WTE figures are given to 2 decimal places, staff ratios and qualified staff needed to 1. "
                   "Figures are as calculated, so totals may differ slightly from sums of rounded figures.")),
+    ("rank", ("Organisations are ranked by staff ratio among those that reported qualified staff that year: "
+              "among all organisations, among those of the same type and within the region. Rank 1 has the "
+              "fewest NHS staff per qualified WTE; organisations whose ratios are equal as shown (to the whole "
+              "number) share a rank. Organisations with no qualified staff are not ranked.")),
+    ("median", ("A median organisation's figure is the middle of the organisations' own figures: it is not the "
+                "ratio of sums of a region or England.")),
+    ("rates", ("Activity rates are the activity count per qualified WTE and per 1,000 WTE NHS staff. For a "
+               "region or England they count only the organisations that reported the activity.")),
+    ("likeforlike", ("The like-for-like change of a region or England is worked out over the organisations that "
+                     "reported in both years; organisations that reported in only one of the two years are "
+                     "counted separately and not mixed into the change.")),
 )
 """Numbered in this order; a column refers to a note by its key (downloads.Column.notes)."""
 

@@ -135,7 +135,7 @@ class StoryTeller:
         baseline_wte = round_up(org.nhs_staff_wte / policy.baseline_ratio)
         description = (
             f"Bar chart in WTE: {org.org_name} has {fmt.wte(org.qualified_lks_wte)} qualified staff; the recommended "
-            f"{fmt.ratio(policy.recommended_ratio)} would take {fmt.wte(org.recommended_wte)} and the 2019 average of "
+            f"{fmt.ratio(policy.recommended_ratio)} would take {fmt.wte(org.recommended_wte)}, and the 2019 average of "
             f"{fmt.ratio(policy.baseline_ratio)} {fmt.wte(baseline_wte)}. "
             + (f"It needs {fmt.wte(org.qualified_wte_needed)} more." if org.qualified_wte_needed > 0
                else "It meets the recommendation.")
@@ -405,8 +405,8 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
     if area.slug == "england":
         return (f"England has one qualified librarian or knowledge specialist for every "
                 f"{fmt.count(area.staff_per_qualified)} NHS staff ({fmt.ratio(baseline)} in 2019); "
-                f"{fmt.wte(area.organisations_short_wte)} more would bring every organisation up to the "
-                f"recommended {target}.")
+                f"{fmt.wte(area.organisations_short_wte)} more qualified staff would bring every organisation up "
+                f"to the recommended {target}.")
     return (f"{fmt.count(area.meeting_recommendation)} of {fmt.count(area.organisations)} organisations in "
             f"{area.name} meet the recommended {target}; bringing the rest up to it would take "
             f"{fmt.wte(area.organisations_short_wte)} more qualified staff.")

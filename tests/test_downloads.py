@@ -135,7 +135,7 @@ def string_cells(path: Path) -> list[str]:
 
 def test_the_spreadsheet_has_a_cover_contents_and_notes_then_one_table_a_sheet(small_site):
     book = read_book(small_site / ODS)
-    assert list(book) == ["Cover", "Contents", "Notes", "Organisations", "Regions_and_England"]
+    assert list(book) == ["Cover", "Contents", "Notes", "Organisations", "Ranks_and_rates", "Regions_and_England"]
     cover = book["Cover"][0].tolist()
     assert cover[0] == "Library and knowledge services statistics 2024/25"  # the title in A1
     for line in ("Illustrative figures", "What this spreadsheet contains", "Source", "Test LKS team",
@@ -143,7 +143,7 @@ def test_the_spreadsheet_has_a_cover_contents_and_notes_then_one_table_a_sheet(s
                  "You may re-use these statistics under the Open Government Licence v3.0."):
         assert line in cover, line
     contents = table_of(book["Contents"])
-    assert contents["Sheet name"].tolist() == ["Notes", "Organisations", "Regions_and_England"]
+    assert contents["Sheet name"].tolist() == ["Notes", "Organisations", "Ranks_and_rates", "Regions_and_England"]
     assert contents.notna().all().all()
     notes = table_of(book["Notes"])
     assert notes["Note number"].tolist()[:2] == ["[note 1]", "[note 2]"]
@@ -171,6 +171,20 @@ def test_the_organisations_sheet_has_every_organisation_and_year_and_every_colum
     areas = table_of(book["Regions_and_England"])
     assert len(areas) == len(read_csv(small_site / "downloads" / "areas.csv")) - 1
     assert "Staff ratio (NHS staff per qualified WTE) [note 3] [note 5]" in areas.columns  # ratio of sums
+
+
+def test_the_ranks_and_rates_sheet_gives_each_rank_its_group_and_the_median_organisation(small_site):
+    table = table_of(read_book(small_site / ODS)["Ranks_and_rates"])
+    row = {(r["Organisation code"], r["Financial year"]): r for _, r in table.iterrows()}
+    beta, delta = row[("BBB", "2024/25")], row[("DDD", "2024/25")]
+    # Ranked among the four organisations with qualified staff in 2024/25 (1 : 1,250,
+    # 1 : 1,600, 1 : 1,667, 1 : 1,890): Beta is 4th; Delta has none, so is not ranked.
+    assert beta["Rank among all organisations (number) [note 10]"] == 4
+    assert beta["Organisations ranked among all organisations (number) [note 10]"] == 4
+    assert delta["Rank among all organisations (number) [note 10]"] == "[z]"
+    assert beta["Literature searches per 1,000 NHS staff (number) [note 12]"] == pytest.approx(33.1)
+    assert delta["Literature searches per qualified WTE (number) [note 12]"] == "[z]"
+    assert table.notna().all().all()
 
 
 def test_numbers_are_numbers_and_a_missing_figure_is_x_or_z_never_blank_or_0(small_site):
@@ -201,7 +215,9 @@ def test_no_merged_cells_and_the_table_is_marked_up(small_site):
     assert 'xlink:href="#Organisations.A1"' in content  # the contents sheet links to each sheet
     ranges = {r.get(f"{TABLE}name"): r.get(f"{TABLE}target-range-address")
               for r in root.iter(f"{TABLE}database-range")}
-    assert ranges["Organisations_table"] == "Organisations.A5:Organisations.AD14"  # header row + 9 rows
+    width = len(read_csv(small_site / "downloads" / "figures.csv")[0])
+    last = "".join(chr(65 + d) for d in ([width // 26 - 1] if width > 26 else []) + [(width - 1) % 26])
+    assert ranges["Organisations_table"] == f"Organisations.A5:Organisations.{last}14"  # header row + 9 rows
     for table in root.iter(f"{TABLE}table"):
         header_rows = list(table.iter(f"{TABLE}table-header-rows"))
         assert len(header_rows) == (0 if table.get(f"{TABLE}name") == "Cover" else 1)

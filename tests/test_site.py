@@ -116,19 +116,22 @@ def test_illustrative_notice_and_data_credit_on_every_page(example_site):
 def test_figures_on_the_pages_match_the_contract(small_site):
     beta = text_of(small_site / "organisations" / "bbb.html")
     assert "Staff ratio 1 : 1,890 Worse than the 2019 average" in beta
-    assert "More qualified staff needed to meet 1 : 1,250 0.8 WTE" in beta
+    # WTE needed is rounded up: 3,024 / 1,250 - 1.6 = 0.82 -> 0.9.
+    assert "Needed to reach 1 : 1,250 0.9 WTE more qualified staff; 1.6 WTE now" in beta
+    assert "Beta Mental Health NHS Trust needs 0.9 WTE more qualified staff to meet the recommended 1 : 1,250." in beta
     assert "Other library and knowledge services staff Not reported" in beta
-    assert "Staff ratio: 1 : 1,890, was 1 : 1,500 in 2023/24: 390 more NHS staff per qualified member of staff, which is worse." in beta
+    assert "Change in a year Worse was 1 : 1,500 in 2023/24; 390 more staff per qualified WTE" in beta
     delta = text_of(small_site / "organisations" / "ddd.html")
-    assert "Staff ratio No qualified staff reported" in delta
-    assert "There is no return from the year before for DDD" in delta
+    assert "Staff ratio None No qualified staff reported" in delta
+    assert "Change in a year New return its first return in this report" in delta
+    assert "Rank among ambulance trusts Not ranked" in delta
     alpha = text_of(small_site / "organisations" / "aaa1.html")
     assert "Staff ratio 1 : 1,250 Meets the recommended ratio" in alpha
-    assert "None meets the recommendation" in alpha
+    assert "Needed to reach 1 : 1,250 None it meets the recommendation with 10.0 WTE" in alpha
     london = text_of(small_site / "regions" / "london.html")
     assert "Staff ratio 1 : 1,338" in london  # (12,500 + 3,024) / (10 + 1.6): a ratio of sums
     home = text_of(small_site / "index.html")
-    assert "England had one qualified member of staff for every 1,677 WTE NHS staff" in home
+    assert "England has one qualified librarian or knowledge specialist for every 1,677 NHS staff" in home
     assert "Literature searches 1,570 4 of 5" in home  # total, and how many organisations reported it
 
 
@@ -159,7 +162,7 @@ def test_open_data_downloads_hold_every_row(small_site):
     assert beta["staff_per_qualified"] == "1890.0"
     assert beta["status"] == "worse-than-2019-average"
     assert beta["status_label"] == "Worse than the 2019 average"
-    assert beta["qualified_wte_needed"] == "0.8"
+    assert beta["qualified_wte_needed"] == "0.9"
     assert beta["other_lks_wte"] == ""  # not reported stays empty, never 0
     assert beta["staff_per_qualified_change"] == "390.0"
     data_page = text_of(small_site / "data.html")
@@ -201,8 +204,8 @@ def test_a_return_file_from_elsewhere_builds_with_the_right_figures(project, tmp
     assert sorted(p.stem for p in (build / "organisations").glob("*.html")) == ["index", "rx1", "rx2"]
     rx1 = text_of(build / "organisations" / "rx1.html")
     assert "Staff ratio 1 : 2,000 Worse than the 2019 average" in rx1
-    assert "More qualified staff needed to meet 1 : 1,250 3.0 WTE" in rx1
-    assert "Staff ratio: 1 : 2,000, was 1 : 1,600 in 2023/24: 400 more NHS staff per qualified member of staff, which is worse." in rx1
+    assert "Needed to reach 1 : 1,250 3.0 WTE more qualified staff" in rx1
+    assert "Change in a year Worse was 1 : 1,600 in 2023/24; 400 more staff per qualified WTE" in rx1
     rx2 = text_of(build / "organisations" / "rx2.html")
     assert "Staff ratio 1 : 1,500 Better than the 2019 average" in rx2
     south_west = text_of(build / "regions" / "south-west.html")

@@ -44,18 +44,16 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
         base_text = f"2019 average {fmt.ratio(policy.baseline_ratio)} = {fmt.wte(baseline_wte)}"
     xr, xb = x(recommended), x(baseline_wte)
     bar_top, bar_bottom = top + 6, top + 6 + BAR
-    # The recommended level: its label above the bar, its line from the label to the bar.
-    canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top), Place(0, top)], bold=True)
-    canvas.line(xr, top + 2, xr, bar_bottom + 4, "ref-recommended")
+    lane, second = bar_bottom + size + 6, bar_bottom + 2 * size + 12
+    # Marks first, so that every label is placed clear of them: the bar (WTE now), the
+    # dashed gap up to the recommended WTE, the recommended line rising to its label's
+    # lane above, and the 2019 average line falling to its label's lanes below.
     bar = Box(x0, bar_top, x(qualified), bar_bottom)
     canvas.rect(x0, bar_top, max(x(qualified) - x0, 0.0), BAR, "bar-this", obstacle=False)
     if qualified < recommended:
         canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap")
-    lane, second = bar_bottom + size + 6, bar_bottom + 2 * size + 12
-    # The 2019 average: its line runs down past the bar to its label's lane, below.
+    canvas.line(xr, top + 2, xr, bar_bottom + 4, "ref-recommended")
     canvas.line(xb, bar_top - 4, xb, second, "ref-baseline")
-    end = max(xr, x(qualified))
-    canvas.label(end_text, [Place(end + 6, bar_top + BAR / 2 + size * 0.35)], "label-this", bold=True)
     # The WTE now on the bar itself (white on the accent) where it fits clear of the
     # 2019 line; otherwise below the bar.
     now = f"{fmt.wte(qualified)} now"
@@ -63,6 +61,9 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     on_bar = text_box(inside.x, inside.y, now, size, bold=True)
     placed = on_bar.right <= bar.right - 2 and canvas.try_label(now, inside, "label-inverse", bold=True)
     canvas.block(bar)
+    end = max(xr, x(qualified))
+    canvas.label(end_text, [Place(end + 6, bar_top + BAR / 2 + size * 0.35)], "label-this", bold=True)
+    canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top)], bold=True)
     if not placed:
         canvas.label(now, [Place(0, lane), Place(0, second + size + 6)], bold=True)
     canvas.label(base_text, [Place(xb + 5, lane), Place(xb - 5, lane, "end"), Place(xb + 5, second),

@@ -163,9 +163,11 @@ class Canvas:
         half = self.palette.stroke_width(role) / 2
         self._grow(Box(min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half))
 
-    def path(self, d: str, role: str, bounds: Box) -> None:
-        """A path (many dots, a line series) whose marks all lie inside ``bounds``."""
-        self._add("path", role, {"d": d})
+    def path(self, d: str, role: str, bounds: Box, dy: float = 0.0) -> None:
+        """A path (many dots, a line series) whose marks all lie inside ``bounds``;
+        ``dy`` moves a path drawn around y = 0 (one that many charts share) into place."""
+        attrs = {"d": d, **({"transform": f"translate(0 {_n(dy)})"} if dy else {})}
+        self._add("path", role, attrs)
         self._grow(bounds)
 
     def text(self, x: float, y: float, text: str, role: str = "label", anchor: str = "start",

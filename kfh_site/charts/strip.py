@@ -168,9 +168,10 @@ def _row_marks(canvas: Canvas, row: StripRow, x: Callable[[float], float], span:
     reach = DOT * (lanes // 2) + DOT
     bounds = Box(span[0] - DOT, centre - reach, span[1] + DOT, centre + reach)
     if row.values:
+        # The swarm is laid out around y = 0 once per group and moved into its row.
         path = cache.path(row, canvas.frame.name,
-                          lambda: dots_path(_swarm([x(v) for v in sorted(row.values)], centre, lanes)))
-        canvas.path(path, row.dots, bounds)
+                          lambda: dots_path(_swarm([x(v) for v in sorted(row.values)], 0.0, lanes)))
+        canvas.path(path, row.dots, bounds, dy=centre)
     if row.median is not None:
         canvas.line(x(row.median), centre - reach, x(row.median), centre + reach, "median")
     if row.highlight is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes.util
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def harfbuzz_subset_available() -> bool:
@@ -26,3 +27,12 @@ class PdfResult:
     path: str
     data: bytes
     pages: int
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What every worker needs to set WeasyPrint up the same way."""
+
+    base_folder: Path             # relative URLs in the HTML resolve here (templates/)
+    allowed_folders: tuple[Path, ...]
+    stylesheet: str               # CSS text, parsed once per worker

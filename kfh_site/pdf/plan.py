@@ -19,7 +19,7 @@ from kfh_site.cache import package_version, sha256
 from kfh_site.config import SiteConfig
 from kfh_site.metrics import Figures, slugify
 from kfh_site.palette import Palette
-from kfh_site.pdf.jobs import PdfJob, PdfResult
+from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.render import render
 from kfh_site.returns import REGIONS
 from kfh_site.stories import StoryTeller
@@ -62,11 +62,23 @@ def pdf_title(name: str, year: str) -> str:
     return f"{name}: library and knowledge services {year}"
 
 
-def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
-                      cache: BuildCache, workers: int | None = None,
-                      progress: Callable[[str, int, int], None] | None = None
-                      ) -> tuple[list[Infographic], dict[str, PdfResult]]:
-    """Render every infographic's HTML, then the PDFs the cache does not already hold."""
+@dataclass(frozen=True)
+class InfographicJobs:
+    """Every infographic's HTML, ready for WeasyPrint, and the stylesheet they share."""
+
+    plans: list[Infographic]
+    jobs: list[PdfJob]
+    stylesheet: str
+
+    def settings(self, config: SiteConfig) -> RenderSettings:
+        return RenderSettings(base_folder=config.paths.templates,
+                              allowed_folders=(config.paths.templates, config.paths.content),
+                              stylesheet=self.stylesheet)
+
+
+def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller,
+                     palette: Palette) -> InfographicJobs:
+    """Each infographic's HTML, from its story, with the palette before the stylesheet."""
     figures = teller.figures
     plans = plan_infographics(figures, teller)
     shared = {
@@ -83,25 +95,29 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     ]
     stylesheet_path = config.paths.templates / "infographic.css"
     stylesheet = palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path.is_file() else "")
+    return InfographicJobs(plans, jobs, stylesheet)
+
+
+def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
+                      cache: BuildCache, workers: int | None = None,
+                      progress: Callable[[str, int, int], None] | None = None
+                      ) -> tuple[list[Infographic], dict[str, PdfResult]]:
+    """Render every infographic's HTML, then the PDFs the cache does not already hold."""
+    planned = infographic_jobs(env, config, teller, palette)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for job in jobs:
-        key = sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, job.html)).encode())
+    for job in planned.jobs:
+        key = sha256("\0".join((__version__, package_version("weasyprint"), planned.stylesheet, job.html)).encode())
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
         else:
             missing.append((key, job))
     if missing:
-        from kfh_site.pdf.render import RenderSettings, render_pdfs  # loads WeasyPrint, only when needed
+        from kfh_site.pdf.render import render_pdfs  # loads WeasyPrint, only when needed
 
-        settings = RenderSettings(
-            base_folder=config.paths.templates,
-            allowed_folders=(config.paths.templates, config.paths.content),
-            stylesheet=stylesheet,
-        )
-        rendered = render_pdfs([job for _, job in missing], settings, workers, progress)
+        rendered = render_pdfs([job for _, job in missing], planned.settings(config), workers, progress)
         for key, job in missing:
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
-    return plans, results
+    return planned.plans, results

@@ -24,19 +24,10 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 
 from kfh_site.errors import ContentError, FetchError
-from kfh_site.pdf.jobs import PdfJob, PdfResult
+from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 
 Progress = Callable[[str, int, int], None]
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
-
-
-@dataclass(frozen=True)
-class RenderSettings:
-    """What every worker needs to set WeasyPrint up the same way."""
-
-    base_folder: Path             # relative URLs in the HTML resolve here (templates/)
-    allowed_folders: tuple[Path, ...]
-    stylesheet: str               # CSS text, parsed once per worker
 
 
 def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int | None = None,
