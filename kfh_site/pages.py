@@ -17,7 +17,7 @@ import jinja2
 from kfh_site import downloads
 from kfh_site.cache import BuildCache, inputs_key, sha256
 from kfh_site.config import SiteConfig
-from kfh_site.content import Page
+from kfh_site.content import Page, Section, nav_position, sections, shorten
 from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, slugify
 from kfh_site.output import Unchanged
 from kfh_site.progress import Progress
@@ -28,14 +28,25 @@ from kfh_site.stories import StoryTeller
 
 @dataclass(frozen=True)
 class NavLink:
-    """What navigation shows of a content page: not its body, so that editing one page's
-    text leaves every other page as it was."""
+    """What navigation shows of a content page or section: not its body, so that editing
+    one page's text leaves every other page as it was."""
 
     slug: str
+    """The page's key (``methodology``, ``blog/post``) or the section's name (``blog``)."""
     path: str
     title: str
     nav_title: str
     summary: str
+
+
+@dataclass(frozen=True)
+class SectionNav:
+    """A section's own navigation, shown on each of its pages: its index and its pages."""
+
+    name: str
+    title: str
+    path: str
+    links: tuple[NavLink, ...]
 
 
 @dataclass(frozen=True)
@@ -133,9 +144,45 @@ def index_page(figures: Figures) -> Iterable[PagePlan]:
 
 
 def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
+    """Top-level pages; then each section's index (its landing page, or a made list of its
+    pages) and its pages, with the section's navigation and breadcrumbs."""
     for page in pages:
-        yield PagePlan(page.path, "content.html", page.title, page.summary, {"page": page},
-                       nav_current=page.slug)
+        if not page.section:
+            yield PagePlan(page.path, "content.html", page.title, page.description,
+                           {"page": page, "section": None}, nav_current=page.slug)
+    home = ("England", "index.html")
+    for section in sections(pages):
+        nav = section_nav(section)
+        if section.landing:
+            yield PagePlan(section.path, "content.html", section.title, section.landing.description,
+                           {"page": section.landing, "section": nav, "crumbs": [home]}, nav_current=section.name)
+        else:
+            titles = ", ".join(p.title for p in section.pages)
+            yield PagePlan(section.path, "section.html", section.title, shorten(f"{section.title}: {titles}."),
+                           {"section": nav, "crumbs": [home]}, nav_current=section.name)
+        for page in section.pages:
+            yield PagePlan(page.path, "content.html", page.title, page.description,
+                           {"page": page, "section": nav, "crumbs": [home, (section.title, section.path)],
+                            "nav_section": section.name},
+                           nav_current=page.key)
+
+
+def main_navigation(pages: list[Page]) -> list[NavLink]:
+    """Top-level pages and one entry for each section, in nav_order, then by title. The
+    accessibility statement is linked from every footer instead."""
+    items: list[Page | Section] = [p for p in pages if not p.section and p.slug != "accessibility"]
+    items.extend(sections(pages))
+    return [_nav_link(item) for item in sorted(items, key=nav_position)]
+
+
+def section_nav(section: Section) -> SectionNav:
+    return SectionNav(section.name, section.title, section.path,
+                      tuple(_nav_link(p) for p in section.pages))
+
+
+def _nav_link(item: Page | Section) -> NavLink:
+    key = item.key if isinstance(item, Page) else item.name
+    return NavLink(key, item.path, item.title, item.nav_title, item.summary)
 
 
 def data_page(files: dict[str, bytes]) -> PagePlan:
@@ -169,9 +216,9 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
-        "nav_pages": [NavLink(p.slug, p.path, p.title, p.nav_title, p.summary)
-                      for p in pages if p.slug != "accessibility"],
-        "page_slugs": tuple(sorted(p.slug for p in pages)),
+        "nav_pages": main_navigation(pages),
+        "nav_section": "",
+        "page_slugs": tuple(sorted(p.key for p in pages)),
         "published_text": f"{config.published.day} {config.published:%B %Y}",
         "link_base": "",
         "crumbs": [],
