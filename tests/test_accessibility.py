@@ -218,3 +218,80 @@ def test_check_says_clearly_when_the_browser_checks_did_not_run(project):
     out = result.stdout
     assert result.returncode == 0
     assert "Browser checks (axe-core in Chromium): NOT RUN: no Chromium found" in out
+
+
+# --- charts in the browser ------------------------------------------------------------
+
+CHART_PAGES = ["index.html", "regions/london.html", "organisations/aaa1.html", "organisations/ddd.html"]
+VISIBLE_CHARTS = "[...document.querySelectorAll('svg.chart-svg')].filter(s => s.getBoundingClientRect().width > 0)"
+
+
+@pytest.mark.parametrize("width", web.WIDTHS)
+def test_chart_text_is_never_under_12_css_pixels(chromium, served, width):
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    for path in CHART_PAGES:
+        page.goto(served + path)
+        sizes = page.evaluate(f"""() => {VISIBLE_CHARTS}.flatMap(s => {{
+            const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+            return [...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale);
+        }})""")
+        assert sizes and min(sizes) >= 11.99, (path, width, min(sizes))
+    page.close()
+
+
+@pytest.mark.parametrize("width", web.WIDTHS)
+def test_wcag_text_spacing_clips_no_chart_label(chromium, served, width):
+    """WCAG 1.4.12: with wider letters, words and lines, every chart label is still all
+    on screen (the SVG lets text overflow rather than clip it)."""
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    spacing = ("* { line-height: 1.5 !important; letter-spacing: 0.12em !important; "
+               "word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }")
+    for path in CHART_PAGES:
+        page.goto(served + path)
+        page.add_style_tag(content=spacing)
+        clipped = page.evaluate(f"""() => {VISIBLE_CHARTS}.flatMap(s => {{
+            if (getComputedStyle(s).overflow !== 'visible') return ['svg overflow ' + getComputedStyle(s).overflow];
+            const width = document.documentElement.clientWidth;
+            return [...s.querySelectorAll('text')].filter(t => {{
+                const r = t.getBoundingClientRect();
+                return r.left < 0 || r.right > width;
+            }}).map(t => t.textContent);
+        }})""")
+        assert clipped == [], (path, width)
+    page.close()
+
+
+def test_chart_lines_and_marks_stay_visible_under_forced_colours(chromium, served):
+    """Windows high contrast (forced colours, dark): every line and mark of every chart
+    keeps at least 3 : 1 against the page, and text follows the system colours."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, forced_colors="active",
+                                   color_scheme="dark")
+    page = context.new_page()
+    for path in CHART_PAGES:
+        page.goto(served + path)
+        faint = page.evaluate(f"""() => {{
+            const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+            const lum = c => {{
+                const [r, g, b] = rgb(c).map(v => v / 255).map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            }};
+            const contrast = (a, b) => {{ const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); }};
+            const page = getComputedStyle(document.body).backgroundColor;
+            const out = [];
+            for (const s of {VISIBLE_CHARTS}) {{
+                const bar = s.querySelector('.r-bar-this');
+                for (const m of s.querySelectorAll('line, path, rect, text')) {{
+                    const role = m.getAttribute('class');
+                    if (['r-zone', 'r-halo'].includes(role)) continue;
+                    const st = getComputedStyle(m);
+                    const paint = (m.tagName === 'text' || m.tagName === 'rect') ? st.fill : st.stroke;
+                    if (!paint.startsWith('rgb')) continue;
+                    // A value written on its bar is read against the bar, not the page.
+                    const under = role === 'r-label-inverse' && bar ? getComputedStyle(bar).fill : page;
+                    if (contrast(paint, under) < 3) out.push(role + ' ' + paint + ' on ' + under);
+                }}
+            }}
+            return out;
+        }}""")
+        assert faint == [], (path, faint[:5])
+    context.close()

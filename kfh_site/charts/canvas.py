@@ -30,19 +30,21 @@ SAMPLE = 22.0                     # room for a mark's sample before its words in
 
 @dataclass(frozen=True)
 class Frame:
-    """The size a chart is drawn at: viewBox width and the text size in user units."""
+    """The size a chart is drawn at: viewBox width and text sizes in user units.
+
+    The site shows the wide frame at its own width (640 CSS px, from 44em up) and the
+    narrow one between 288 and 416 CSS px, so no chart text is under 12 CSS px; the PDF
+    prints the wide frame 136 mm wide and the narrow one 70 mm, so none is under 7.5 pt.
+    """
 
     name: str
     width: float
     text: float
-
-    @property
-    def small(self) -> float:
-        return round(self.text * 0.9, 1)
+    small: float
 
 
-WIDE = Frame("wide", 640, 14)
-NARROW = Frame("narrow", 300, 13)
+WIDE = Frame("wide", 640, 14, 12.6)
+NARROW = Frame("narrow", 300, 13, 12.5)
 
 
 @dataclass(frozen=True)
