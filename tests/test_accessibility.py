@@ -130,9 +130,11 @@ def test_at_320_pixels_nothing_scrolls_sideways_except_labelled_table_regions(ch
         return !(region && region.getBoundingClientRect().right <= 321);
     }).map(e => e.tagName + '.' + e.className)""")
     assert offenders == []
+    # A region that scrolls is named (aria-label, or aria-labelledby its caption) and focusable.
     regions = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1
         && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).map(e => [e.className, e.getAttribute('role'),
-        e.getAttribute('aria-label'), e.getAttribute('tabindex')])""")
+        e.getAttribute('aria-label') || (document.getElementById(e.getAttribute('aria-labelledby') || '') || {}).textContent,
+        e.getAttribute('tabindex')])""")
     for class_name, role, label, tabindex in regions:
         assert class_name == "table-scroll" and role == "region" and label and tabindex == "0"
     page.close()
