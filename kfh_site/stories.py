@@ -448,7 +448,7 @@ def org_staffing(org: OrgFigures) -> ChartTable:
         ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
         ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
         ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
-        ("NHS staff served", fmt.wte(org.nhs_staff_wte)),
+        ("NHS staff served", f"{fmt.staff(org.nhs_staff_wte)} WTE"),
     ))
 
 
@@ -488,7 +488,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
         ("of whom embedded clinical librarians", *reported(area.clinical_librarian_wte)),
         ("of whom knowledge managers", *reported(area.knowledge_manager_wte)),
         ("Other library and knowledge services staff", *reported(area.other_lks_wte)),
-        ("NHS staff served", fmt.wte(area.nhs_staff_wte), everyone),
+        ("NHS staff served", f"{fmt.staff(area.nhs_staff_wte)} WTE", everyone),
     ))
 
 

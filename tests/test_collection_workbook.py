@@ -34,7 +34,7 @@ RJ1_ON_ITS_PAGE = {
     "of whom embedded clinical librarians": "2.0 WTE",
     "of whom knowledge managers": "1.5 WTE",
     "Other library and knowledge services staff": "3.2 WTE",
-    "NHS staff served": "21,053.5 WTE",
+    "NHS staff served": "21,054 WTE",   # NHS staff are people: whole numbers on the pages
     "Literature searches": "1,214",
     "Evidence summaries": "31",
     "Training sessions": "42",

@@ -207,7 +207,8 @@ def test_a_page_in_a_folder_is_a_section_with_its_own_navigation(tmp_path):
         "blog/earlier.md": "---\ntitle: An earlier post\nsummary: The one before.\nnav_order: 1\n---\nText.\n",
     })
     post = tree((build / "blog" / "post.html").read_text())
-    assert post.find("link", rel="stylesheet")[0].attrs["href"] == "../assets/style.css"
+    assert [link.attrs["href"] for link in post.find("link", rel="stylesheet")] == [
+        "../assets/palette.css", "../assets/style.css"]
     nav = main_nav(post)
     assert ("Methodology", "../methodology.html", "") in nav and ("England", "../index.html", "") in nav
     assert ("Blog", "index.html", "true") in nav  # the section is where we are, not this page

@@ -53,7 +53,7 @@ def test_pdf_link_reads_like_a_gov_uk_attachment(example_site):
     size = (example_site / "pdf" / "regions" / "london.pdf").stat().st_size
     kb = round(size / 1024)
     assert f"London: library and knowledge services 2024/25 (PDF, 1 page, {kb} KB)" in text
-    assert "This page holds the same information as the PDF." in text
+    assert "This page holds the same information as the PDF, with fuller tables." in text
 
 
 @pytest.mark.parametrize("name", ["organisations/rj1", "organisations/qf7", "regions/london", "england"])
