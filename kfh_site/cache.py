@@ -9,6 +9,9 @@ Three levels, each keyed on content, never on timestamps:
   Same hash and the page is untouched on disk: it is linked, not rendered again.
 - each output file: its SHA-256. A file whose bytes are unchanged is hard-linked from
   the previous build instead of written again.
+- the search index: a hash of the bytes of every page it indexes, and one of the text
+  it gives Pagefind (see search.py). Either the same and its files untouched on disk: the
+  previous build's index is linked as it is.
 The cache lives beside the output folder (``.build.kfh-cache/``) and may be deleted at
 any time; ``kfh-site build --clean`` ignores it.
 """
@@ -66,6 +69,8 @@ class BuildCache:
     previous_files: dict[str, list] = field(default_factory=dict)   # path -> [sha, size, mtime_ns, render key]
     previous_pdfs: dict[str, int] = field(default_factory=dict)     # pdf key -> pages
     used_pdfs: dict[str, int] = field(default_factory=dict)
+    previous_search: dict = field(default_factory=dict)             # {"keys": [...], "files": {path: sha}}
+    search: dict = field(default_factory=dict)
 
     @classmethod
     def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
@@ -76,6 +81,7 @@ class BuildCache:
                 cache.previous_inputs = manifest["inputs"]
                 cache.previous_files = manifest["files"]
                 cache.previous_pdfs = manifest["pdfs"]
+                cache.previous_search = manifest.get("search") or {}
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # no cache, or one from another version: build everything
         return cache
@@ -126,6 +132,22 @@ class BuildCache:
         (folder / f"{key}.pdf").write_bytes(data)
         self.used_pdfs[key] = pages
 
+    def search_index(self, key: str, output: Path) -> dict | None:
+        """The last build's search index, ``{"keys": [...], "files": {path: sha}}``, if it
+        was made under ``key`` and every file of it is untouched on disk; else None."""
+        record = self.previous_search
+        if not self.enabled or not key or key not in record.get("keys", ()):
+            return None
+        files = record.get("files")
+        if not isinstance(files, dict) or not files:
+            return None
+        if not all(self.reusable(output, path, sha) for path, sha in files.items()):
+            return None
+        return {"keys": list(record["keys"]), "files": dict(files)}
+
+    def remember_search(self, keys: Iterable[str], files: Mapping[str, str]) -> None:
+        self.search = {"keys": list(keys), "files": dict(sorted(files.items()))}
+
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
              render_keys: Mapping[str, str]) -> None:
         """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
@@ -139,7 +161,8 @@ class BuildCache:
             for cached in pdf_folder.iterdir():
                 if cached.stem not in self.used_pdfs:
                     cached.unlink(missing_ok=True)
-        manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items()))}
+        manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
+                    "search": self.search}
         temporary = self.folder / f"{MANIFEST}.{os.getpid()}"
         temporary.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         os.replace(temporary, self.folder / MANIFEST)
