@@ -22,6 +22,7 @@ from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, Policy, compute_f
 from kfh_site.output import BuildLock, Unchanged, write_site
 from kfh_site.render import make_environment, render
 from kfh_site.returns import REGIONS, Returns, find_return_files, load_returns
+from kfh_site.search import search_index
 from kfh_site.summaries import (
     area_activity_rows, area_change_lines, org_activity_rows, org_change_lines, org_staffing_rows,
 )
@@ -97,6 +98,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         plans = plan_pages(figures, pages, files, pdfs)
         rendered, render_keys = render_plans(env, config, figures, pages, plans, cache, progress)
         files.update(rendered)
+        files.update(search_index(rendered, output, cache))
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
         cache.save(inputs, output, report.hashes, render_keys)
     return BuildResult(
@@ -203,6 +205,7 @@ def plan_pages(figures: Figures, pages: list[Page], files: dict[str, bytes],
         *index_page(figures),
         *content_pages(pages),
         data_page(files),
+        PagePlan("search.html", "search.html", "Search", "Search every page of this site."),
         PagePlan("404.html", "404.html", "Page not found", "Page not found."),
     ]
 
