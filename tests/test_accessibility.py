@@ -27,6 +27,7 @@ PAGE_KINDS = {
     "content page": "methodology.html",
     "accessibility statement": "accessibility.html",
     "open data page": "data.html",
+    "search page": "search.html",
     "404 page": "404.html",
 }
 
@@ -179,7 +180,7 @@ def test_check_passes_on_a_clean_build(browser_installed, project):
     result = run_check(project)
     out = result.stdout
     assert result.returncode == 0, out
-    assert "Checked 19 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
+    assert "Checked 20 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
     assert "axe-core wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22a, wcag22aa at 1280px and 320px: run." in out
     assert out.rstrip().endswith("All checks passed.")
 
