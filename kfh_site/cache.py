@@ -11,7 +11,9 @@ Three levels, each keyed on content, never on timestamps:
   the previous build instead of written again.
 - the search index: a hash of the bytes of every page it indexes, and one of the text
   it gives Pagefind (see search.py). Either the same and its files untouched on disk: the
-  previous build's index is linked as it is.
+  previous build's index is linked as it is. The text given for each page is kept too
+  (``search-text.json``, by the page's SHA-256), so that an unchanged page is never read
+  or trimmed again.
 The cache lives beside the output folder (``.build.kfh-cache/``) and may be deleted at
 any time; ``kfh-site build --clean`` ignores it.
 """
@@ -28,6 +30,7 @@ from typing import Iterable, Mapping
 from kfh_site import __version__
 
 MANIFEST = "manifest.json"
+SEARCH_TEXT = "search-text.json"
 
 
 def sha256(data: bytes) -> str:
@@ -71,6 +74,8 @@ class BuildCache:
     used_pdfs: dict[str, int] = field(default_factory=dict)
     previous_search: dict = field(default_factory=dict)             # {"keys": [...], "files": {path: sha}}
     search: dict = field(default_factory=dict)
+    previous_search_text: dict[str, str] | None = None              # page sha -> text given to Pagefind
+    search_text: dict = field(default_factory=dict)                 # {"tag": ..., "pages": {sha: text}}
 
     @classmethod
     def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
@@ -145,8 +150,27 @@ class BuildCache:
             return None
         return {"keys": list(record["keys"]), "files": dict(files)}
 
-    def remember_search(self, keys: Iterable[str], files: Mapping[str, str]) -> None:
+    def searched_text(self, tag: str) -> dict[str, str]:
+        """What the last build gave Pagefind for each page, by the page's SHA-256; empty
+        when there is none, or it was made another way (``tag``)."""
+        if not self.enabled:
+            return {}
+        if self.previous_search_text is None:
+            self.previous_search_text = {}
+            try:
+                kept = json.loads((self.folder / SEARCH_TEXT).read_text(encoding="utf-8"))
+                if kept["tag"] == tag and isinstance(kept["pages"], dict):
+                    self.previous_search_text = kept["pages"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        return self.previous_search_text
+
+    def remember_search(self, keys: Iterable[str], files: Mapping[str, str],
+                        text: Mapping[str, str], tag: str) -> None:
+        """This build's search index (``files``: {path: sha}) under its ``keys``, and the
+        text given to Pagefind for each page ({page sha: text})."""
         self.search = {"keys": list(keys), "files": dict(sorted(files.items()))}
+        self.search_text = {"tag": tag, "pages": dict(sorted(text.items()))}
 
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
              render_keys: Mapping[str, str]) -> None:
@@ -163,6 +187,11 @@ class BuildCache:
                     cached.unlink(missing_ok=True)
         manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
                     "search": self.search}
-        temporary = self.folder / f"{MANIFEST}.{os.getpid()}"
-        temporary.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, self.folder / MANIFEST)
+        if self.search_text:
+            self._replace(SEARCH_TEXT, json.dumps(self.search_text))
+        self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
+
+    def _replace(self, name: str, text: str) -> None:
+        temporary = self.folder / f"{name}.{os.getpid()}"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, self.folder / name)

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from pagefind.service import PagefindService
 
+from kfh_site import __version__
 from kfh_site.cache import BuildCache, package_version, sha256
 from kfh_site.errors import KfhError
 from kfh_site.output import Unchanged
@@ -33,6 +34,7 @@ NOT_INDEXED = frozenset({"404.html", "search.html"})  # served anywhere / the se
 # Pagefind's own ready-made interfaces: the site uses its JS API through search.js instead.
 UNUSED_FILES = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.js")
 STAGE_VERSION = "1"  # bump when what is fed to Pagefind changes
+TEXT_TAG = f"kfh-site {__version__}, search stage {STAGE_VERSION}"  # who trimmed the kept text
 
 
 class SearchIndexError(KfhError):
@@ -48,24 +50,31 @@ def search_index(pages: Mapping[str, bytes | Unchanged], output: Path, cache: Bu
                  ) -> dict[str, bytes | Unchanged]:
     """The index files for the finished ``pages`` (``Unchanged`` ones are in ``output``).
 
-    The previous build's index is reused when the indexed pages' bytes are the same (no
-    page is read) or, failing that, when the text Pagefind would be given is: an edit to
-    the page frame or to figures search does not index costs a read of the pages, not a
-    new index.
+    The previous build's index is reused when the indexed pages' bytes are the same or,
+    failing that, when the text Pagefind would be given is: an edit to the page frame, or
+    to figures search does not index, costs no new index. The text of a page the last
+    build also had comes from the cache, so only pages rendered again are read.
     """
     paths = indexed_pages(pages)
-    by_bytes = index_key("pages", {p: _sha(pages[p]) for p in paths})
+    hashes = {p: _sha(pages[p]) for p in paths}
+    known = cache.searched_text(TEXT_TAG)
+    text = {sha: known[sha] for sha in hashes.values() if sha in known}
+    by_bytes = index_key("pages", hashes)
     previous = cache.search_index(by_bytes, output)
     if previous is None:
-        documents = {p: searchable_html(_page_bytes(pages[p], output / p)) for p in paths}
+        for path, sha in hashes.items():
+            if sha not in text:
+                text[sha] = searchable_html(_page_bytes(pages[path], output / path))
+        documents = {path: text[sha] for path, sha in hashes.items()}
         by_text = index_key("text", {p: sha256(html.encode()) for p, html in documents.items()})
         previous = cache.search_index(by_text, output)
         if previous is None:
             files = pagefind_files(documents)
-            cache.remember_search((by_bytes, by_text), {path: sha256(data) for path, data in files.items()})
+            cache.remember_search((by_bytes, by_text), {path: sha256(data) for path, data in files.items()},
+                                  text, TEXT_TAG)
             return dict(files)
         previous["keys"] = [by_bytes, by_text]
-    cache.remember_search(previous["keys"], previous["files"])
+    cache.remember_search(previous["keys"], previous["files"], text, TEXT_TAG)
     return {path: Unchanged(sha) for path, sha in previous["files"].items()}
 
 

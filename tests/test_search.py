@@ -12,6 +12,7 @@ import pytest
 from kfh_site import browser as web
 from kfh_site import search
 from kfh_site.config import load_config
+from kfh_site.output import Unchanged
 from kfh_site.site import build
 
 from conftest import ROWS_2024, run_cli, tree_bytes, write_csv
@@ -99,6 +100,10 @@ def test_the_index_is_made_again_only_when_what_it_indexes_changes(project, monk
     made: list[int] = []
     real = search.pagefind_files
     monkeypatch.setattr(search, "pagefind_files", lambda documents: made.append(len(documents)) or real(documents))
+    read_again: list[Path] = []  # pages of an earlier build read back from the disk
+    real_read = search._page_bytes
+    monkeypatch.setattr(search, "_page_bytes", lambda page, path: (
+        read_again.append(path) if isinstance(page, Unchanged) else None) or real_read(page, path))
     config = load_config(project / "kfh-site.toml")
     output = project / "build"
     build(config, with_pdf=False)
@@ -116,9 +121,18 @@ def test_the_index_is_made_again_only_when_what_it_indexes_changes(project, monk
     assert "All the content is available" in (output / "index.html").read_text()
     assert len(made) == 1 and tree_bytes(output / "pagefind") == first
 
+    # A figure only: the pages showing it change, but search indexes no figures.
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][10] = "251"  # Gamma's literature searches
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    build(config, with_pdf=False)
+    assert "251" in (output / "organisations" / "ccc.html").read_text()
+    assert len(made) == 1 and tree_bytes(output / "pagefind") == first
+
     rename_alpha(project, "Aleph Acute NHS Trust")
     build(config, with_pdf=False)
     assert len(made) == 2
+    assert read_again == []  # the text of a page the last build had is kept, never read again
     assert fragments(output)["organisations/aaa1.html"]["meta"]["title"] == "Aleph Acute NHS Trust"
 
 
@@ -129,6 +143,22 @@ def test_a_hand_deleted_index_file_is_made_again(project):
     entry.unlink()
     assert run_cli(project, "build", "--no-pdf") == 0
     assert entry.read_bytes() == before
+
+
+def test_a_corrupt_or_foreign_kept_text_only_means_pages_are_read_again(project, tmp_path):
+    assert run_cli(project, "build", "--no-pdf") == 0
+    kept = project / ".build.kfh-cache" / "search-text.json"
+    assert "Alpha Acute NHS Trust" in kept.read_text()
+    kept.write_text("{not json")
+    rename_alpha(project, "Aleph Acute NHS Trust")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    document = json.loads(kept.read_text())
+    document["tag"] = "made by another version"
+    kept.write_text(json.dumps(document))
+    rename_alpha(project, "Alef Acute NHS Trust")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert run_cli(project, "build", "--no-pdf", "--clean", "--out", str(tmp_path / "clean")) == 0
+    assert tree_bytes(project / "build") == tree_bytes(tmp_path / "clean")
 
 
 @pytest.mark.parametrize("binary, message", [
