@@ -110,7 +110,7 @@ def pagefind_files(documents: Mapping[str, str]) -> dict[str, bytes]:
 
 # --- what Pagefind reads ---------------------------------------------------------------
 
-_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.I)
+_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _IGNORE_ALL = b'data-pagefind-ignore="all"'
 _TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)")
 
@@ -155,7 +155,7 @@ def _element_end(html: bytes, tag: bytes, after: int) -> int | None:
     """Where the element whose start tag ends at ``after`` closes, counting nested
     elements of the same name."""
     depth = 1
-    for match in re.compile(rb"<(/?)" + re.escape(tag) + rb"[\s>/]", re.I).finditer(html, after):
+    for match in re.compile(rb"<(/?)" + re.escape(tag) + rb"[\s>/]", re.IGNORECASE).finditer(html, after):
         depth += -1 if match.group(1) else 1
         if depth == 0:
             close = html.find(b">", match.start())
@@ -185,7 +185,8 @@ async def _run_pagefind(documents: list[tuple[str, str]]) -> dict[str, bytes]:
             f"the search index needs the Pagefind program, which could not be started ({exc}); {remedy}") from None
     try:
         index = await service.create_index(None)
-        # Sent all at once, in order: Pagefind numbers pages as they arrive.
+        # All at once (Pagefind answers each in turn) and in sorted order, as it numbers
+        # pages as they arrive: the same pages always give the same index.
         await asyncio.gather(*(index.add_html_file(content=html, url=url) for url, html in documents))
         files = await index.get_files()
     except SearchIndexError as exc:
@@ -208,7 +209,7 @@ class _PromptService(PagefindService):
     hang, if Pagefind stops.
     """
 
-    async def launch(self) -> "_PromptService":
+    async def launch(self) -> _PromptService:
         self._backend = await asyncio.create_subprocess_exec(
             self._bin, "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, limit=1 << 30)
@@ -236,7 +237,7 @@ class _PromptService(PagefindService):
         assert self._backend.stdout is not None
         try:
             while True:
-                reply = json.loads(base64.b64decode(await self._backend.stdout.readuntil(b",")))
+                reply = json.loads(base64.b64decode((await self._backend.stdout.readuntil(b","))[:-1]))
                 payload = reply["payload"]
                 message_id = reply.get("message_id")
                 if message_id is None and payload.get("original_message"):
@@ -245,10 +246,10 @@ class _PromptService(PagefindService):
                 if waiting is None or waiting.done():
                     continue
                 if payload["type"] == "Error":
-                    waiting.set_exception(SearchIndexError(f"Pagefind refused a page: {payload['message']}"))
+                    waiting.set_exception(SearchIndexError(f"Pagefind reported an error: {payload['message']}"))
                 else:
                     waiting.set_result(payload)
-        except (asyncio.IncompleteReadError, ValueError, KeyError) as exc:
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError) as exc:
             self._stopped = True
             for waiting in self._responses.values():
                 if not waiting.done():

@@ -32,22 +32,6 @@ PAGE_KINDS = {
 }
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Chromium; the tests fail, never skip, when it is missing."""
-    missing = web.browser_unavailable()
-    if missing:
-        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
-    with web.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def served(small_site):
-    with web.serve(small_site, "/kfh-report/") as url:
-        yield url
-
-
 @pytest.mark.parametrize("width", web.WIDTHS)
 def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page_kind(chromium, served, width):
     violations = web.run_axe(chromium, served, list(PAGE_KINDS.values()), widths=[width])

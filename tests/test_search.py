@@ -16,7 +16,7 @@ from kfh_site.output import Unchanged
 from kfh_site.site import build
 
 from conftest import ROWS_2024, run_cli, tree_bytes, write_csv
-from test_accessibility import PAGE_KINDS, chromium, served  # noqa: F401 - shared fixtures
+from test_accessibility import PAGE_KINDS
 
 
 def fragments(site: Path) -> dict[str, dict]:
