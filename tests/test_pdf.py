@@ -84,7 +84,7 @@ def test_pdf_text_holds_the_name_and_the_same_ratio_as_the_html_page(example_sit
     for name in ("organisations/rj1", "organisations/qf7", "regions/london"):
         html = text_of(example_site / f"{name}.html")
         ratio = re.search(r"Staff ratio (1 : [\d,]+|No qualified staff reported)", html).group(1)
-        heading = re.search(r"<h1>(.*?)</h1>", (example_site / f"{name}.html").read_text()).group(1).replace("&#39;", "'").split(": 20")[0]
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", (example_site / f"{name}.html").read_text()).group(1).replace("&#39;", "'").split(": 20")[0]
         text = pdf_text(example_site / "pdf" / f"{name}.pdf")
         assert heading in text and ratio in text, name
         change = re.search(r"(Staff ratio: [^.]*, was [^.]*\.)", html).group(1)
