@@ -103,7 +103,9 @@ def what_to_enter(column: Column) -> str:
         text = f"Number of {column.label} in the year: a whole number, 0 or more."
     if column.required:
         return text + " Required."
-    return text + " Leave blank if not reported: blank is not zero."
+    if column.kind in ("number", "whole"):
+        return text + " Leave blank if not reported: blank is not zero."
+    return text + " Leave blank if not known."
 
 
 def _validation(column: Column, cell: str) -> DataValidation:
@@ -217,7 +219,8 @@ def _guidance(sheet: Worksheet, settings: FormSettings) -> None:
     qualified = header(by_name["qualified_lks_wte"])
     send = (f"Send the completed workbook to {settings.send_to}." if settings.send_to else
             f"Send the completed workbook to the team that asked you for it ({settings.publisher}).")
-    markers = ", ".join(m for m in NOT_REPORTED if m)
+    markers = [m for m in NOT_REPORTED if m]
+    markers_text = ", ".join(markers[:-1]) + " and " + markers[-1]
     lines: list[tuple[str, Font | None]] = [
         ("Annual statistics return for NHS library and knowledge services: guidance", _TITLE),
         ("What this return is", _BOLD),
@@ -236,9 +239,12 @@ def _guidance(sheet: Worksheet, settings: FormSettings) -> None:
         ("Not reported is not zero", _BOLD),
         ("If you do not have a figure, leave its cell blank: the report shows it as Not reported.", None),
         ("Enter 0 only when the true figure is zero. Totals count 0 as a figure and leave blanks out.", None),
-        (f"Required columns must be filled in on every row. (Other files may also write {markers}.)", None),
+        ("Required columns (Yes in the table below) must be filled in on every row.", None),
+        (f"This form takes a blank cell for not reported; in other return files {markers_text} mean the same.",
+         None),
         ("Embedded roles", _BOLD),
-        (f"{embedded} are part of {qualified}, not extra to them: together they cannot be more.", None),
+        (f"{embedded} are part of {qualified}, not extra to them: together they cannot be more than it.",
+         None),
         ("Where to send it", _BOLD),
         (send, None),
         ("Columns of the Return sheet", _BOLD),

@@ -149,7 +149,7 @@ def test_guidance_explains_every_column_from_the_contract(template: Path) -> Non
     assert all(any(v is not None for v in row) for row in rows)  # no blank rows
     for column in COLUMNS:
         assert column.label.lower() in what_to_enter(column).lower() or column.kind in ("region", "year")
-    assert "not reported" in text.lower() and "not zero" in text
+    assert "not reported" in text.lower() and "not zero" in text and "n/a" in text
     assert "part of Qualified LKS staff (WTE)" in text
     assert "Send the completed workbook to the team that asked you for it (NHS England)" in text
 
