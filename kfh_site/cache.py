@@ -9,6 +9,11 @@ Three levels, each keyed on content, never on timestamps:
   Same hash and the page is untouched on disk: it is linked, not rendered again.
 - each output file: its SHA-256. A file whose bytes are unchanged is hard-linked from
   the previous build instead of written again.
+- the search index: a hash of the bytes of every page it indexes, and one of the text
+  it gives Pagefind (see search.py). Either the same and its files untouched on disk: the
+  previous build's index is linked as it is. The text given for each page is kept too
+  (``search-text.json``, by the page's SHA-256), so that an unchanged page is never read
+  or trimmed again.
 The cache lives beside the output folder (``.build.kfh-cache/``) and may be deleted at
 any time; ``kfh-site build --clean`` ignores it.
 """
@@ -25,6 +30,7 @@ from typing import Iterable, Mapping
 from kfh_site import __version__
 
 MANIFEST = "manifest.json"
+SEARCH_TEXT = "search-text.json"
 
 
 def sha256(data: bytes) -> str:
@@ -66,6 +72,10 @@ class BuildCache:
     previous_files: dict[str, list] = field(default_factory=dict)   # path -> [sha, size, mtime_ns, render key]
     previous_pdfs: dict[str, int] = field(default_factory=dict)     # pdf key -> pages
     used_pdfs: dict[str, int] = field(default_factory=dict)
+    previous_search: dict = field(default_factory=dict)             # {"keys": [...], "files": {path: sha}}
+    search: dict = field(default_factory=dict)
+    previous_search_text: dict[str, str] | None = None              # page sha -> text given to Pagefind
+    search_text: dict = field(default_factory=dict)                 # {"tag": ..., "pages": {sha: text}}
 
     @classmethod
     def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
@@ -76,6 +86,7 @@ class BuildCache:
                 cache.previous_inputs = manifest["inputs"]
                 cache.previous_files = manifest["files"]
                 cache.previous_pdfs = manifest["pdfs"]
+                cache.previous_search = manifest.get("search") or {}
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # no cache, or one from another version: build everything
         return cache
@@ -126,6 +137,41 @@ class BuildCache:
         (folder / f"{key}.pdf").write_bytes(data)
         self.used_pdfs[key] = pages
 
+    def search_index(self, key: str, output: Path) -> dict | None:
+        """The last build's search index, ``{"keys": [...], "files": {path: sha}}``, if it
+        was made under ``key`` and every file of it is untouched on disk; else None."""
+        record = self.previous_search
+        if not self.enabled or not key or key not in record.get("keys", ()):
+            return None
+        files = record.get("files")
+        if not isinstance(files, dict) or not files:
+            return None
+        if not all(self.reusable(output, path, sha) for path, sha in files.items()):
+            return None
+        return {"keys": list(record["keys"]), "files": dict(files)}
+
+    def searched_text(self, tag: str) -> dict[str, str]:
+        """What the last build gave Pagefind for each page, by the page's SHA-256; empty
+        when there is none, or it was made another way (``tag``)."""
+        if not self.enabled:
+            return {}
+        if self.previous_search_text is None:
+            self.previous_search_text = {}
+            try:
+                kept = json.loads((self.folder / SEARCH_TEXT).read_text(encoding="utf-8"))
+                if kept["tag"] == tag and isinstance(kept["pages"], dict):
+                    self.previous_search_text = kept["pages"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        return self.previous_search_text
+
+    def remember_search(self, keys: Iterable[str], files: Mapping[str, str],
+                        text: Mapping[str, str], tag: str) -> None:
+        """This build's search index (``files``: {path: sha}) under its ``keys``, and the
+        text given to Pagefind for each page ({page sha: text})."""
+        self.search = {"keys": list(keys), "files": dict(sorted(files.items()))}
+        self.search_text = {"tag": tag, "pages": dict(sorted(text.items()))}
+
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
              render_keys: Mapping[str, str]) -> None:
         """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
@@ -139,7 +185,13 @@ class BuildCache:
             for cached in pdf_folder.iterdir():
                 if cached.stem not in self.used_pdfs:
                     cached.unlink(missing_ok=True)
-        manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items()))}
-        temporary = self.folder / f"{MANIFEST}.{os.getpid()}"
-        temporary.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, self.folder / MANIFEST)
+        manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
+                    "search": self.search}
+        if self.search_text:
+            self._replace(SEARCH_TEXT, json.dumps(self.search_text))
+        self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
+
+    def _replace(self, name: str, text: str) -> None:
+        temporary = self.folder / f"{name}.{os.getpid()}"
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, self.folder / name)

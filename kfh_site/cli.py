@@ -60,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
     validate.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+
+    template = commands.add_parser("template", help="write the blank return (.xlsx) for services to fill in")
+    template.add_argument("file", type=Path, metavar="FILE.xlsx", help="where to write it")
+    template.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
+    template.add_argument("--send-to", metavar="WHERE", help="where services send the return, e.g. an email address")
+    template.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
     return main
 
 
@@ -82,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "template":
+            return run_template(args)
         return run_validate(args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
@@ -185,6 +193,17 @@ def run_validate(args: argparse.Namespace) -> int:
     for note in returns.notes:
         print(note)
     print(f"OK: {returns.summary()}")
+    return EXIT_OK
+
+
+def run_template(args: argparse.Namespace) -> int:
+    from kfh_site.blank_return import FormSettings, write_template
+
+    config_path = args.config or (Path.cwd() / "kfh-site.toml")
+    config = load_config(config_path) if args.config or config_path.is_file() else None
+    write_template(args.file, FormSettings.from_config(config, args.send_to), force=args.force)
+    print(f"Wrote the blank return to {_shown(args.file)}. Services fill in its Return sheet; "
+          f"check a filled copy with: kfh-site validate FILE.xlsx")
     return EXIT_OK
 
 

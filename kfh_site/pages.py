@@ -78,6 +78,7 @@ def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: 
         *index_page(figures),
         *content_pages(pages),
         data_page(files),
+        PagePlan("search.html", "search.html", "Search", "Search every page of this site."),
         PagePlan("404.html", "404.html", "Page not found", "Page not found."),
     ]
 

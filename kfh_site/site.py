@@ -25,6 +25,7 @@ from kfh_site.progress import Progress
 from kfh_site.render import make_environment
 from kfh_site.returns import Returns, find_return_files, load_returns
 from kfh_site.stories import StoryTeller
+from kfh_site.search import search_index
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         plans = plan_pages(figures, teller, pages, files, pdfs)
         rendered, render_keys = render_pages(env, config, figures, pages, plans, cache, progress)
         files.update(rendered)
+        files.update(search_index(rendered, output, cache))
         report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
         cache.save(inputs, output, report.hashes, render_keys)
     return BuildResult(

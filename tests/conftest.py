@@ -100,6 +100,27 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Playwright); browser tests fail, never skip, when it is missing."""
+    from kfh_site import browser as web
+
+    missing = web.browser_unavailable()
+    if missing:
+        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
+    with web.chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def served(small_site):
+    """The small site served on loopback under /kfh-report/, as it will be published."""
+    from kfh_site import browser as web
+
+    with web.serve(small_site, "/kfh-report/") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own example project, built once into a temporary folder."""
     out = tmp_path_factory.mktemp("example") / "build"

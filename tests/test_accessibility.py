@@ -27,24 +27,9 @@ PAGE_KINDS = {
     "content page": "methodology.html",
     "accessibility statement": "accessibility.html",
     "open data page": "data.html",
+    "search page": "search.html",
     "404 page": "404.html",
 }
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Chromium; the tests fail, never skip, when it is missing."""
-    missing = web.browser_unavailable()
-    if missing:
-        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
-    with web.chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="session")
-def served(small_site):
-    with web.serve(small_site, "/kfh-report/") as url:
-        yield url
 
 
 @pytest.mark.parametrize("width", web.WIDTHS)
@@ -181,7 +166,7 @@ def test_check_passes_on_a_clean_build(browser_installed, project):
     result = run_check(project)
     out = result.stdout
     assert result.returncode == 0, out
-    assert "Checked 19 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
+    assert "Checked 20 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
     assert "axe-core wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22a, wcag22aa at 1280px and 320px: run." in out
     assert out.rstrip().endswith("All checks passed.")
 

@@ -63,7 +63,7 @@ def test_a_build_outside_a_terminal_prints_one_summary_line_and_nothing_else(pro
                             env={k: v for k, v in os.environ.items() if k != "CI"})
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.splitlines() == [
-        "Built 35 files for 5 organisations (2024/25, 9 PDFs) into build; 35 written, 0 unchanged."]
+        "Built 62 files for 5 organisations (2024/25, 9 PDFs) into build; 62 written, 0 unchanged."]
 
 
 def test_build_says_clearly_when_harfbuzz_subsetting_is_missing(project, capsys, monkeypatch):

@@ -96,7 +96,7 @@ def test_hostile_names_are_text_in_html_and_in_pdfs(project):
                             "", "", "", "", "", "", "", "", "", "", "", ""]])
     assert run_cli(project, "build") == 0
     for page in (project / "build").rglob("*.html"):
-        html = page.read_text()
+        html = page.read_text().replace('<script src="assets/search.js" defer></script>', "")  # search's own
         assert "<script" not in html and "onerror=alert" not in html.replace("onerror=alert(2)&gt;", ""), page
     org = (project / "build" / "organisations" / "xss1.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &#34;Trust&#34; &amp; Co" in org

@@ -85,7 +85,7 @@ def test_pdf_text_holds_the_name_the_headline_and_the_tiles_of_the_html_page(exa
     for name in ("organisations/rj1", "organisations/qf7", "regions/london", "index"):
         page = (example_site / f"{name}.html").read_text()
         html = text_of(example_site / f"{name}.html")
-        heading = re.search(r"<h1>(.*?)</h1>", page).group(1).replace("&#39;", "'").split(": 20")[0].split(",")[0]
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", page).group(1).replace("&#39;", "'").split(": 20")[0].split(",")[0]
         headline = " ".join(re.sub("<[^>]+>", "", re.search(r'<p class="headline">(.*?)</p>', page, re.S)
                                    .group(1)).replace("&#39;", "'").split())
         pdf = "england" if name == "index" else name
