@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import difflib
 import json
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from kfh_site.errors import ConfigError
-from kfh_site.returns import COLUMN_NAMES, closest_column, normalise_header
+from kfh_site.metrics import ENGLAND, Merger
+from kfh_site.palette import NHS_BLUE, contrast
+from kfh_site.returns import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
 
 CONFIG_NAME = "kfh-site.toml"
 
@@ -38,6 +41,34 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """A team's own look: its accent colour and logo, used on every page and PDF."""
+
+    accent_colour: str = NHS_BLUE
+    logo: Path | None = None
+    logo_alt: str = ""
+
+    @property
+    def asset(self) -> str:
+        """Where the site publishes the logo: ``assets/logo.png`` or ``assets/logo.svg``."""
+        return f"assets/logo{self.logo.suffix.lower()}" if self.logo else ""
+
+    def data_uri(self) -> str:
+        """The logo inline, for a PDF: WeasyPrint then fetches nothing for it."""
+        if not self.logo:
+            return ""
+        kind = "image/svg+xml" if self.logo.suffix.lower() == ".svg" else "image/png"
+        return f"data:{kind};base64,{base64.b64encode(self.logo.read_bytes()).decode()}"
+
+
+THEME_KEYS = {"accent_colour": "a colour such as \"#005eb8\"", "logo": "a PNG or SVG file in the project",
+              "logo_alt": "the logo's text alternative"}
+MERGER_KEYS = ("year", "into", "from")
+MIN_ACCENT_CONTRAST = 4.5
+"""White text sits on the accent (the header) and links are written in it."""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """Settings for one build. Frozen: a build never changes its own settings."""
 
@@ -58,6 +89,11 @@ class SiteConfig:
     columns: tuple[tuple[str, str], ...] = ()
     """The ``[columns]`` table: (header as a return file shows it, contract column) pairs,
     sorted, so that ``repr`` (part of the build cache key) does not depend on key order."""
+    scope: str = ENGLAND
+    """England, or one NHS England region: whose report this is."""
+    theme: Theme = field(default_factory=Theme)
+    mergers: tuple[Merger, ...] = ()
+    """``[[mergers]]``: organisations that became one, so their change and series join up."""
 
     @property
     def base_path(self) -> str:
@@ -88,6 +124,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "data_credit": (str,),
     "abbreviations": (dict,),
     "columns": (dict,),
+    "scope": (str,),
+    "theme": (dict,),
+    "mergers": (list,),
 }
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
@@ -146,7 +185,7 @@ def config_from_mapping(
     for key in path_values:
         if key not in _PATH_KEYS:
             problems.append(_unknown_key(f"paths.{key}", {f"paths.{k}" for k in _PATH_KEYS}))
-    problems.extend(_check_values(values))
+    problems.extend(_check_values({**values, "_root": root}))
     if problems:
         raise ConfigError(f"{source}:\n  " + "\n  ".join(problems))
 
@@ -160,6 +199,18 @@ def config_from_mapping(
         values["abbreviations"] = {**DEFAULT_ABBREVIATIONS, **values["abbreviations"]}
     if "columns" in values:
         values["columns"] = tuple(sorted(values["columns"].items()))
+    if "scope" in values:
+        values["scope"] = _scope_name(values["scope"])
+    if "theme" in values:
+        theme = values["theme"]
+        values["theme"] = Theme(theme.get("accent_colour", NHS_BLUE).lower(),
+                                (root / theme["logo"]).resolve() if theme.get("logo") else None,
+                                theme.get("logo_alt", ""))
+    if "mergers" in values:
+        values["mergers"] = tuple(
+            Merger(financial_year(str(m["year"])) or str(m["year"]), str(m["into"]).strip().upper(),
+                   tuple(str(c).strip().upper() for c in m["from"]))
+            for m in values["mergers"])
     config = SiteConfig(root=root, paths=paths, **values)
     return apply_overrides(config, overrides)
 
@@ -188,6 +239,15 @@ def _check_values(values: Mapping[str, Any]) -> list[str]:
         except ValueError:
             problems.append(f"key 'published': expected a date like 2026-11-23, got {values['published']!r}")
     problems.extend(_column_problems(values.get("columns", {})))
+    if "scope" in values and _scope_name(values["scope"]) is None:
+        close = difflib.get_close_matches(values["scope"], [ENGLAND, *REGIONS], n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(f"key 'scope': expected England or one of the seven NHS England regions "
+                        f"({', '.join(REGIONS)}), got {values['scope']!r}{hint}")
+    if "theme" in values:
+        problems.extend(_theme_problems(values["theme"], values.get("_root")))
+    if "mergers" in values:
+        problems.extend(_merger_problems(values["mergers"]))
     base_url = values.get("base_url")
     if base_url is not None and not (base_url.startswith("/") or re.match(r"^https?://", base_url)):
         problems.append(
@@ -217,6 +277,78 @@ def _column_problems(columns: Mapping[str, Any]) -> list[str]:
         if other[1] != column:
             problems.append(f"key {key}: the header {other[0]!r} is the same once case, spaces and "
                             f"punctuation are set aside, and maps to {other[1]!r}; keep one")
+    return problems
+
+
+def _scope_name(value: str) -> str | None:
+    """``london`` -> ``London``: the scope as the data contract names it, or None."""
+    for name in (ENGLAND, *REGIONS):
+        if " ".join(value.split()).lower() == name.lower():
+            return name
+    return None
+
+
+def _theme_problems(theme: Mapping[str, Any], root: Path | None) -> list[str]:
+    problems = [_unknown_key(f"theme.{key}", {f"theme.{k}" for k in THEME_KEYS}) for key in theme
+                if key not in THEME_KEYS]
+    for key, wanted in THEME_KEYS.items():
+        if key in theme and not isinstance(theme[key], str):
+            problems.append(f"key 'theme.{key}': expected {wanted}, got {theme[key]!r}")
+    colour = theme.get("accent_colour")
+    if isinstance(colour, str):
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}", colour):
+            problems.append(f"key 'theme.accent_colour': expected a colour such as \"#005eb8\", got {colour!r}")
+        elif (ratio := contrast(colour)) < MIN_ACCENT_CONTRAST:
+            problems.append(
+                f"key 'theme.accent_colour': {colour} has a contrast of {ratio:.1f} : 1 against white; the site "
+                f"writes white text on it and links in it, which needs {MIN_ACCENT_CONTRAST} : 1 or more. "
+                "Choose a darker colour.")
+    logo = theme.get("logo")
+    if isinstance(logo, str) and root is not None:
+        path = (root / logo).resolve()
+        if not path.is_relative_to(root.resolve()):
+            problems.append(f"key 'theme.logo': {logo!r} is outside the project folder; copy the logo into it")
+        elif not path.is_file():
+            problems.append(f"key 'theme.logo': there is no file {logo!r} in the project")
+        elif path.suffix.lower() not in (".png", ".svg"):
+            problems.append(f"key 'theme.logo': {logo!r} is not a PNG or SVG file")
+        if not (isinstance(theme.get("logo_alt"), str) and theme["logo_alt"].strip()):
+            problems.append("key 'theme.logo_alt': a logo needs a text alternative, such as the organisation's "
+                            "name (logo_alt = \"NHS North West library and knowledge services\")")
+    return problems
+
+
+def _merger_problems(mergers: list[Any]) -> list[str]:
+    """Each ``[[mergers]]`` entry names its year, the new code and the codes it replaced;
+    no code merges twice."""
+    problems: list[str] = []
+    merged: dict[str, int] = {}
+    for number, entry in enumerate(mergers, start=1):
+        name = f"[[mergers]] entry {number}"
+        if not isinstance(entry, dict):
+            problems.append(f"{name}: expected a table with year, into and from")
+            continue
+        problems += [_unknown_key(f"mergers.{key}", {f"mergers.{k}" for k in MERGER_KEYS}) + f" ({name})"
+                     for key in entry if key not in MERGER_KEYS]
+        missing = [key for key in MERGER_KEYS if key not in entry]
+        if missing:
+            problems.append(f"{name}: missing {', '.join(missing)} (year = the new organisation's first return, "
+                            "into = its code, from = the codes it replaced)")
+            continue
+        if not financial_year(str(entry["year"])):
+            problems.append(f"{name}: year: expected a financial year such as \"2025/26\", got {entry['year']!r}")
+        sources = entry["from"]
+        if not isinstance(sources, list) or not sources or not all(isinstance(c, str) for c in sources):
+            problems.append(f"{name}: from: expected a list of organisation codes, such as [\"RAA\", \"RBB\"]")
+            continue
+        into = str(entry["into"]).strip().upper()
+        for code in (c.strip().upper() for c in sources):
+            if code == into:
+                problems.append(f"{name}: {code} cannot merge into itself")
+            elif code in merged:
+                problems.append(f"{name}: {code} is merged twice (also in entry {merged[code]})")
+            else:
+                merged[code] = number
     return problems
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from kfh_site.formatting import STATUS_LABELS, file_size
-from kfh_site.metrics import AreaFigures, Figures, LikeForLike, OrgFigures
+from kfh_site.metrics import ENGLAND, AreaFigures, Figures, LikeForLike, OrgFigures
 from kfh_site.peers import Rank, Rates
 from kfh_site.ods import ods_bytes
 from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
@@ -268,7 +268,9 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
     Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",
            "Ratio of sums: total NHS staff WTE / total qualified LKS WTE.", lambda a: a.staff_per_qualified, 1,
            missing=NOT_APPLICABLE, notes=("ratio", "sums")),
-    Column("status", "Status (code)", "Status of the area's ratio, as for organisations.", lambda a: a.status,
+    Column("status", "Status (code)",
+           "Status of the area's ratio, as for organisations; no-returns when no organisation in it sent a return.",
+           lambda a: a.status,
            notes=("status",)),
     Column("status_label", "Status", "The status of the area's ratio in words.", lambda a: STATUS_LABELS[a.status],
            notes=("status",)),
@@ -343,13 +345,17 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
 
 
 def org_rows(figures: Figures) -> list[OrgFigures]:
-    return [figures.organisations[k] for k in sorted(figures.organisations)]
+    """Every organisation in the report's scope, every year."""
+    return [figures.organisations[k] for k in sorted(figures.organisations) if figures.in_scope(figures.organisations[k])]
 
 
 def area_rows(figures: Figures) -> list[AreaFigures]:
+    """England (in England's report, or when every region sent returns) and each region,
+    every year; a region with no returns says so rather than show a status."""
     rows = []
     for year in figures.years:
-        rows.append(figures.england[year])
+        if figures.scope == ENGLAND or figures.england_complete(year):
+            rows.append(figures.england[year])
         rows.extend(a for (y, _), a in sorted(figures.regions.items()) if y == year)
     return rows
 
@@ -416,6 +422,8 @@ class About:
     credit: str = ""
     """The data credit line, if the config gives one."""
     licence: str = "Open Government Licence v3.0"
+    scope: str = ENGLAND
+    """Whose report: England, or one region."""
 
 
 @dataclass(frozen=True)
@@ -431,11 +439,11 @@ class Download:
 
 DOWNLOADS = (
     Download(spreadsheet_path("{year}"), "Library and knowledge services statistics {year}", "ODS",
-             "a spreadsheet of every figure for every organisation, region and England, with a cover "
+             "a spreadsheet of every figure for every organisation and area, with a cover "
              "sheet, contents and notes; it opens in Excel, LibreOffice and Google Sheets"),
     Download("downloads/figures.csv", "Figures for every organisation and year", "CSV",
              "one row per organisation per year, with every computed figure"),
-    Download("downloads/areas.csv", "Figures for England and each region", "CSV",
+    Download("downloads/areas.csv", "Figures for each area", "CSV",
              "one row per area per year: totals, ratio of sums and organisations by status"),
     Download("downloads/figures.json", "All figures", "JSON",
              "the organisation and area rows of both CSV files, with the policy numbers"),

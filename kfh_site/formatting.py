@@ -6,7 +6,9 @@ Jinja filters by render.py.
 
 from __future__ import annotations
 
-from kfh_site.metrics import BETTER, GAP, NEW, SAME, STATUS_BETTER, STATUS_MEETS, STATUS_NONE, STATUS_WORSE, WORSE
+from kfh_site.metrics import (
+    BETTER, GAP, NEW, SAME, STATUS_BETTER, STATUS_MEETS, STATUS_NO_RETURNS, STATUS_NONE, STATUS_WORSE, WORSE,
+)
 from kfh_site.peers import ALL, REGION, TYPE, Rank
 from kfh_site.rounding import round_half_up
 
@@ -18,12 +20,14 @@ STATUS_LABELS = {
     STATUS_BETTER: "Better than the 2019 average",
     STATUS_WORSE: "Worse than the 2019 average",
     STATUS_NONE: "No qualified staff reported",
+    STATUS_NO_RETURNS: "No returns",
 }
 STATUS_PHRASES = {
     STATUS_MEETS: "meets the recommended ratio",
     STATUS_BETTER: "better than the 2019 average",
     STATUS_WORSE: "worse than the 2019 average",
     STATUS_NONE: "no qualified staff reported",
+    STATUS_NO_RETURNS: "no returns",
 }
 """Status inside a sentence: lower case ("was worse than the 2019 average")."""
 STATUS_SHORT = {
@@ -31,6 +35,7 @@ STATUS_SHORT = {
     STATUS_BETTER: "Better than 2019 average",
     STATUS_WORSE: "Worse than 2019 average",
     STATUS_NONE: "No qualified staff",
+    STATUS_NO_RETURNS: "No returns",
 }
 
 

@@ -25,6 +25,8 @@ STATUS_BETTER = "better-than-2019-average"
 STATUS_WORSE = "worse-than-2019-average"
 STATUSES = (STATUS_MEETS, STATUS_BETTER, STATUS_WORSE, STATUS_NONE)
 """In the order charts and tables show them: best first."""
+STATUS_NO_RETURNS = "no-returns"
+"""An area no organisation sent a return from: not a status of its staffing."""
 
 ENGLAND = "England"
 
@@ -215,20 +217,44 @@ class Figures:
     combined: Mapping[tuple[str, str], OrgFigures] = field(default_factory=dict)
     """(year, code): a merged organisation's predecessors added up, for years before it."""
     mergers: tuple[Merger, ...] = ()
+    scope: str = ENGLAND
+    """England, or the one region whose report this is."""
+
+    def in_scope(self, org: OrgFigures) -> bool:
+        return self.scope == ENGLAND or org.region == self.scope
 
     def orgs_in(self, year: str) -> list[OrgFigures]:
-        return [f for (y, _), f in self.organisations.items() if y == year]
+        """The organisations in scope that sent a return for ``year``."""
+        return [f for (y, _), f in self.organisations.items() if y == year and self.in_scope(f)]
+
+    def top(self, year: str) -> AreaFigures:
+        """The area the report is about: England, or its region."""
+        return self.england[year] if self.scope == ENGLAND else self.regions[(year, slugify(self.scope))]
+
+    def england_complete(self, year: str) -> bool:
+        """Every region sent returns: only then is England a fair comparison."""
+        return all(self.regions[(year, slugify(r))].organisations for r in REGIONS)
 
     @functools.cached_property
     def latest_for_each_org(self) -> tuple[OrgFigures, ...]:
-        """Each organisation's most recent return, up to the report year, by code.
+        """Each organisation in scope's most recent return, up to the report year, by code.
 
         Worked out once: pages, the index, the PDFs and the summary all ask for it."""
         latest: dict[str, OrgFigures] = {}
         for (year, code), figures in sorted(self.organisations.items()):
-            if year <= self.report_year:
+            if year <= self.report_year and self.in_scope(figures):
                 latest[code] = figures
         return tuple(latest[c] for c in sorted(latest))
+
+    @functools.cached_property
+    def reporting(self) -> tuple[OrgFigures, ...]:
+        """The organisations in scope with a return for the report year."""
+        return tuple(o for o in self.latest_for_each_org if o.year == self.report_year)
+
+    @functools.cached_property
+    def not_reporting(self) -> tuple[OrgFigures, ...]:
+        """Those that reported in an earlier year but not the report year (their last return)."""
+        return tuple(o for o in self.latest_for_each_org if o.year != self.report_year)
 
     def series(self, code: str) -> tuple[OrgFigures, ...]:
         """Every year of an organisation up to the report year: its returns and, before a
@@ -323,7 +349,7 @@ def compute_figures(table: pd.DataFrame, policy: Policy, report_year: str | None
                 region, slugify(region), year, members, policy, before, left)
         left = _left(previous_codes, organisations, before, in_year, None, mergers, year)
         england[year] = area_figures(ENGLAND, "england", year, in_year, policy, before, left)
-    return Figures(years, chosen, organisations, regions, england, policy, combined_out, tuple(mergers))
+    return Figures(years, chosen, organisations, regions, england, policy, combined_out, tuple(mergers), scope)
 
 
 def _replace(org: OrgFigures, **changes: object) -> OrgFigures:
@@ -487,7 +513,7 @@ def area_figures(
         activity={a: _total([f.activity[a] for f in members]) for a in ACTIVITY},
         rates=area_rates(members),
         staff_per_qualified=ratio,
-        status=ratio_status(ratio, policy),
+        status=ratio_status(ratio, policy) if members else STATUS_NO_RETURNS,
         recommended_wte=recommended_wte(nhs, policy),
         qualified_wte_needed=qualified_wte_needed(nhs, qualified, policy) if members else 0.0,
         organisations_short_wte=round_half_up(sum(f.qualified_wte_needed for f in members), 1),

@@ -18,7 +18,7 @@ from kfh_site import downloads
 from kfh_site.cache import BuildCache, inputs_key, sha256
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page, Section, nav_position, sections, shorten
-from kfh_site.metrics import STATUS_NONE, Figures, OrgFigures, slugify
+from kfh_site.metrics import ENGLAND, STATUS_NONE, Figures, OrgFigures, slugify
 from kfh_site.output import Unchanged
 from kfh_site.progress import Progress
 from kfh_site.render import render
@@ -84,19 +84,26 @@ def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: 
 
 
 def home_page(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
+    """The report's own area: England's summary, or, for a region's report, the region's."""
     year = figures.report_year
-    england = figures.england[year]
-    regions = [r for r in (figures.regions[(year, slugify(n))] for n in REGIONS) if r.organisations]
+    top = figures.top(year)
+    regions = ([r for r in (figures.regions[(year, slugify(n))] for n in REGIONS) if r.organisations]
+               if figures.scope == ENGLAND else [])
     yield PagePlan(
-        "index.html", "home.html", f"England, {year}",
-        f"Staffing and activity of NHS library and knowledge services in England, {year}.",
-        {"regions": regions, "pdf": pdfs.get("england")},
+        "index.html", "home.html" if figures.scope == ENGLAND else "region.html", f"{top.name}, {year}",
+        f"Staffing and activity of NHS library and knowledge services in {top.name}, {year}.",
+        {"regions": regions, "organisations": sorted(figures.orgs_in(year), key=_ratio_order),
+         "pdf": pdfs.get("top")},
         nav_current="index",
-        story=functools.partial(teller.area, england),
+        story=functools.partial(teller.area, top),
     )
 
 
 def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
+    """A page for each region with returns, in England's report; a region's report is
+    about one region, its home page."""
+    if figures.scope != ENGLAND:
+        return
     year = figures.report_year
     by_region: dict[str, list[OrgFigures]] = {}
     for org in figures.orgs_in(year):
@@ -111,7 +118,7 @@ def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[
             {
                 "organisations": sorted(by_region[name], key=_ratio_order),
                 "pdf": pdfs.get(f"region:{region.slug}"),
-                "crumbs": [("England", "index.html")],
+                "crumbs": [(ENGLAND, "index.html")],
             },
             story=functools.partial(teller.area, region),
         )
@@ -119,29 +126,53 @@ def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[
 
 def organisation_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
     for org in figures.latest_for_each_org:
+        crumbs = [(figures.scope, "index.html")]
+        if figures.scope == ENGLAND:
+            crumbs.append((org.region, f"regions/{org.region_slug}.html"))
         yield PagePlan(
             f"organisations/{org.slug}.html", "organisation.html", f"{org.org_name}, {org.year}",
             f"Library and knowledge services at {org.org_name}, {org.year}.",
-            {
-                "pdf": pdfs.get(f"org:{org.slug}"),
-                "crumbs": [("England", "index.html"), (org.region, f"regions/{org.region_slug}.html")],
-            },
+            {"pdf": pdfs.get(f"org:{org.slug}"), "crumbs": crumbs},
             story=functools.partial(teller.organisation, org),
         )
 
 
+@dataclass(frozen=True)
+class NotReporting:
+    """An organisation with a return in an earlier year but not the report year."""
+
+    org: OrgFigures
+    became: str            # "merged into NHS X Trust (RX9) in 2025/26", or ""
+
+
 def index_page(figures: Figures) -> Iterable[PagePlan]:
-    organisations = sorted(figures.latest_for_each_org, key=lambda o: (o.org_name.casefold(), o.org_code))
+    """The A to Z: the organisations with a return for the report year, and apart from
+    them those whose last return is older, with what they became if they merged."""
+    def by_name(org: OrgFigures) -> tuple[str, str]:
+        return org.org_name.casefold(), org.org_code
+
+    organisations = sorted(figures.reporting, key=by_name)
     groups: dict[str, list[OrgFigures]] = {}
     for org in organisations:
         first = org.org_name.strip()[:1].upper()
         groups.setdefault(first if first.isalpha() and first.isascii() else "0-9", []).append(org)
+    earlier = [NotReporting(org, _became(figures, org)) for org in sorted(figures.not_reporting, key=by_name)]
     yield PagePlan(
         "organisations/index.html", "organisations.html", "Organisations A to Z",
-        "Every organisation that sent a library and knowledge services return, A to Z.",
-        {"organisations": organisations, "groups": sorted(groups.items(), key=lambda g: (g[0] == "0-9", g[0]))},
+        f"Every organisation that sent a library and knowledge services return for {figures.report_year}, A to Z.",
+        {"organisations": organisations, "groups": sorted(groups.items(), key=lambda g: (g[0] == "0-9", g[0])),
+         "earlier": earlier},
         nav_current="organisations",
     )
+
+
+def _became(figures: Figures, org: OrgFigures) -> str:
+    successor = figures.successor(org.org_code)
+    if not successor or successor[0] > figures.report_year:
+        return ""
+    year, code = successor
+    into = figures.organisations.get((year, code))
+    return f"merged into {into.org_name if into else code} ({code}) in {year}"
 
 
 def content_pages(pages: list[Page]) -> Iterable[PagePlan]:
@@ -217,6 +248,8 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
+        "scope": figures.scope,
+        "reporting": len(figures.reporting),
         "nav_pages": main_navigation(pages),
         "nav_section": "",
         "page_slugs": tuple(sorted(p.key for p in pages)),

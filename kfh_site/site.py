@@ -63,11 +63,12 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
                            config.allow_raw_html)
         env = make_environment(config.paths.templates)
-        palette = Palette()
+        palette = Palette(accent=config.theme.accent_colour)
         teller = StoryTeller(figures, palette)
         files: dict[str, bytes] = {}
         files.update(static_assets(config.paths.templates / "assets"))
         files.update(palette_css(palette))
+        files.update(logo_file(config))
         files.update(content_images(config, pages))
         files.update(open_data(figures, config))
         pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
@@ -116,8 +117,30 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
             f"key 'report_year' is {config.report_year!r}, but the returns hold "
             f"{', '.join(returns.years)}"
         )
+    check_mergers(config, returns)
     policy = Policy(config.recommended_ratio, config.baseline_ratio)
-    return compute_figures(returns.table, policy, config.report_year)
+    figures = compute_figures(returns.table, policy, config.report_year, config.scope, config.mergers)
+    if not figures.latest_for_each_org:
+        raise ConfigError(f"key 'scope' is {config.scope!r}, but no return in the data is from {config.scope}")
+    return figures
+
+
+def check_mergers(config: SiteConfig, returns: Returns) -> None:
+    """A merger must name codes the returns hold: the new one with a return in the merger's
+    year, each predecessor with one before it."""
+    years_of: dict[str, set[str]] = {}
+    for code, year in zip(returns.table["org_code"], returns.table["year"], strict=True):
+        years_of.setdefault(code, set()).add(year)
+    problems = []
+    for number, merger in enumerate(config.mergers, start=1):
+        name = f"[[mergers]] entry {number} ({merger.into}, {merger.year})"
+        if merger.year not in years_of.get(merger.into, set()):
+            problems.append(f"{name}: {merger.into} has no return for {merger.year}, the year it was formed")
+        for code in merger.sources:
+            if not any(year < merger.year for year in years_of.get(code, ())):
+                problems.append(f"{name}: {code} has no return before {merger.year}")
+    if problems:
+        raise ConfigError("kfh-site.toml:\n  " + "\n  ".join(problems))
 
 
 def infographic_files(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
@@ -142,6 +165,12 @@ def palette_css(palette: Palette) -> dict[str, bytes]:
     return {"assets/palette.css": palette.css().encode("utf-8")}
 
 
+def logo_file(config: SiteConfig) -> dict[str, bytes]:
+    """The team's logo, published beside the stylesheet (``assets/logo.png`` or ``.svg``)."""
+    logo = config.theme.logo
+    return {config.theme.asset: logo.read_bytes()} if logo else {}
+
+
 def static_assets(folder: Path) -> dict[str, bytes]:
     """Everything in templates/assets/, copied as it is."""
     if not folder.is_dir():
@@ -162,7 +191,7 @@ def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
 
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:
     about = downloads.About(config.title, config.publisher, config.published, config.illustrative_data,
-                            config.data_credit)
+                            config.data_credit, scope=config.scope)
     return downloads.open_data_files(figures, about)
 
 

@@ -184,7 +184,7 @@ def statistics_workbook(figures: Figures, tables: Mapping[str, Table], about: Ab
           *(spec.holds for spec in TABLE_SHEETS)]),
         (None, None, None),
     )
-    return Workbook(title, f"Statistics of NHS library and knowledge services in England, {years}",
+    return Workbook(title, f"Statistics of NHS library and knowledge services in {about.scope}, {years}",
                     about.published, (_cover(title, about, years), contents, notes, *table_sheets))
 
 
@@ -196,8 +196,8 @@ def _cover(title: str, about: About, years: str) -> Sheet:
                    "not real returns. The NHS staff figures are real.")]
     lines += [
         Subheading("What this spreadsheet contains"),
-        (f"Staffing, activity and staff ratios of NHS library and knowledge services in England, {years}: "
-         "every organisation that sent a return, each NHS England region and England."),
+        (f"Staffing, activity and staff ratios of NHS library and knowledge services in {about.scope}, {years}: "
+         "every organisation that sent a return, and the areas they belong to."),
         ("The Contents sheet lists the tables. The Notes sheet explains the notes and the shorthand "
          f"{NOT_AVAILABLE} (not available) and {NOT_APPLICABLE} (not applicable) that the tables use."),
         Subheading("Source"),

@@ -8,6 +8,7 @@ same words. Templates only lay stories out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kfh_site import formatting as fmt
@@ -17,7 +18,7 @@ from kfh_site.charts.compare import Entry, compare_layouts
 from kfh_site.charts.strip import DotPaths, StripRow, strip_layouts
 from kfh_site.charts.trend import Series, trend_layouts
 from kfh_site.metrics import (
-    BETTER, GAP, NEW, SAME, STATUS_MEETS, STATUS_NONE, STATUSES, WORSE, AreaFigures, Figures, OrgFigures,
+    BETTER, ENGLAND, GAP, NEW, SAME, STATUS_MEETS, STATUS_NONE, STATUSES, WORSE, AreaFigures, Figures, OrgFigures,
     ratio_direction, slugify,
 )
 from kfh_site.palette import Palette
@@ -59,7 +60,7 @@ class AreaStory:
     tiles: tuple[Tile, ...]
     change: str             # the like-for-like change in words
     types: Chart            # the area's organisations by type
-    compare: Chart          # the regions compared
+    compare: Chart | None   # the regions compared (when every region sent returns)
     trend: Chart
     staffing: ChartTable
     activity: ChartTable
@@ -92,8 +93,7 @@ class StoryTeller:
             org=org,
             meta=org_meta(org),
             headline=org_headline(org, self.policy.recommended_ratio, year),
-            notice=(f"{org.org_name} did not send a return for {year}. These are its figures for {org.year}."
-                    if org.year != year else ""),
+            notice=org_notice(org, self.figures),
             tiles=self.org_tiles(org),
             bullet=self.bullet(org),
             strip=self.where_it_sits(org),
@@ -151,7 +151,9 @@ class StoryTeller:
                      wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
-        ranks = [r for r in (org.rank_all, org.rank_type, org.rank_region) if r is not None]
+        # In a region's report "all organisations" are the region's: no second region row.
+        region = org.rank_region if self.figures.scope == ENGLAND else None
+        ranks = [r for r in (org.rank_all, org.rank_type, region) if r is not None]
         rows = [self._strip_row(org, rank) for rank in ranks]
         wide, narrow = strip_layouts(rows, self.policy, self.palette,
                                      ["this", "median", "zone"] if org.staff_per_qualified else ["median", "zone"],
@@ -165,7 +167,7 @@ class StoryTeller:
         table = ChartTable(
             f"Where {org.org_name} sits, {org.year}",
             ("Group", "Ranked", "No qualified staff", "Rank", "Median organisation"),
-            tuple((fmt.peer_group(r), fmt.count(r.ranked), fmt.count(r.unranked), fmt.rank(r), fmt.ratio(r.median))
+            tuple((fmt.peer_group(r, self.figures.scope), fmt.count(r.ranked), fmt.count(r.unranked), fmt.rank(r), fmt.ratio(r.median))
                   for r in ranks),
             (1, 2, 3, 4),
         )
@@ -174,7 +176,8 @@ class StoryTeller:
 
     def _group_words(self, rank: Rank) -> str:
         if rank.kind == ALL:
-            return f"among all {fmt.count(rank.ranked)} ranked organisations"
+            where = "" if self.figures.scope == ENGLAND else f" in {self.figures.scope}"
+            return f"among all {fmt.count(rank.ranked)} ranked organisations{where}"
         if rank.kind == TYPE:
             return f"among {fmt.count(rank.ranked)} ranked {fmt.type_plural(rank.group)}"
         return f"in {rank.group}, among {fmt.count(rank.ranked)} ranked"
@@ -185,7 +188,7 @@ class StoryTeller:
         subtitle = ", ".join(t for t in (f"{fmt.count(rank.ranked)} ranked", none) if t)
         median = f"median {fmt.ratio(rank.median)}"
         return StripRow(
-            title=fmt.peer_group(rank), subtitle=subtitle, values=values, highlight=org.staff_per_qualified,
+            title=fmt.peer_group(rank, self.figures.scope), subtitle=subtitle, values=values, highlight=org.staff_per_qualified,
             median=rank.median, right=fmt.rank(rank), right_subtitle=median,
             details=" \u00b7 ".join(t for t in (fmt.rank(rank), median, none) if t),
             key=(org.year, rank.kind, rank.group),
@@ -195,9 +198,8 @@ class StoryTeller:
         series = self.figures.series(org.org_code)
         years = [y for y in self.figures.years if y <= self.figures.report_year]
         own = Series(org.org_code, "this", tuple((f.year, f.staff_per_qualified) for f in series))
-        england = Series("England", "england", tuple(
-            (y, self.figures.england[y].staff_per_qualified) for y in years))
-        wide, narrow = trend_layouts(years, [own, england], self.policy, self.palette)
+        lines = [own, *self.england_series(years)]
+        wide, narrow = trend_layouts(years, lines, self.policy, self.palette)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
@@ -208,34 +210,56 @@ class StoryTeller:
                 (fmt.ratio(f.staff_per_qualified) + combined) if f is not None else "No return",
                 fmt.wte(f.qualified_lks_wte) if f is not None else "No return",
                 fmt.staff(f.nhs_staff_wte) if f is not None else "No return",
-                fmt.ratio(self.figures.england[year].staff_per_qualified),
+                *([self.england_ratio_text(year)] if self.compare_with_england else []),
             ))
         said = "; ".join(f"{row[0]}: {row[1]}" for row in rows)
-        description = (f"Line chart of {org.org_name}'s staff ratio each year, lower is better, with England's. "
-                       f"{said}. England in {years[-1]}: {fmt.ratio(self.figures.england[years[-1]].staff_per_qualified)}.")
-        table = ChartTable(f"{org.org_name}: staff ratio and staff each year",
-                           ("Year", "Staff ratio", "Qualified staff", "NHS staff (WTE)", "England"),
-                           tuple(rows), (1, 2, 3, 4))
+        versus = (f" England in {years[-1]}: {self.england_ratio_text(years[-1])}." if self.compare_with_england
+                  else "")
+        with_england = ", with England's" if self.compare_with_england else ""
+        description = (f"Line chart of {org.org_name}'s staff ratio each year, lower is better{with_england}. "
+                       f"{said}.{versus}")
+        head = ("Year", "Staff ratio", "Qualified staff", "NHS staff (WTE)",
+                *(["England"] if self.compare_with_england else []))
+        table = ChartTable(f"{org.org_name}: staff ratio and staff each year", head, tuple(rows),
+                           tuple(range(1, len(head))))
         return Chart(f"trend-{org.slug}", "Staff ratio over time", description, wide, narrow, table)
 
     # --- areas ------------------------------------------------------------------------
 
     def area(self, area: AreaFigures) -> AreaStory:
-        figures = self.figures
-        england = figures.england[area.year]
         is_england = area.slug == "england"
         return AreaStory(
             area=area,
             headline=area_headline(area, self.policy.recommended_ratio, self.policy.baseline_ratio),
             tiles=self.area_tiles(area),
             change=like_for_like_words(area),
-            types=self.by_type(area, england),
-            compare=self.regions_compared(area),
+            types=self.by_type(area),
+            compare=self.regions_compared(area) if self.compare_with_england else None,
             trend=self.area_trend(area),
             staffing=area_staffing(area),
             activity=area_activity(area),
             shortfalls=like_for_like_table(area) if is_england else self.largest_shortfalls(area),
         )
+
+    @property
+    def compare_with_england(self) -> bool:
+        """England and the other regions appear beside a region's figures only when every
+        region sent returns that year: otherwise "England" would be a part of it."""
+        figures = self.figures
+        return figures.scope == ENGLAND or figures.england_complete(figures.report_year)
+
+    def england_series(self, years: Sequence[str]) -> list[Series]:
+        if not self.compare_with_england:
+            return []
+        return [Series("England", "england", tuple((y, self.figures.england[y].staff_per_qualified) for y in years
+                                                    if self.figures.england_complete(y)
+                                                    or self.figures.scope == ENGLAND))]
+
+    def england_ratio_text(self, year: str) -> str:
+        figures = self.figures
+        if figures.scope == ENGLAND or figures.england_complete(year):
+            return fmt.ratio(figures.england[year].staff_per_qualified)
+        return "Not all regions"
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
         policy = self.policy
@@ -253,9 +277,11 @@ class StoryTeller:
             last = area_change_tile(area)
         return ratio, needed, meets, last
 
-    def by_type(self, area: AreaFigures, england: AreaFigures) -> Chart:
+    def by_type(self, area: AreaFigures) -> Chart:
         members = [o for o in self.figures.orgs_in(area.year) if area.slug == "england" or o.region == area.name]
-        england_medians = {t.org_type: t.median_ratio for t in england.types}
+        england = self.figures.england[area.year]
+        england_medians = ({t.org_type: t.median_ratio for t in england.types} if self.compare_with_england
+                           else {})
         rows = []
         for group in area.types:
             values = tuple(sorted(o.staff_per_qualified for o in members
@@ -273,7 +299,8 @@ class StoryTeller:
                 dots="others" if area.slug == "england" else "this-points",
                 key=(area.year, area.slug, group.org_type),
             ))
-        legend = ["median", "zone"] if area.slug == "england" else ["region", "england-median", "zone"]
+        legend = (["median", "zone"] if area.slug == "england" else
+                  ["region", "england-median", "zone"] if england_medians else ["region", "zone"])
         wide, narrow = strip_layouts(rows, self.policy, self.palette, legend, self.dots)
         head = ("Type", "Organisations", "Meet", "Better than 2019 average", "Worse", "No qualified staff",
                 "Median organisation")
@@ -318,21 +345,22 @@ class StoryTeller:
             lambda y: figures.regions[(y, area.slug)])
         own = Series(area.name, "this", tuple((y, lookup(y).staff_per_qualified) for y in years
                                                if lookup(y).organisations))
-        series = [own] if area.slug == "england" else [
-            own, Series("England", "england", tuple((y, figures.england[y].staff_per_qualified) for y in years))]
+        series = [own] if area.slug == "england" else [own, *self.england_series(years)]
         wide, narrow = trend_layouts(years, series, self.policy, self.palette)
+        versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
             (y, fmt.ratio(lookup(y).staff_per_qualified) if lookup(y).organisations else "No returns",
              fmt.count(lookup(y).organisations), fmt.wte(lookup(y).qualified_lks_wte),
-             fmt.staff(lookup(y).nhs_staff_wte), fmt.ratio(figures.england[y].staff_per_qualified))
+             fmt.staff(lookup(y).nhs_staff_wte), *([self.england_ratio_text(y)] if versus else []))
             for y in years
         )
         description = (f"Line chart of {area.name}'s staff ratio each year, lower is better"
-                       + (", with England's" if area.slug != "england" else "") + ". "
+                       + (", with England's" if versus else "") + ". "
                        + "; ".join(f"{r[0]}: {r[1]}" for r in rows) + ".")
-        head = ("Year", "Staff ratio", "Organisations", "Qualified staff", "NHS staff (WTE)", "England")
+        head = ("Year", "Staff ratio", "Organisations", "Qualified staff", "NHS staff (WTE)",
+                *(["England"] if versus else []))
         return Chart(f"trend-{area.slug}", "Staff ratio over time", description, wide, narrow,
-                     ChartTable(f"{area.name}: staff ratio each year", head, rows, (1, 2, 3, 4, 5)))
+                     ChartTable(f"{area.name}: staff ratio each year", head, rows, tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
@@ -355,6 +383,31 @@ def org_meta(org: OrgFigures) -> str:
     parts = [org.org_code, *( [org_type] if org_type else []), f"{org.region} region",
              f"{fmt.staff(org.nhs_staff_wte)} whole-time equivalent (WTE) NHS staff"]
     return " \u00b7 ".join(parts)
+
+
+def org_notice(org: OrgFigures, figures: Figures) -> str:
+    """What a reader must know before the figures: an old return, or a merger."""
+    year = figures.report_year
+    lines = []
+    if org.year != year:
+        successor = figures.successor(org.org_code)
+        if successor and successor[0] <= year:
+            merged_year, code = successor
+            into = figures.organisations.get((merged_year, code))
+            name = f"{into.org_name} ({code})" if into else code
+            lines.append(f"{org.org_name} did not send a return for {year}: it merged into {name} in {merged_year}. "
+                         f"These are its figures for {org.year}.")
+        else:
+            lines.append(f"{org.org_name} did not send a return for {year}. These are its figures for {org.year}.")
+    merged = next((m for m in figures.mergers if m.into == org.org_code and m.year <= org.year), None)
+    if merged:
+        lines.append(f"{org.org_name} was formed in {merged.year} from {_and(merged.sources)}: its figures before "
+                     "then are theirs added together.")
+    return " ".join(lines)
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:

@@ -197,7 +197,7 @@ def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_pa
     teller = StoryTeller(figures, Palette())
     env = make_environment(config.paths.templates)
     plans = {p.key: p for p in plan_infographics(figures, teller)}
-    for key in ("england", "region:london", "org:rj1", "org:qkk"):
+    for key in ("top", "region:london", "org:rj1", "org:qkk"):
         plan = plans[key]
         html = render(env, "infographic.html", site=config, policy=figures.policy, report_year=figures.report_year,
                       published_text="", story=plan.story(), kind=plan.kind, pdf_title=plan.title, web_page="x")

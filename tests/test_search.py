@@ -45,7 +45,8 @@ def test_the_index_holds_every_content_page_by_its_main_content_only(small_site)
     assert set(index) == pages - {"404.html", "search.html"}
     alpha = index["organisations/aaa1.html"]
     assert alpha["meta"]["title"] == "Alpha Acute NHS Trust"
-    assert alpha["content"] == "Alpha Acute NHS Trust. AAA1, Acute, London. Return year 2024/25."
+    assert alpha["content"] == ("Alpha Acute NHS Trust. AAA1 · Acute · London region · 12,500 whole-time "
+                                "equivalent (WTE) NHS staff.")
     # Not the header, navigation, notice or footer of the page...
     for frame_text in ("Skip to main content", "Published by Test LKS team", "Search this site",
                        "Organisations A to Z Staff ratio policy", "synthetic examples, not real returns",

@@ -17,7 +17,7 @@ import jinja2
 from kfh_site import __version__
 from kfh_site.cache import package_version, sha256
 from kfh_site.config import SiteConfig
-from kfh_site.metrics import Figures, slugify
+from kfh_site.metrics import ENGLAND, Figures, slugify
 from kfh_site.palette import Palette
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.render import render
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Infographic:
-    """One PDF: its key ('england', 'region:london', 'org:rj1'), path, title, the web
+    """One PDF: its key ('top', 'region:london', 'org:rj1'), path, title, the web
     page that holds its full tables, and how to tell its story."""
 
     key: str
@@ -42,15 +42,19 @@ class Infographic:
 
 
 def plan_infographics(figures: Figures, teller: StoryTeller) -> list[Infographic]:
+    """The report's own area first (England, or the region whose report it is), then each
+    region of England's report, then each organisation in scope."""
     year = figures.report_year
-    plans = [Infographic("england", "pdf/england.pdf", pdf_title("England", year), "index.html", "area",
-                         functools.partial(teller.area, figures.england[year]))]
-    for name in REGIONS:
-        region = figures.regions[(year, slugify(name))]
-        if region.organisations:
-            plans.append(Infographic(f"region:{region.slug}", f"pdf/regions/{region.slug}.pdf",
-                                     pdf_title(name, year), f"regions/{region.slug}.html", "area",
-                                     functools.partial(teller.area, region)))
+    top = figures.top(year)
+    plans = [Infographic("top", f"pdf/{top.slug}.pdf", pdf_title(top.name, year), "index.html", "area",
+                         functools.partial(teller.area, top))]
+    if figures.scope == ENGLAND:
+        for name in REGIONS:
+            region = figures.regions[(year, slugify(name))]
+            if region.organisations:
+                plans.append(Infographic(f"region:{region.slug}", f"pdf/regions/{region.slug}.pdf",
+                                         pdf_title(name, year), f"regions/{region.slug}.html", "area",
+                                         functools.partial(teller.area, region)))
     for org in figures.latest_for_each_org:
         plans.append(Infographic(f"org:{org.slug}", f"pdf/organisations/{org.slug}.pdf",
                                  pdf_title(org.org_name, org.year), f"organisations/{org.slug}.html",
@@ -86,6 +90,7 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
         "policy": figures.policy,
         "report_year": figures.report_year,
         "published_text": f"{config.published.day} {config.published:%B %Y}",
+        "logo_uri": config.theme.data_uri(),
     }
     address = (config.absolute_base or config.base_path).split("://", 1)[-1]
     jobs = [
