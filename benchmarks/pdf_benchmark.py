@@ -39,11 +39,11 @@ def main() -> None:
 
     config = load_config(ROOT / "kfh-site.toml")
     figures = compute(config, read_returns(config, None))
-    env = make_environment(config.paths.templates)
+    env = make_environment(config.template_folders)
     palette = Palette()
     planned = infographic_jobs(env, config, StoryTeller(figures, palette), palette)
     jobs = planned.jobs[: args.limit]
-    base = config.paths.templates.as_uri() + "/"
+    base = config.template_folders[0].as_uri() + "/"
 
     from weasyprint import CSS, HTML
 

@@ -66,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
     template.add_argument("--send-to", metavar="WHERE", help="where services send the return, e.g. an email address")
     template.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+
+    new = commands.add_parser("new", help="start a report project in a new or empty folder")
+    new.add_argument("folder", type=Path, metavar="FOLDER", help="the folder to create")
+    new.add_argument("--scope", default="England", metavar="AREA",
+                     help="England (the default) or one of the seven NHS England regions")
+    new.add_argument("--title", default="", help="the report's title (default: NHS library and knowledge "
+                                                 "services in AREA)")
     return main
 
 
@@ -90,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(args)
         if args.command == "template":
             return run_template(args)
+        if args.command == "new":
+            return run_new(args)
         return run_validate(args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
@@ -204,6 +213,18 @@ def run_template(args: argparse.Namespace) -> int:
     write_template(args.file, FormSettings.from_config(config, args.send_to), force=args.force)
     print(f"Wrote the blank return to {_shown(args.file)}. Services fill in its Return sheet; "
           f"check a filled copy with: kfh-site validate FILE.xlsx")
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from kfh_site.config import config_from_mapping
+    from kfh_site.new_project import new_project
+
+    # The scope is checked as kfh-site.toml would check it, before anything is written.
+    scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope
+    written = new_project(args.folder, scope, args.title)
+    print(f"Wrote a report project of {len(written)} files into {_shown(args.folder)}. Next: cd {_shown(args.folder)} "
+          "&& kfh-site build (its README says how to make it yours).")
     return EXIT_OK
 
 

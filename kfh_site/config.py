@@ -96,6 +96,16 @@ class SiteConfig:
     """``[[mergers]]``: organisations that became one, so their change and series join up."""
 
     @property
+    def template_folders(self) -> tuple[Path, ...]:
+        """Where templates are looked for, in order: the project's own ``templates/`` (if it
+        has one), then the starter's, so a project keeps only the templates it changed."""
+        from kfh_site.starter import starter_folder
+
+        starter = starter_folder("templates").resolve()
+        own = self.paths.templates
+        return (starter,) if not own.is_dir() or own.resolve() == starter else (own, starter)
+
+    @property
     def base_path(self) -> str:
         """The URL path the site is served under, e.g. ``/kfh-report/``."""
         return url_path(self.base_url)

@@ -260,7 +260,7 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
     # Everything a page's output depends on: the templates, the code, the shared context
     # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
     # order are deterministic, so the same inputs always give the same key.
-    template_files = [p for p in sorted(config.paths.templates.rglob("*")) if p.is_file()]
+    template_files = [p for folder in config.template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
     fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
     out: dict[str, bytes | Unchanged] = {}
     keys: dict[str, str] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -16,12 +17,10 @@ from kfh_site.formatting import FILTERS
 from kfh_site.metrics import slugify
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
-    """One environment per build: templates from the project folder only."""
-    if not templates.is_dir():
-        raise ContentError(f"{templates}: templates folder not found")
+def make_environment(folders: Sequence[Path]) -> jinja2.Environment:
+    """One environment per build: templates from the project's folder, then the starter's."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -62,11 +62,11 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         figures = compute(config, returns)
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
                            config.allow_raw_html)
-        env = make_environment(config.paths.templates)
+        env = make_environment(config.template_folders)
         palette = Palette(accent=config.theme.accent_colour)
         teller = StoryTeller(figures, palette)
         files: dict[str, bytes] = {}
-        files.update(static_assets(config.paths.templates / "assets"))
+        files.update(static_assets(config.template_folders))
         files.update(palette_css(palette))
         files.update(logo_file(config))
         files.update(content_images(config, pages))
@@ -95,7 +95,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
 
 def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
     """A hash of everything a build reads: change any of it and the build runs again."""
-    folders = (config.paths.content, config.paths.templates)
+    folders = (config.paths.content, *config.template_folders)
     files = [*data_files, *(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file())]
     options = {"config": repr(config), "pdf": with_pdf,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
@@ -171,14 +171,17 @@ def logo_file(config: SiteConfig) -> dict[str, bytes]:
     return {config.theme.asset: logo.read_bytes()} if logo else {}
 
 
-def static_assets(folder: Path) -> dict[str, bytes]:
-    """Everything in templates/assets/, copied as it is."""
-    if not folder.is_dir():
-        return {}
-    return {
-        f"assets/{p.relative_to(folder).as_posix()}": p.read_bytes()
-        for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+def static_assets(template_folders: Sequence[Path]) -> dict[str, bytes]:
+    """Every file of the templates' ``assets/``, copied as it is: the starter's, with the
+    project's own in place of any it replaces."""
+    assets: dict[str, bytes] = {}
+    for folder in reversed(template_folders):
+        if (folder / "assets").is_dir():
+            assets.update({
+                f"assets/{p.relative_to(folder / 'assets').as_posix()}": p.read_bytes()
+                for p in sorted((folder / "assets").rglob("*")) if p.is_file()
+            })
+    return dict(sorted(assets.items()))
 
 
 def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:

@@ -195,7 +195,7 @@ def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_pa
     config = load_config(REPO / "kfh-site.toml")
     figures = compute(config, read_returns(config))
     teller = StoryTeller(figures, Palette())
-    env = make_environment(config.paths.templates)
+    env = make_environment(config.template_folders)
     plans = {p.key: p for p in plan_infographics(figures, teller)}
     for key in ("top", "region:london", "org:rj1", "org:qkk"):
         plan = plans[key]

@@ -75,8 +75,8 @@ class InfographicJobs:
     stylesheet: str
 
     def settings(self, config: SiteConfig) -> RenderSettings:
-        return RenderSettings(base_folder=config.paths.templates,
-                              allowed_folders=(config.paths.templates, config.paths.content),
+        return RenderSettings(base_folder=config.template_folders[0],
+                              allowed_folders=(*config.template_folders, config.paths.content),
                               stylesheet=self.stylesheet)
 
 
@@ -98,8 +98,9 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
                                  pdf_title=plan.title, web_page=address + plan.page))
         for plan in plans
     ]
-    stylesheet_path = config.paths.templates / "infographic.css"
-    stylesheet = palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path.is_file() else "")
+    stylesheet_path = next((f / "infographic.css" for f in config.template_folders
+                            if (f / "infographic.css").is_file()), None)
+    stylesheet = palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
     return InfographicJobs(plans, jobs, stylesheet)
 
 
