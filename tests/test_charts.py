@@ -187,20 +187,19 @@ def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_pa
     from conftest import REPO
     from kfh_site.config import load_config
     from kfh_site.palette import Palette
-    from kfh_site.pdf.plan import plan_infographics
-    from kfh_site.render import make_environment, render
+    from kfh_site.pdf.plan import infographic_jobs
+    from kfh_site.render import make_environment
     from kfh_site.site import compute, read_returns
     from kfh_site.stories import StoryTeller
 
     config = load_config(REPO / "kfh-site.toml")
     figures = compute(config, read_returns(config))
-    teller = StoryTeller(figures, Palette())
-    env = make_environment(config.template_folders)
-    plans = {p.key: p for p in plan_infographics(figures, teller)}
+    palette = Palette(accent=config.theme.accent_colour)
+    planned = infographic_jobs(make_environment(config.template_folders), config, StoryTeller(figures, palette),
+                               palette)
+    html_of = {plan.key: (plan, job.html) for plan, job in zip(planned.plans, planned.jobs, strict=True)}
     for key in ("top", "region:london", "org:rj1", "org:qkk"):
-        plan = plans[key]
-        html = render(env, "infographic.html", site=config, policy=figures.policy, report_year=figures.report_year,
-                      published_text="", story=plan.story(), kind=plan.kind, pdf_title=plan.title, web_page="x")
+        plan, html = html_of[key]
         parser = SvgCharts()
         parser.feed(html)
         web = page_charts(example_site / plan.page)
