@@ -209,7 +209,8 @@ class CheckReport:
 
 def check_build(build: Path, base_path: str = "/", browser: bool = True) -> CheckReport:
     """Every check of a finished build: structure, links, PDFs and, where a browser is
-    available, axe-core at a desktop width and at 320 CSS pixels."""
+    available, axe-core at a desktop width and at 320 CSS pixels, where the page must
+    not scroll sideways either."""
     from kfh_site.errors import KfhError
 
     if not (build / "index.html").is_file():
@@ -228,6 +229,8 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True) -> Chec
             with web.serve(build, base_path) as url, web.chromium() as chromium:
                 violations = web.run_axe(chromium, url, relative)
             findings += [Finding(v.page, str(v)) for v in violations]
-            note = f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at {' and '.join(f'{w}px' for w in web.WIDTHS)}: run."
+            note = (f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at "
+                    f"{' and '.join(f'{w}px' for w in web.WIDTHS)}, and no sideways scrolling at "
+                    f"{web.REFLOW_WIDTH}px: run.")
     return CheckReport(build, base_path, len(pages), len(list(build.rglob("*.pdf"))),
                        tuple(sorted(findings, key=lambda f: (f.page, f.message))), note)
