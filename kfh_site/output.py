@@ -324,12 +324,13 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def shown(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
+    """A path as the user would type it: relative to the current folder when inside it
+    (the current folder itself is named in full: "." says little in a message)."""
     try:
         relative = os.path.relpath(path)
     except (OSError, ValueError):
         return str(path)
-    return str(path) if relative.startswith("..") else relative
+    return str(path) if relative == "." or relative.startswith("..") else relative
 
 
 _ADVICE = {
