@@ -140,7 +140,7 @@ def check_site(build: Path, base_path: str = "/") -> list[Finding]:
         if f.tables_without_headers:
             findings.append(Finding(name, f"{f.tables_without_headers} table(s) without header cells"))
         page_url = served_url(build, page, base_path)
-        for tag, link in f.links:
+        for _tag, link in f.links:
             file, fragment, reason = resolve(build, base_path, page_url, link)
             if reason:
                 findings.append(Finding(name, f"broken link {link!r}: {reason}"))

@@ -81,10 +81,11 @@ class BuildLock:
 
 
 def leftovers(output: Path) -> Iterator[Path]:
-    """Folders a killed build left beside ``output``."""
+    """Folders (and a half-written record) a killed build left beside ``output``."""
     if output.parent.is_dir():
         for path in output.parent.iterdir():
-            if path.name.startswith((f".{output.name}{TMP_MARK}", f".{output.name}{OLD_MARK}")):
+            if path.name.startswith((f".{output.name}{TMP_MARK}", f".{output.name}{OLD_MARK}",
+                                     f".{output.name}{RECORD_MARK}.")):
                 yield path
 
 
@@ -409,4 +410,7 @@ def recover(output: Path) -> None:
         kept = stale / "build"
         if not output.exists() and stale.name.startswith(f".{output.name}{OLD_MARK}") and kept.is_dir():
             os.rename(kept, output)
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
