@@ -168,14 +168,19 @@ def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[P
         server = open_server(port, config.base_path, state, output)
         serving = threading.Thread(target=server.serve_forever, daemon=True)
         try:
+            # Watching starts before the first build, so an edit made while it runs, or
+            # just after "Serving", is not missed. Empty sets are the watcher's timeouts.
+            changes_seen = watch(*watched_paths(config, config_file), *data_paths, stop_event=stop or threading.Event(),
+                                 debounce=200, raise_interrupt=False, yield_on_timeout=True, rust_timeout=500)
+            next(changes_seen, None)
             report(rebuild(output))
             state.built()
             serving.start()
             url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
             report(f"Serving {url} (watching for changes; Ctrl-C to stop)")
-            stop = stop or threading.Event()
-            for changes in watch(*watched_paths(config, config_file), *data_paths, stop_event=stop,
-                                 debounce=200, raise_interrupt=False):
+            for changes in changes_seen:
+                if not changes:
+                    continue
                 names = sorted({Path(p).name for _, p in changes})
                 report(f"Changed: {', '.join(names)}; rebuilding")
                 try:
