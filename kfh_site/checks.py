@@ -230,7 +230,7 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True) -> Chec
                 violations = web.run_axe(chromium, url, relative)
             findings += [Finding(v.page, str(v)) for v in violations]
             note = (f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at "
-                    f"{' and '.join(f'{w}px' for w in web.WIDTHS)}, and no sideways scrolling at "
-                    f"{web.REFLOW_WIDTH}px: run.")
+                    f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run. "
+                    f"Sideways scrolling at {web.REFLOW_WIDTH}px: checked.")
     return CheckReport(build, base_path, len(pages), len(list(build.rglob("*.pdf"))),
                        tuple(sorted(findings, key=lambda f: (f.page, f.message))), note)

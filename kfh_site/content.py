@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import unescape as html_unescape
+from html import escape as html_escape, unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Mapping
@@ -112,7 +112,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             link_rel=None,
         )
     images = local_images(html, path.parent, root, name)
-    html = with_image_sizes(html, path.parent)
+    html = scrollable_tables(with_image_sizes(html, path.parent))
     sections = converter.toc_tokens  # type: ignore[attr-defined]
     toc_html = ""
     if len(sections) >= TOC_MIN_SECTIONS:
@@ -186,6 +186,27 @@ def with_image_sizes(html: str, folder: Path) -> str:
         return f'{tag[:end].rstrip()} width="{size[0]}" height="{size[1]}"{tag[end:]}'
 
     return IMG_TAG.sub(sized, html)
+
+
+TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
+HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S | re.I)
+TAG = re.compile(r"<[^>]+>")
+
+
+def scrollable_tables(html: str) -> str:
+    """Put each table in a labelled region that scrolls on its own, as the site's own
+    tables are, so a wide table never makes the page scroll sideways at 320 pixels
+    (WCAG 1.4.10). The label names the table by its column headings."""
+
+    def wrapped(match: re.Match[str]) -> str:
+        table = match.group(0)
+        head = table.split("</thead>", 1)[0] if "</thead>" in table else ""
+        columns = [" ".join(html_unescape(TAG.sub("", cell)).split()) for cell in HEADER_CELL.findall(head)]
+        label = "Table: " + ", ".join(c for c in columns if c) if any(columns) else "Table"
+        return (f'<div class="table-scroll" role="region" aria-label="{html_escape(label)}" tabindex="0">\n'
+                f"{table}\n</div>")
+
+    return TABLE.sub(wrapped, html)
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict, str]:
