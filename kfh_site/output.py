@@ -30,6 +30,9 @@ OLD_MARK = ".kfh-old-"
 RECORD_MARK = ".kfh-written"
 FOREIGN_SHOWN = 3       # foreign files named in the message
 FOREIGN_LIMIT = 1000    # stop looking after this many: the folder is refused either way
+# Files a file manager leaves in any folder it shows (Finder, Windows Explorer): nobody's
+# work, so they do not stop a build from replacing a folder it built.
+DISPOSABLE = {".DS_Store", "Thumbs.db", "desktop.ini"}
 
 
 class UnsafePathError(Exception):
@@ -297,7 +300,7 @@ def foreign_files(folder: Path, recorded: set[str]) -> list[str]:
         links = [d for d in dirs if (base / d).is_symlink()]
         for name in sorted(names + links):
             relative = (base / name).relative_to(folder).as_posix()
-            if relative not in recorded:
+            if relative not in recorded and not (name in DISPOSABLE or name.startswith("._")):
                 found.append(relative)
         if len(found) >= FOREIGN_LIMIT:
             break

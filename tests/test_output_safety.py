@@ -137,6 +137,14 @@ def test_rebuilding_into_the_previous_build_and_into_an_empty_folder_works(built
     assert (built / ".docs.kfh-written").is_file()
 
 
+def test_files_a_file_manager_leaves_do_not_stop_a_rebuild(built):
+    """Looking at build/ in Finder or Windows Explorer leaves files there; they are nobody's work."""
+    for name in (".DS_Store", "organisations/.DS_Store", "Thumbs.db", "desktop.ini", "._index.html"):
+        (built / "build" / name).write_bytes(b"\0")
+    assert run_cli(built, "build", "--no-pdf", "--clean") == 0
+    assert not (built / "build" / ".DS_Store").exists()
+
+
 def test_with_its_record_and_cache_deleted_a_previous_build_is_refused_with_what_to_do(built, capsys):
     (built / ".build.kfh-written").unlink()
     for cached in sorted((built / ".build.kfh-cache").rglob("*"), reverse=True):
