@@ -188,7 +188,7 @@ def with_image_sizes(html: str, folder: Path) -> str:
     return IMG_TAG.sub(sized, html)
 
 
-TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
+TABLE = re.compile(r"""(<div\b[^>]*\bclass="[^"]*\btable-scroll\b[^"]*"[^>]*>\s*)?<table\b.*?</table>""", re.S | re.I)
 HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")
 
@@ -196,9 +196,12 @@ TAG = re.compile(r"<[^>]+>")
 def scrollable_tables(html: str) -> str:
     """Put each table in a labelled region that scrolls on its own, as the site's own
     tables are, so a wide table never makes the page scroll sideways at 320 pixels
-    (WCAG 1.4.10). The label names the table by its column headings."""
+    (WCAG 1.4.10). The label names the table by its column headings. A table already in
+    such a region is left as it is."""
 
     def wrapped(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(0)
         table = match.group(0)
         head = table.split("</thead>", 1)[0] if "</thead>" in table else ""
         columns = [" ".join(html_unescape(TAG.sub("", cell)).split()) for cell in HEADER_CELL.findall(head)]
