@@ -24,6 +24,27 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 WIDTHS = (1280, 320)
+REFLOW_WIDTH = 320  # WCAG 1.4.10: content reflows at 320 CSS pixels without scrolling sideways
+# How wide the page is, when wider than the window, and the outermost elements that
+# stick out (named for the report). A wide table inside a .table-scroll region that
+# scrolls on its own does not widen the page, so it is not counted.
+SIDEWAYS_SCROLL = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const limit = root.clientWidth + 1;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= limit) return false;
+    const region = e.parentElement && e.parentElement.closest('.table-scroll');
+    return !(region && scrolls(region) && region.getBoundingClientRect().right <= limit);
+  });
+  const outer = wide.filter(e => !wide.some(o => o !== e && o.contains(e)));
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (e.getAttribute('src') ? '[src=' + e.getAttribute('src') + ']' : '')
+    + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  return [root.scrollWidth, outer.map(name)];
+}"""
 
 
 def find_chromium() -> str | None:
@@ -104,13 +125,31 @@ class AxeViolation:
         return f"axe {self.rule} ({self.impact}) at {self.width}px: {self.help} [{where}]"
 
 
-def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS) -> list[AxeViolation]:
-    """axe-core's WCAG A and AA rules on every page at every width."""
+@dataclass(frozen=True)
+class SidewaysScroll:
+    """A page wider than a narrow window: a reader must scroll sideways to read it."""
+
+    page: str
+    width: int
+    page_width: int
+    targets: tuple[str, ...]
+    rule: str = "reflow"
+
+    def __str__(self) -> str:
+        where = ", ".join(self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
+        return (f"scrolls sideways at {self.width}px: the page is {self.page_width}px wide "
+                f"(WCAG 1.4.10 Reflow) [{where}]")
+
+
+def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS
+            ) -> list[AxeViolation | SidewaysScroll]:
+    """axe-core's WCAG A and AA rules on every page at every width, and at 320 pixels
+    (or less) a check that the page does not scroll sideways, which axe leaves out."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    found: list[AxeViolation] = []
+    found: list[AxeViolation | SidewaysScroll] = []
     for width in widths:
         context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=True)
         page = context.new_page()
@@ -122,5 +161,9 @@ def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] 
                     path, width, violation["id"], violation.get("impact") or "",
                     violation["help"], tuple(", ".join(n["target"]) for n in violation["nodes"]),
                 ))
+            if width <= REFLOW_WIDTH:
+                scroll = page.evaluate(SIDEWAYS_SCROLL)
+                if scroll:
+                    found.append(SidewaysScroll(path, width, int(scroll[0]), tuple(scroll[1])))
         context.close()
     return found

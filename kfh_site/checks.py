@@ -140,7 +140,7 @@ def check_site(build: Path, base_path: str = "/") -> list[Finding]:
         if f.tables_without_headers:
             findings.append(Finding(name, f"{f.tables_without_headers} table(s) without header cells"))
         page_url = served_url(build, page, base_path)
-        for tag, link in f.links:
+        for _tag, link in f.links:
             file, fragment, reason = resolve(build, base_path, page_url, link)
             if reason:
                 findings.append(Finding(name, f"broken link {link!r}: {reason}"))
@@ -209,7 +209,8 @@ class CheckReport:
 
 def check_build(build: Path, base_path: str = "/", browser: bool = True) -> CheckReport:
     """Every check of a finished build: structure, links, PDFs and, where a browser is
-    available, axe-core at a desktop width and at 320 CSS pixels."""
+    available, axe-core at a desktop width and at 320 CSS pixels, where the page must
+    not scroll sideways either."""
     from kfh_site.errors import KfhError
 
     if not (build / "index.html").is_file():
@@ -228,6 +229,8 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True) -> Chec
             with web.serve(build, base_path) as url, web.chromium() as chromium:
                 violations = web.run_axe(chromium, url, relative)
             findings += [Finding(v.page, str(v)) for v in violations]
-            note = f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at {' and '.join(f'{w}px' for w in web.WIDTHS)}: run."
+            note = (f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at "
+                    f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run. "
+                    f"Sideways scrolling at {web.REFLOW_WIDTH}px: checked.")
     return CheckReport(build, base_path, len(pages), len(list(build.rglob("*.pdf"))),
                        tuple(sorted(findings, key=lambda f: (f.page, f.message))), note)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
+from kfh_site.formatting import file_size
 from kfh_site.returns import find_return_files, load_returns
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
     serve.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     serve.add_argument("--data", type=Path, nargs="+", metavar="PATH", help="return files or folders instead of data/")
     serve.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
 
@@ -83,6 +85,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 0 to 65535")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
@@ -106,7 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Nothing was built; the previous build is unchanged.", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("kfh-site: interrupted; the previous build is unchanged", file=sys.stderr)
+        if args.command == "build":
+            print("kfh-site: interrupted; the previous build is unchanged", file=sys.stderr)
+        else:
+            print("kfh-site: interrupted", file=sys.stderr)
         return 130
 
 
@@ -145,16 +157,27 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_summary(result: "BuildResult") -> str:
-    """The summary line, after any notes on the returns (header rows found, columns ignored)."""
-    where = _shown(result.output)
+def build_summary(result: "BuildResult", where: str | None = None) -> str:
+    """One line a user reads after every build, after any notes on the returns (header rows
+    found, columns ignored), and one more for each thing to know."""
+    where = where or _shown(result.output)
     if result.up_to_date:
         return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
-    return "".join(f"{note}\n" for note in result.notes) + (
+    if not result.with_pdf:
+        pdf_note = ", no PDFs: --no-pdf"
+    lines = [
+        *result.notes,
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
-    )
+    ]
+    if result.images_resized:
+        count = len(result.images_resized)
+        lines.append(f"{count} {'image' if count == 1 else 'images'} resized: " + "; ".join(
+            f"{image.source} {image.before[0]}x{image.before[1]} -> {image.after[0]}x{image.after[1]} "
+            f"({file_size(image.bytes_before)} -> {file_size(image.bytes_after)})"
+            for image in result.images_resized))
+    return "\n".join(lines)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -163,18 +186,25 @@ def run_serve(args: argparse.Namespace) -> int:
 
     config_file = args.config if args.config else find_config(Path.cwd())
 
-    def rebuild() -> str:
+    def rebuild(folder: Path) -> str:
         # The config is read again on every build: editing it is one of the changes watched.
-        config = load_config(config_file)
+        # The preview goes into serve's own folder, never into the output you publish.
+        config = load_config(config_file, {"output": folder})
         files = _expand(args.data) if args.data else None
-        return build_summary(build(config, files, with_pdf=not args.no_pdf))
+        return build_summary(build(config, files, with_pdf=not args.no_pdf), where="the preview")
 
     def report(line: str) -> None:
         print(line, flush=True)
 
+    # Stopped by a service manager or `kill`: tidy up as after Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     serve(load_config(config_file), config_file, args.port, rebuild, report,
           data_paths=[p for p in (args.data or []) if p.exists()])
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -235,12 +265,12 @@ def progress_display() -> Iterator[Callable[[str, int, int], None] | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     labels = {"pages": "Pages", "pdfs": "PDF infographics"}
     with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True, console=Console(stderr=True)) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -253,7 +283,7 @@ def progress_display() -> Iterator[Callable[[str, int, int], None] | None]:
 def _shown(path: Path) -> str:
     try:
         return os.path.relpath(path)
-    except ValueError:
+    except (OSError, ValueError):  # the current folder is gone, or on another drive
         return str(path)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Mapping
@@ -231,6 +232,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             link_rel=None,
         )
     images = local_images(html, path.parent, content or path.parent, name)
+    html = with_image_sizes(html, path.parent)
     headings = converter.toc_tokens  # type: ignore[attr-defined]
     toc_html = ""
     if len(headings) >= TOC_MIN_SECTIONS:
@@ -291,6 +293,32 @@ def local_images(html: str, folder: Path, content: Path, name: str) -> tuple[str
             raise ContentError(f"{name}: the image {source} does not exist in the content folder")
         found.append(target.relative_to(content.resolve()).as_posix())
     return tuple(sorted(set(found)))
+
+
+IMG_TAG = re.compile(r"""<img\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.I)
+SRC_ATTRIBUTE = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+SIZE_ATTRIBUTE = re.compile(r"\s(?:width|height)\s*=", re.I)
+
+
+def with_image_sizes(html: str, folder: Path) -> str:
+    """Give each local image its width and height as published (images.py may make it
+    smaller), so the browser keeps its space before it loads and the page does not jump.
+    Sizes the author wrote are kept."""
+    from kfh_site.images import shown_size
+
+    def sized(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        source = SRC_ATTRIBUTE.search(tag)
+        if not source or SIZE_ATTRIBUTE.search(tag):
+            return tag
+        value = html_unescape(next(g for g in source.groups() if g is not None))
+        size = shown_size(folder / unquote(urlsplit(value).path))
+        if size is None:
+            return tag
+        end = len(tag) - (2 if tag.endswith("/>") else 1)
+        return f'{tag[:end].rstrip()} width="{size[0]}" height="{size[1]}"{tag[end:]}'
+
+    return IMG_TAG.sub(sized, html)
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict, str]:

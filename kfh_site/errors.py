@@ -31,6 +31,11 @@ class BuildLockedError(KfhError):
     """Another build is writing to the same output folder."""
 
 
+class OutputError(KfhError):
+    """The output folder cannot be used: it would overwrite the project or someone's files,
+    or the operating system refused a write (disk full, no permission, a file in the way)."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong in one cell (or row, or file) of a return file.

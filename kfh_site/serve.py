@@ -1,17 +1,22 @@
 """A live preview: build, serve the build on loopback under its base path, rebuild when
 an input changes, and reload the open page.
 
-The reload script is added to pages as they are served, never written to ``build/``,
-so the published site stays script-free. A build that fails leaves the last good build
-in place (builds are atomic), so the preview keeps serving it and shows the error on
-the page until the next edit fixes it.
+The preview is built into a temporary folder of its own, removed when serve stops, never
+into ``build/``: a preview without PDFs (``--no-pdf``) must not strip them from the folder
+you publish. The reload script is added to pages as they are served, never written to
+disk, so the site stays script-free. A build that fails leaves the last good build in
+place (builds are atomic), so the preview keeps serving it and shows the error on the
+page until the next edit fixes it.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import json
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,45 +135,64 @@ def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
     return [p for p in paths if p.exists()] + [config_file]
 
 
-def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[], str],
+def open_server(port: int, base_path: str, state: PreviewState, folder: Path) -> http.server.ThreadingHTTPServer:
+    """Take the port on 127.0.0.1 before anything is built: a busy port is a message."""
+    handler = type("Handler", (PreviewHandler,), {"base_path": base_path, "state": state})
+    try:
+        return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise KfhError(f"port {port} on 127.0.0.1 is already in use (another kfh-site serve or web "
+                           "server?): stop it, or choose another port with --port N (--port 0 picks a free one)"
+                           ) from None
+        if exc.errno == errno.EACCES:
+            raise KfhError(f"port {port} on 127.0.0.1 needs administrator rights: choose a port "
+                           "above 1023 with --port N") from None
+        raise KfhError(f"cannot serve on port {port} of 127.0.0.1: {exc.strerror or exc}") from None
+
+
+def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[Path], str],
           report: Callable[[str], None], stop: threading.Event | None = None,
           data_paths: Sequence[Path] = ()) -> None:
     """Build, serve and watch until ``stop`` is set (or Ctrl-C).
 
-    ``rebuild()`` builds and returns a one-line summary, raising KfhError on bad input;
-    ``report`` shows a line to the user.
+    ``rebuild(folder)`` builds the preview into ``folder`` and returns a one-line
+    summary, raising KfhError on bad input; ``report`` shows a line to the user.
     """
     from watchfiles import watch
 
     state = PreviewState()
+    folder = Path(tempfile.mkdtemp(prefix="kfh-site-preview-"))
+    output = folder / "site"
     try:
-        report(rebuild())
-        state.built()
-    except KfhError as error:
-        if not (config.paths.output / "index.html").is_file():
-            raise
-        state.failed(error.report())
-        report(f"Build failed; serving the previous build:\n{error.report()}")
-    handler = type("Handler", (PreviewHandler,), {"base_path": config.base_path, "state": state})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(handler, directory=str(config.paths.output)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
-    report(f"Serving {url} (watching for changes; Ctrl-C to stop)")
-    stop = stop or threading.Event()
-    try:
-        for changes in watch(*watched_paths(config, config_file), *data_paths, stop_event=stop,
-                             debounce=200, raise_interrupt=False):
-            names = sorted({Path(p).name for _, p in changes})
-            report(f"Changed: {', '.join(names)}; rebuilding")
-            try:
-                report(rebuild())
-                state.built()
-            except KfhError as error:
-                state.failed(error.report())
-                report(f"Build failed; still serving the previous build:\n{error.report()}")
+        server = open_server(port, config.base_path, state, output)
+        serving = threading.Thread(target=server.serve_forever, daemon=True)
+        try:
+            # Watching starts before the first build, so an edit made while it runs, or
+            # just after "Serving", is not missed. Empty sets are the watcher's timeouts.
+            changes_seen = watch(*watched_paths(config, config_file), *data_paths, stop_event=stop or threading.Event(),
+                                 debounce=200, raise_interrupt=False, yield_on_timeout=True, rust_timeout=500)
+            next(changes_seen, None)
+            report(rebuild(output))
+            state.built()
+            serving.start()
+            url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
+            report(f"Serving {url} (watching for changes; Ctrl-C to stop)")
+            for changes in changes_seen:
+                if not changes:
+                    continue
+                names = sorted({Path(p).name for _, p in changes})
+                report(f"Changed: {', '.join(names)}; rebuilding")
+                try:
+                    report(rebuild(output))
+                    state.built()
+                except KfhError as error:
+                    state.failed(error.report())
+                    report(f"Build failed; still serving the previous build:\n{error.report()}")
+        finally:
+            if serving.is_alive():
+                server.shutdown()
+            server.server_close()
     finally:
-        server.shutdown()
-        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
     report("Stopped.")

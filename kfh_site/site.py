@@ -17,15 +17,16 @@ from kfh_site.cache import BuildCache, inputs_key, package_version
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
+from kfh_site.images import ResizedImage, web_image
 from kfh_site.metrics import Figures, Policy, compute_figures
-from kfh_site.output import BuildLock, Unchanged, write_site
+from kfh_site.output import BuildLock, OutputPlan, Unchanged, check_output_folder, output_error, write_site
 from kfh_site.pages import plan_pages, render_pages
 from kfh_site.palette import Palette
 from kfh_site.progress import Progress
 from kfh_site.render import make_environment
-from kfh_site.returns import Returns, find_return_files, load_returns
-from kfh_site.stories import StoryTeller
+from kfh_site.returns import Returns, display_name, find_return_files, load_returns
 from kfh_site.search import search_index
+from kfh_site.stories import StoryTeller
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class BuildResult:
     up_to_date: bool = False
     notes: tuple[str, ...] = ()
     """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
+    with_pdf: bool = True
+    images_resized: tuple[ResizedImage, ...] = ()
 
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
@@ -49,15 +52,17 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
     """Build the site from the project folder into ``config.paths.output``.
 
     Only what changed since the last build is redone (see cache.py); the output is
-    byte-for-byte what a clean build (``use_cache=False``) would write.
+    byte-for-byte what a clean build (``use_cache=False``) would write. An output folder
+    the build would damage is refused before anything is touched.
     """
     output = config.paths.output
+    data_files = return_files(config, data_files)
+    check_output_folder(output, config.root, *project_folders(config, data_files))
     with BuildLock(output):
         cache = BuildCache.beside(output, use_cache)
-        data_files = return_files(config, data_files)
         inputs = build_inputs_key(config, data_files, with_pdf)
         if cache.up_to_date(inputs, output):
-            return BuildResult(output, files=len(cache.previous_files), up_to_date=True)
+            return BuildResult(output, files=len(cache.previous_files), up_to_date=True, with_pdf=with_pdf)
         returns = load_returns(data_files, config.root, config.xlsx_sheet, config.columns)
         figures = compute(config, returns)
         pages = load_pages(config.paths.content, config.root, config.abbreviations,
@@ -65,24 +70,27 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         env = make_environment(config.template_folders)
         palette = Palette(accent=config.theme.accent_colour)
         teller = StoryTeller(figures, palette)
-        files: dict[str, bytes] = {}
-        files.update(static_assets(config.template_folders))
-        files.update(palette_css(palette))
-        files.update(logo_file(config))
-        files.update(content_images(config, pages))
-        files.update(open_data(figures, config))
+        plan = OutputPlan()
+        plan.add(static_assets(config.template_folders), lambda path: template_source(config, path))
+        plan.add(palette_css(palette), "the palette")
+        plan.add(logo_file(config), "the [theme] logo")
+        images, resized = content_images(config, pages)
+        plan.add(images, lambda path: display_name(config.paths.content / path, config.root))
+        plan.add(open_data(figures, config), "the open data downloads")
         pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
                            if with_pdf else ({}, {}))
-        files.update(pdf_files)
-        plans = plan_pages(figures, teller, pages, files, pdfs)
+        plan.add(pdf_files, "the PDF infographics")
+        made = {path: data for path, data in plan.files.items() if isinstance(data, bytes)}
+        plans = plan_pages(figures, teller, pages, made, pdfs)
         rendered, render_keys = render_pages(env, config, figures, pages, plans, cache, progress)
-        files.update(rendered)
-        files.update(search_index(rendered, output, cache))
-        report = write_site(output, files, lambda path, sha: cache.reusable(output, path, sha))
-        cache.save(inputs, output, report.hashes, render_keys)
+        page_sources = {page.path: page.source for page in pages}
+        plan.add(rendered, lambda path: page_sources.get(path, f"kfh-site's own page {path}"))
+        plan.add(search_index(rendered, output, cache), "the search index")
+        report = write_site(output, plan.files, lambda path, sha: cache.reusable(output, path, sha),
+                            before_swap=lambda fresh, hashes: cache.save(inputs, fresh, hashes, render_keys))
     return BuildResult(
         output=output,
-        files=len(files),
+        files=len(plan.files),
         written=len(report.written),
         organisations=len(figures.latest_for_each_org),
         report_year=figures.report_year,
@@ -90,7 +98,20 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
+        with_pdf=with_pdf,
+        images_resized=tuple(resized),
     )
+
+
+def project_folders(config: SiteConfig, data_files: Sequence[Path]
+                    ) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
+    """What an output folder must not be or hold, and the folders it must not lie inside."""
+    sources = [(f"the {name} folder ({display_name(path, config.root)}/)", path)
+               for name, path in (("content", config.paths.content), ("data", config.paths.data),
+                                  ("templates", config.paths.templates))]
+    keep = [*sources, *((f"the return file {display_name(path, config.root)}", path) for path in data_files),
+            ("your home folder", Path.home())]
+    return keep, sources
 
 
 def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
@@ -150,7 +171,10 @@ def infographic_files(env: jinja2.Environment, config: SiteConfig, teller: Story
     pages, size) keyed as pages ask for it ('england', 'region:london', 'org:rj1')."""
     from kfh_site.pdf.plan import make_infographics  # WeasyPrint loads only when needed
 
-    infographics, results = make_infographics(env, config, teller, palette, cache, jobs, progress)
+    try:
+        infographics, results = make_infographics(env, config, teller, palette, cache, jobs, progress)
+    except OSError as exc:  # the PDF cache beside the output could not be written
+        raise output_error(exc, cache.folder) from None
     files = {item.path: results[item.path].data for item in infographics}
     described = {
         item.key: {"path": item.path, "title": item.title, "pages": results[item.path].pages,
@@ -184,12 +208,23 @@ def static_assets(template_folders: Sequence[Path]) -> dict[str, bytes]:
     return dict(sorted(assets.items()))
 
 
-def content_images(config: SiteConfig, pages: list[Page]) -> dict[str, bytes]:
-    """Images that content pages show, published at the same place relative to the page."""
-    return {
-        image: (config.paths.content / image).read_bytes()
-        for page in pages for image in page.images
-    }
+def template_source(config: SiteConfig, path: str) -> str:
+    """The template file an asset came from, as the user would name it."""
+    folder = next((f for f in config.template_folders if (f / path).is_file()), config.template_folders[-1])
+    return display_name(folder / path, config.root)
+
+
+def content_images(config: SiteConfig, pages: list[Page]) -> tuple[dict[str, bytes], list[ResizedImage]]:
+    """Images that content pages show, published at the same place relative to the page;
+    a photo too wide or too heavy for the web is made smaller (see images.py)."""
+    files: dict[str, bytes] = {}
+    resized: list[ResizedImage] = []
+    for image in sorted({image for page in pages for image in page.images}):
+        path = config.paths.content / image
+        files[image], smaller = web_image(path, display_name(path, config.root))
+        if smaller:
+            resized.append(smaller)
+    return files, resized
 
 
 def open_data(figures: Figures, config: SiteConfig) -> dict[str, bytes]:

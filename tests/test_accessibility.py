@@ -282,3 +282,26 @@ def test_chart_lines_and_marks_stay_visible_under_forced_colours(chromium, serve
         }}""")
         assert faint == [], (path, faint[:5])
     context.close()
+
+def test_a_page_that_scrolls_sideways_at_320_pixels_fails_the_check(chromium, project, tmp_path):
+    """A 4000 px photo once made a page 4,016 px wide at 320 px while the check passed."""
+    from test_images import PAGE, photo, small_png
+
+    (project / "content" / "photo.jpg").write_bytes(photo((4000, 3000)))
+    (project / "content" / "logo.png").write_bytes(small_png())
+    (project / "content" / "pictures.md").write_text(PAGE, encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    site = project / "build"
+    # Without the site's img rule, the photo makes the page 2,000 px wide at 320 px.
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    css = broken / "assets" / "style.css"
+    css.write_text(css.read_text().replace("img { max-width: 100%; height: auto; }", ""))
+    with web.serve(site, "/") as url:
+        assert [str(v) for v in web.run_axe(chromium, url, ["pictures.html"], widths=[320])] == []
+    with web.serve(broken, "/") as url:
+        found = web.run_axe(chromium, url, ["pictures.html"], widths=[320])
+    reflow = [str(v) for v in found if v.rule == "reflow"]
+    assert len(reflow) == 1
+    assert reflow[0].startswith("scrolls sideways at 320px: the page is ")
+    assert "(WCAG 1.4.10 Reflow) [img[src=photo.jpg]]" in reflow[0]

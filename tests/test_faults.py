@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,48 +22,105 @@ SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
 
 def start_build(project: Path) -> subprocess.Popen:
-    # A session of its own, so the kill reaches the PDF workers too, as a killed terminal would.
-    return subprocess.Popen([SCRIPT, "build", "--jobs", "2"], cwd=project, start_new_session=True,
+    # --clean: every attempt does the whole build (no cache shortcut), so each stage is
+    # there to be caught. A session of its own, so the kill reaches the PDF workers too,
+    # as a killed terminal would.
+    return subprocess.Popen([SCRIPT, "build", "--jobs", "2", "--clean"], cwd=project, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def kill(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    process.wait(timeout=60)
 
 
-def test_a_build_killed_at_any_moment_leaves_the_old_build_intact(project):
+def wait_for(process: subprocess.Popen, observed, what: str) -> bool:
+    """Poll ``observed(process)`` with short sleeps: True once it holds, False if the build
+    ended first. The deadline is generous: a slow machine only waits longer."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        if observed(process):
+            return True
+        time.sleep(0.01)
+    kill(process)
+    pytest.fail(f"the build neither reached {what} nor ended within 10 minutes")
+
+
+def holds_lock(pid: int, lock: Path) -> bool:
+    """The build holds its lock: it is past the output check, loading the returns."""
+    try:
+        return any(os.readlink(fd) == str(lock) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+
+
+def pdf_workers(pid: int) -> list[int]:
+    """Child processes running the same program as ``pid``: the PDF worker pool."""
+    try:
+        program = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid and (entry / "cmdline").read_bytes() == program:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def files_being_written(project: Path) -> bool:
+    """A fresh folder beside build/ already holds some of the new build's files."""
+    for fresh in project.glob(".build.kfh-tmp-*"):
+        for _top, _dirs, names in os.walk(fresh):
+            if names:
+                return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="watches the build through /proc (Linux)")
+def test_a_build_killed_at_any_moment_leaves_the_old_build_intact(project, tmp_path):
     assert run_cli(project, "build", "--no-pdf") == 0
-    before = tree_bytes(project / "build")
-    # The example's 247 organisations, so the build takes long enough to be killed
-    # in each stage, and a build that got through would differ from the old one.
+    old = tree_bytes(project / "build")
+    # The example's 247 organisations, with PDFs: a build that got through differs from
+    # the old one, so a mixture of the two would show.
     shutil.rmtree(project / "data")
     shutil.copytree(REPO / "data", project / "data")
-    for delay in (0.3, 1.5, 4.0):  # loading, rendering pages, rendering PDFs
+    new: dict[str, bytes] = {}
+
+    def whole_new_build() -> dict[str, bytes]:
+        if not new:
+            assert run_cli(project, "build", "--clean", "--out", str(tmp_path / "new")) == 0
+            new.update(tree_bytes(tmp_path / "new"))
+        return new
+
+    lock = project / ".build.kfh-lock"
+    stages = {
+        "loading the returns": lambda process: holds_lock(process.pid, lock),
+        "rendering PDFs": lambda process: bool(pdf_workers(process.pid)),
+        "writing files": lambda process: files_being_written(project),
+    }
+    for stage, observed in stages.items():
+        before = tree_bytes(project / "build")
         process = start_build(project)
-        time.sleep(delay)
-        assert process.poll() is None, "the build finished before it could be killed"
-        kill(process)
-        assert tree_bytes(project / "build") == before, f"build changed after a kill at {delay}s"
-    # Kill again the moment the fresh folder appears, while files are being written. The
-    # swap is one atomic exchange, so build/ is then the whole old build or, if the kill
-    # landed just after the exchange, the whole new one: never a mixture.
-    process = start_build(project)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if any(".kfh-tmp-" in p.name for p in project.iterdir()):
+        if wait_for(process, observed, stage):
             kill(process)
-            break
-    else:
-        process.wait(timeout=60)
-    after_kill = tree_bytes(project / "build")
-    if after_kill != before:
-        assert run_cli(project, "build", "--clean", "--out", str(project.parent / "new")) == 0
-        assert after_kill == tree_bytes(project.parent / "new")
+        # The swap is one atomic exchange, so build/ is the whole old build or, had the
+        # build got that far, the whole new one: never a mixture.
+        after = tree_bytes(project / "build")
+        assert after == before or after == whole_new_build(), f"build/ is a mixture after a kill while {stage}"
     # The next build cleans up whatever the killed ones left and succeeds.
     assert run_cli(project, "build", "--no-pdf") == 0
-    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock"]
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [
+        ".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"]
     assert (project / "build" / "organisations" / "rj1.html").is_file()
+    assert old != tree_bytes(project / "build")
 
 
 def test_a_second_build_at_the_same_time_is_told_to_wait(project, capsys):
@@ -114,3 +172,21 @@ def test_two_builds_started_together_one_waits_its_turn_and_the_build_is_whole(p
     assert "another kfh-site build is writing to" in refused and "Traceback" not in refused
     assert run_cli(project, "build", "--clean", "--out", str(tmp_path / "clean")) == 0
     assert tree_bytes(project / "build") == tree_bytes(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_pdf_template_chart_without_a_text_alternative_is_a_message(project, capsys, jobs):
+    """A template mistake found while tagging the PDFs, in a worker process or not."""
+    template = project / "templates" / "infographic.html"
+    html = template.read_text()
+    unlabelled = re.sub(r"(<svg\b[^>]*?)\s+aria-label=\"[^\"]*\"", r"\1", html)
+    unlabelled = re.sub(r"(<svg\b[^>]*>\s*)<title>[^<]*</title>", r"\1", unlabelled)
+    assert unlabelled != html
+    template.write_text(unlabelled)
+    assert run_cli(project, "build", "--jobs", jobs) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kfh-site: templates/infographic.html: every chart or image in the PDF infographics "
+                          "needs a text alternative (aria-label on the svg, alt on an img)")
+    assert "\n  pdf/england.pdf: a figure at " in err and "has no text alternative" in err
+    assert "and 4 more PDFs" in err  # nine PDFs, five named
+    assert "Traceback" not in err and not (project / "build").exists()

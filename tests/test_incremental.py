@@ -109,11 +109,15 @@ def test_a_no_op_rebuild_touches_nothing(project, capsys):
     assert after == before
 
 
-def test_a_hand_edited_or_deleted_output_file_is_put_right(project, tmp_path):
+def test_a_hand_edited_or_deleted_output_file_is_put_right(project, tmp_path, capsys):
     assert run_cli(project, "build") == 0
     (project / "build" / "index.html").write_text("edited by hand")
     (project / "build" / "pdf" / "england.pdf").unlink()
+    # A file kfh-site did not write is someone's: the build refuses to delete it.
     (project / "build" / "stray.html").write_text("left over")
+    assert run_cli(project, "build") == 1
+    assert "build holds files kfh-site did not write (stray.html)" in capsys.readouterr().err
+    (project / "build" / "stray.html").unlink()
     assert run_cli(project, "build") == 0
     assert tree_bytes(project / "build") == clean_build(project, tmp_path)
 

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -16,26 +17,37 @@ from pathlib import Path
 
 import pytest
 
+from conftest import tree_bytes
+
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
 
-class Preview:
-    """``kfh-site serve`` running in a project, its output read line by line."""
+# Deadlines, not expectations: a loaded machine only makes the tests wait longer.
+STARTED, CHANGED = 600, 300
 
-    def __init__(self, project: Path):
+
+class Preview:
+    """``kfh-site serve`` running in a project, its output read line by line. Its
+    temporary folders go into ``temp`` so the test can see them come and go."""
+
+    def __init__(self, project: Path, temp: Path):
+        temp.mkdir(exist_ok=True)
+        self.temp = temp
         self.process = subprocess.Popen([SCRIPT, "serve", "--port", "0", "--no-pdf"], cwd=project,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        env={**os.environ, "TMPDIR": str(temp)})
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        line = self.wait_for(r"^Serving (http://127\.0\.0\.1:\d+/kfh-report/)", timeout=60)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        line = self.wait_for(r"^Serving (http://127\.0\.0\.1:\d+/kfh-report/)", timeout=STARTED)
         self.url = re.match(r"^Serving (\S+)", line).group(1)
 
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, pattern: str, timeout: float = 30) -> str:
+    def wait_for(self, pattern: str, timeout: float = CHANGED) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -61,7 +73,7 @@ class Preview:
         with urllib.request.urlopen(host + "/__kfh-site__/state", timeout=10) as response:
             return json.loads(response.read())
 
-    def wait_state(self, check, timeout: float = 30) -> dict:
+    def wait_state(self, check, timeout: float = CHANGED) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.state()
@@ -70,18 +82,29 @@ class Preview:
             time.sleep(0.2)
         pytest.fail(f"state never matched; last: {state}")
 
-    def stop(self) -> None:
+    def site(self) -> Path:
+        """The folder the preview is built in: serve's own, never build/."""
+        (folder,) = self.temp.glob("kfh-site-preview-*")
+        return folder / "site"
+
+    def stop(self) -> int | None:
+        """Stop as a service manager would (SIGTERM); the output left unread goes to ``seen``."""
         self.process.terminate()
         try:
-            self.process.wait(timeout=15)
+            code: int | None = self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=60)
+            code = None
+        self.reader.join(timeout=60)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return code
 
 
 @pytest.fixture
-def preview(project):
-    running = Preview(project)
+def preview(project, tmp_path):
+    running = Preview(project, tmp_path / "temp")
     yield running
     running.stop()
 
@@ -90,11 +113,13 @@ def test_serve_builds_serves_under_the_base_path_and_rebuilds_after_an_edit(proj
     status, page = preview.get("methodology.html")
     assert status == 200 and "<h1>Methodology</h1>" in page
     assert "__kfh-site__/state" in page  # the reload script, added as the page is served...
-    assert "__kfh-site__" not in (project / "build" / "methodology.html").read_text()  # ...never written
+    assert "__kfh-site__" not in (preview.site() / "methodology.html").read_text()  # ...never written
+    assert not (project / "build").exists()  # and the preview is not the folder you publish
     first = preview.state()["build"]
     methodology = project / "content" / "methodology.md"
     methodology.write_text(methodology.read_text() + "\nA sentence added while the preview runs.\n")
-    preview.wait_for(r"^Built .* written")  # the page, and the search index that holds its words
+    # The page, and the search index that holds its words.
+    preview.wait_for(r"^Built .* \(2024/25, no PDFs: --no-pdf\) into the preview; \d+ written")
     preview.wait_state(lambda s: s["build"] > first)
     assert "A sentence added while the preview runs." in preview.get("methodology.html")[1]
 
@@ -119,3 +144,53 @@ def test_requests_outside_the_base_path_and_missing_pages(preview):
         assert response.url == preview.url
     status, page = preview.get("organisations/nowhere.html")
     assert status == 404 and "Page not found" in page
+
+
+def test_serve_leaves_build_byte_identical_and_removes_its_own_folder(project, tmp_path):
+    """A preview without PDFs must not strip the PDFs from the folder you publish."""
+    from conftest import run_cli
+
+    assert run_cli(project, "build") == 0
+    beside = sorted(p.name for p in project.iterdir() if p.name.startswith(".build"))
+    before = tree_bytes(project / "build")
+    assert any(name.endswith(".pdf") for name in before)
+    temp = tmp_path / "temp"
+    running = Preview(project, temp)
+    try:
+        methodology = project / "content" / "methodology.md"
+        methodology.write_text(methodology.read_text() + "\nA sentence added while the preview runs.\n")
+        running.wait_for(r"^Built .* into the preview; 1 written")
+        assert "A sentence added" in running.get("methodology.html")[1]
+        assert running.site().is_dir()
+    finally:
+        code = running.stop()
+    assert code == 0 and running.seen[-1] == "Stopped."
+    assert tree_bytes(project / "build") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == beside
+    assert list(temp.iterdir()) == []  # the preview's folder went with it
+
+
+def test_a_busy_port_is_a_one_line_message_before_anything_is_built(project, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([SCRIPT, "serve", "--port", str(port), "--no-pdf"], cwd=project,
+                                capture_output=True, text=True, timeout=STARTED,
+                                env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"kfh-site: port {port} on 127.0.0.1 is already in use (another kfh-site serve or web server?): "
+        "stop it, or choose another port with --port N (--port 0 picks a free one)\n")
+    assert not (project / "build").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []
+
+
+def test_a_first_build_that_fails_is_a_message_and_leaves_nothing(project, tmp_path):
+    returns = project / "data" / "returns" / "2024-25.csv"
+    returns.write_text(returns.read_text().replace("Beta Mental Health NHS Trust,London", "Beta Mental Health NHS Trust,Londn"))
+    result = subprocess.run([SCRIPT, "serve", "--port", "0", "--no-pdf"], cwd=project, capture_output=True,
+                            text=True, timeout=STARTED, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert 'column region: expected one of the seven NHS England regions, got "Londn"' in result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []

@@ -247,7 +247,7 @@ def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(pro
     assert "4 problems found in the return data.\nNothing was built; the previous build is unchanged." in err
     assert "Traceback" not in err
     assert tree_bytes(project / "build") == before
-    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock"]
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"]
 
 
 def test_organisation_names_are_escaped(project):

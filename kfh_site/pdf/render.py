@@ -28,6 +28,7 @@ from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 
 Progress = Callable[[str, int, int], None]
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
+SHOWN = 5  # PDFs named when a template mistake affects them all
 
 
 def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int | None = None,
@@ -60,12 +61,23 @@ def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int |
 
 @dataclass(frozen=True)
 class _Outcome:
+    """What a worker sends back: plain data (it crosses the process pool)."""
+
     result: PdfResult | None
     refused: tuple[str, ...]
     warnings: tuple[str, ...]
+    untagged: tuple[str, ...] = ()   # figures left without a text alternative
 
 
 def _collect(outcomes: list[_Outcome]) -> dict[str, PdfResult]:
+    untagged = sorted({problem for o in outcomes for problem in o.untagged})
+    if untagged:
+        more = [f"and {len(untagged) - SHOWN} more PDFs"] if len(untagged) > SHOWN else []
+        raise ContentError(
+            "templates/infographic.html: every chart or image in the PDF infographics needs a text "
+            "alternative (aria-label on the svg, alt on an img), for screen readers; these have none:\n  "
+            + "\n  ".join(untagged[:SHOWN] + more)
+        )
     refused = sorted({url for o in outcomes for url in o.refused})
     if refused:
         raise FetchError(
@@ -120,7 +132,7 @@ class Renderer:
     def render(self, job: PdfJob) -> _Outcome:
         from weasyprint import HTML
 
-        from kfh_site.pdf.tags import complete_tags
+        from kfh_site.pdf.tags import TaggingError, complete_tags
 
         self.fetcher.refused.clear()
         with _collecting() as collector:
@@ -128,7 +140,10 @@ class Renderer:
                 string=job.html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
             ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
                      pdf_variant="pdf/ua-1")
-            data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
+            try:
+                data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
+            except TaggingError as error:
+                return _Outcome(None, (), (), (f"{job.path}: {error}",))
         refused = self.setup_refused + tuple(self.fetcher.refused)
         # A refused URL is reported as such; WeasyPrint's own "failed to load" says less.
         warnings = self.setup_warnings + tuple(

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import pydyf
 
+from kfh_site.errors import ContentError
+
 SCOPES = {"row": "/Row", "col": "/Column", "column": "/Column", "both": "/Both"}
 
 
-class TaggingError(Exception):
-    """A figure reached the PDF with no text alternative: a template bug."""
+class TaggingError(ContentError):
+    """A figure reached the PDF with no text alternative: a mistake in the infographic
+    template, which the user can fix (render.py names the template and the PDF)."""
 
 
 def complete_tags(document, pdf) -> None:
