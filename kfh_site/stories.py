@@ -147,8 +147,8 @@ class StoryTeller:
              (f"2019 average ({fmt.ratio(policy.baseline_ratio)})", fmt.wte(baseline_wte)),
              ("More needed to meet the recommendation", fmt.wte(org.qualified_wte_needed))),
         )
-        return Chart(f"bullet-{org.slug}", "Qualified staff against the recommendation", description,
-                     wide, narrow, table)
+        return Chart(f"bullet-{org.slug}", f"{org.org_name}: qualified staff against the recommendation, {org.year}",
+                     description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
         # In a region's report "all organisations" are the region's: no second region row.
@@ -171,8 +171,16 @@ class StoryTeller:
                   for r in ranks),
             (1, 2, 3, 4),
         )
-        return Chart(f"strip-{org.slug}", f"Where {org.org_name} sits",
+        return Chart(f"strip-{org.slug}", f"{org.org_name} among {self._peer_words(org)}, {org.year}",
                      description, wide, narrow, table)
+
+    def _peer_words(self, org: OrgFigures) -> str:
+        groups = ["all organisations" if self.figures.scope == ENGLAND else f"all organisations in {org.region}"]
+        if org.rank_type:
+            groups.append(fmt.type_plural(org.org_type))
+        if self.figures.scope == ENGLAND:
+            groups.append(f"those in {org.region}")
+        return _and(groups)
 
     def _group_words(self, rank: Rank) -> str:
         if rank.kind == ALL:
@@ -222,7 +230,8 @@ class StoryTeller:
                 *(["England"] if self.compare_with_england else []))
         table = ChartTable(f"{org.org_name}: staff ratio and staff each year", head, tuple(rows),
                            tuple(range(1, len(head))))
-        return Chart(f"trend-{org.slug}", "Staff ratio over time", description, wide, narrow, table)
+        return Chart(f"trend-{org.slug}", f"{org.org_name}: staff ratio each year, {years[0]} to {years[-1]}",
+                     description, wide, narrow, table)
 
     # --- areas ------------------------------------------------------------------------
 
@@ -315,7 +324,7 @@ class StoryTeller:
                           for g in area.types)
         description = (f"Strip plot of the staff ratios of {area.name}'s organisations by type, {area.year}, on a "
                        f"scale from 1 : 500 to 1 : 3,500, lower is better. {parts}.")
-        return Chart(f"types-{area.slug}", f"{area.name}: organisations by type", description, wide, narrow,
+        return Chart(f"types-{area.slug}", f"{area.name}: organisations by type, {area.year}", description, wide, narrow,
                      ChartTable(f"Organisations by type and status, {area.name}, {area.year}", head, table_rows,
                                 (1, 2, 3, 4, 5, 6)))
 
@@ -336,7 +345,8 @@ class StoryTeller:
                            + (("England", fmt.ratio(england.staff_per_qualified), fmt.count(england.organisations),
                                fmt.count(england.meeting_recommendation)),),
                            (1, 2, 3))
-        return Chart(f"compare-{area.slug}", "The regions compared", description, wide, narrow, table)
+        return Chart(f"compare-{area.slug}", f"Staff ratios of the regions and England, {year}", description,
+                     wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
         figures = self.figures
@@ -359,7 +369,8 @@ class StoryTeller:
                        + "; ".join(f"{r[0]}: {r[1]}" for r in rows) + ".")
         head = ("Year", "Staff ratio", "Organisations", "Qualified staff", "NHS staff (WTE)",
                 *(["England"] if versus else []))
-        return Chart(f"trend-{area.slug}", "Staff ratio over time", description, wide, narrow,
+        return Chart(f"trend-{area.slug}", f"{area.name}: staff ratio each year, {years[0]} to {years[-1]}",
+                     description, wide, narrow,
                      ChartTable(f"{area.name}: staff ratio each year", head, rows, tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:

@@ -80,7 +80,7 @@ def test_build_says_clearly_when_harfbuzz_subsetting_is_missing(project, capsys,
 def test_a_build_without_pdfs_says_so_in_its_summary(project, capsys):
     assert run_cli(project, "build", "--no-pdf") == 0
     assert capsys.readouterr().out.splitlines() == [
-        "Built 24 files for 5 organisations (2024/25, no PDFs: --no-pdf) into build; 24 written, 0 unchanged."]
+        "Built 53 files for 5 organisations (2024/25, no PDFs: --no-pdf) into build; 53 written, 0 unchanged."]
 
 
 def test_a_port_out_of_range_is_a_usage_error(project, capsys):

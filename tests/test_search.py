@@ -350,12 +350,12 @@ def test_result_titles_and_excerpts_are_text_never_markup(chromium, project):
 def test_serve_keeps_the_index_current(project):
     from test_serve import Preview
 
-    preview = Preview(project)
+    preview = Preview(project, project.parent / "preview-temp")
     try:
         first = preview.state()["build"]
         rename_alpha(project, "Aleph Acute NHS Trust")
         preview.wait_state(lambda s: s["build"] > first, timeout=60)
-        assert "Aleph Acute NHS Trust" in json.dumps(fragments(project / "build"))
+        assert "Aleph Acute NHS Trust" in json.dumps(fragments(preview.site()))  # the preview's own folder
         status, _ = preview.get("pagefind/pagefind.js")
         assert status == 200
     finally:

@@ -159,7 +159,7 @@ def test_serve_leaves_build_byte_identical_and_removes_its_own_folder(project, t
     try:
         methodology = project / "content" / "methodology.md"
         methodology.write_text(methodology.read_text() + "\nA sentence added while the preview runs.\n")
-        running.wait_for(r"^Built .* into the preview; 1 written")
+        running.wait_for(r"^Built .* into the preview; \d+ written")  # the page and the search index
         assert "A sentence added" in running.get("methodology.html")[1]
         assert running.site().is_dir()
     finally:
