@@ -76,7 +76,6 @@ def test_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(example_site, nam
         assert scopes == {"/Column", "/Row"}
         assert "/IDTree" in pdf.Root.StructTreeRoot
         assert len(pdf.pages) == 1
-        content = pdf.pages[0].Contents.read_bytes() if not isinstance(pdf.pages[0].Contents, pikepdf.Array) else b""
         fonts = {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
         assert fonts and all("Liberation" in f for f in fonts), fonts
 

@@ -7,13 +7,12 @@ import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from kfh_site.checks import check_site, page_facts
 from kfh_site.returns import REGIONS
 
-from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, make_project, run_cli, tree_bytes, write_csv
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, run_cli, tree_bytes, write_csv
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -158,7 +157,8 @@ def test_open_data_downloads_hold_every_row(small_site):
     lines = raw.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 9
     header = lines[0].split(",")
-    beta = dict(zip(header, next(l for l in lines if l.startswith("BBB,") and "2024/25" in l).split(",")))
+    beta_line = next(line for line in lines if line.startswith("BBB,") and "2024/25" in line)
+    beta = dict(zip(header, beta_line.split(","), strict=True))
     assert beta["staff_per_qualified"] == "1890.0"
     assert beta["status"] == "worse-than-2019-average"
     assert beta["status_label"] == "Worse than the 2019 average"
