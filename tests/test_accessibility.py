@@ -175,7 +175,8 @@ def test_check_passes_on_a_clean_build(browser_installed, small_project_with_pdf
 
 
 @pytest.mark.slow
-def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_installed, project):
+def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_installed, built_with_pdfs):
+    project = built_with_pdfs
     (project / "content" / "images").mkdir()
     (project / "content" / "images" / "model.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
