@@ -162,10 +162,32 @@ def test_hostile_names_are_text_in_html_and_in_pdfs(project):
     assert '<script>alert(1)</script><img src=x onerror=alert(2)> "Trust" & Co' in text
 
 
+def flock_held(pid: int, lock: Path) -> bool:
+    """``pid`` holds the flock on ``lock``, as the kernel lists it in /proc/locks."""
+    try:
+        inode, locks = lock.stat().st_ino, Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    # "1: FLOCK  ADVISORY  WRITE 4242 00:1f:123456 0 EOF": kind, pid, device:inode.
+    return any(fields[1:2] == ["FLOCK"] and fields[4:5] == [str(pid)] and fields[5].endswith(f":{inode}")
+               for fields in (line.split() for line in locks.splitlines()) if len(fields) > 5)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="sees the lock through /proc (Linux)")
 def test_two_builds_started_together_one_waits_its_turn_and_the_build_is_whole(project, tmp_path):
+    """The second build starts while the first holds the lock. The first is paused there
+    (SIGSTOP), so they meet however fast or slow either one starts on this machine."""
     first = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    second = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    results = [(p.wait(timeout=DEADLINE), p.stdout.read(), p.stderr.read()) for p in (first, second)]
+    assert wait_for(first, lambda process: flock_held(process.pid, project / ".build.kfh-lock"), "its lock")
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        second = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        second_result = (second.wait(timeout=DEADLINE), second.stdout.read(), second.stderr.read())
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    results = [(first.wait(timeout=DEADLINE), first.stdout.read(), first.stderr.read()), second_result]
+    assert results[1][0] == 1, results  # the one that came second is the one refused
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 1], results
     refused = next(err for code, _, err in results if code == 1)
