@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 WIDTHS = (1280, 320)
+# Pages come from this machine, so one that does not load is hung, not slow: wait long,
+# as a busy machine may need (Playwright's own default of 30 seconds is not enough).
+PAGE_TIMEOUT_MS = 600_000
 REFLOW_WIDTH = 320  # WCAG 1.4.10: content reflows at 320 CSS pixels without scrolling sideways
 # How wide the page is, when wider than the window, and the outermost elements that
 # stick out (named for the report). A wide table inside a .table-scroll region that
@@ -152,6 +155,7 @@ def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] 
     found: list[AxeViolation | SidewaysScroll] = []
     for width in widths:
         context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=True)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
         page = context.new_page()
         for path in pages:
             page.goto(site_url + path, wait_until="load")

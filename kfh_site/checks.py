@@ -155,6 +155,7 @@ def check_pdfs(build: Path) -> list[Finding]:
     """Every PDF is tagged, names its language and shows its title."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+    from pypdf.generic import DictionaryObject
 
     findings = []
     for path in sorted(build.rglob("*.pdf")):
@@ -165,12 +166,16 @@ def check_pdfs(build: Path) -> list[Finding]:
         except (PdfReadError, OSError, KeyError, ValueError) as exc:
             findings.append(Finding(name, f"not a readable PDF ({exc})"))
             continue
+        if not isinstance(root, DictionaryObject):
+            findings.append(Finding(name, "not a readable PDF (its /Root is not a dictionary)"))
+            continue
         mark_info = root.get("/MarkInfo")
         if "/StructTreeRoot" not in root or not (mark_info and mark_info.get_object().get("/Marked")):
             findings.append(Finding(name, "the PDF is not tagged (no structure tree or MarkInfo /Marked)"))
         if not str(root.get("/Lang", "")).strip():
             findings.append(Finding(name, "the PDF does not name its language (/Lang)"))
-        title = (reader.metadata or {}).get("/Title")
+        metadata = reader.metadata
+        title = metadata.get("/Title") if metadata is not None else None
         if not title or not str(title).strip():
             findings.append(Finding(name, "the PDF has no title"))
         preferences = root.get("/ViewerPreferences")

@@ -393,7 +393,7 @@ def csv_bytes(data: Table) -> bytes:
     # that holds a bare carriage return, which with "\n" it would leave to split the row.
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(data.names)
-    writer.writerows([write(value) for write, value in zip(writers, row)] for row in data.rows)
+    writer.writerows([write(value) for write, value in zip(writers, row, strict=True)] for row in data.rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -406,7 +406,7 @@ def json_bytes(meta: dict[str, Any], tables: dict[str, Table]) -> bytes:
     parts = [f" {encode(key)}: {encode(value)}" for key, value in meta.items()]
     for key, data in tables.items():
         names = data.names
-        rows = ",\n".join(f"  {encode(dict(zip(names, row)))}" for row in data.rows)
+        rows = ",\n".join(f"  {encode(dict(zip(names, row, strict=True)))}" for row in data.rows)
         parts.append(f" {encode(key)}: [\n{rows}\n ]" if rows else f" {encode(key)}: []")
     return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
 

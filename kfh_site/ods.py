@@ -97,7 +97,7 @@ def _table(sheet: Sheet, widths: dict[str, str]) -> str:
     """One sheet: its columns, title, lines, header row and the table's rows."""
     parts = [f'<table:table table:name={quoteattr(sheet.name)} table:style-name="ta1">']
     if sheet.headings:
-        for column, cells, places in zip(sheet.headings, sheet.columns, sheet.places):
+        for column, cells, places in zip(sheet.headings, sheet.columns, sheet.places, strict=True):
             style = f' table:default-cell-style-name="n{places}"' if places is not None else ""
             parts.append(f'<table:table-column table:style-name="{_width(widths, column, cells, places)}"{style}/>')
     else:
@@ -115,7 +115,7 @@ def _table(sheet: Sheet, widths: dict[str, str]) -> str:
         parts.append("</table:table-header-rows>")
         written = _Cells()
         columns = [list(map(written.__getitem__, cells)) for cells in sheet.columns]
-        parts.extend(f"<table:table-row>{''.join(row)}</table:table-row>" for row in zip(*columns))
+        parts.extend(f"<table:table-row>{''.join(row)}</table:table-row>" for row in zip(*columns, strict=True))
     parts.append("</table:table>")
     return "".join(parts)
 

@@ -236,12 +236,12 @@ def _table_sheet(spec: TableSheet, table: Table, numbers: Mapping[str, int], yea
     chosen = [table.names.index(name) for name in spec.columns] if spec.columns else range(len(table.columns))
     columns = [table.columns[i] for i in chosen]
     cells = []
-    by_column = list(zip(*table.rows)) if table.rows else [() for _ in table.columns]
-    for i, column in zip(chosen, columns):
+    by_column = list(zip(*table.rows, strict=True)) if table.rows else [() for _ in table.columns]
+    for i, column in zip(chosen, columns, strict=True):
         missing = column.missing
         if callable(missing):
             cells.append([missing(item) if value is None else value
-                          for value, item in zip(by_column[i], table.items)])
+                          for value, item in zip(by_column[i], table.items, strict=True)])
         else:
             cells.append([missing if value is None else value for value in by_column[i]])
     headings = tuple(" ".join([c.heading, *(f"[note {n}]" for n in sorted(numbers[key] for key in c.notes))])

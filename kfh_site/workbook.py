@@ -109,12 +109,14 @@ class Workbook:
             cached = self._values(cached_book, sheet)
         finally:
             cached_book.close()
+        # Two readings of one sheet, so they line up row for row; not strict all the same:
+        # a short cached row is padded, and a user's odd file must never be a traceback.
         rows = []
-        for frow, crow in zip(formulas, cached):
+        for frow, crow in zip(formulas, cached, strict=False):
             crow = list(crow) + [None] * (len(frow) - len(crow))
             rows.append([
                 NoCachedValue(f) if isinstance(f, str) and f.startswith("=") and c is None else cell_text(c)
-                for f, c in zip(frow, crow)
+                for f, c in zip(frow, crow, strict=False)
             ])
         return rows
 

@@ -68,7 +68,7 @@ def main() -> None:
             knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
             busyness=rng.lognormvariate(0, 0.25),
         )
-        for year, staff_wte, qualified_wte in zip(YEARS, staff, qualified):
+        for year, staff_wte, qualified_wte in zip(YEARS, staff, qualified, strict=True):
             if year in reporting[org["org_code"]]:
                 returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
     write_returns(returns)
@@ -88,7 +88,7 @@ def reporting_years(orgs: list[dict[str, str]], rng: random.Random) -> dict[str,
     for code in chosen[:5]:  # one year missing in the middle of the series
         gap = rng.choice(YEARS[1:-1])
         years[code] = tuple(y for y in YEARS if y != gap)
-    for code, first in zip(chosen[5:], YEARS[3:] * 2):  # two new in each of the last three years
+    for code, first in zip(chosen[5:], YEARS[3:] * 2, strict=True):  # two new in each of the last three years
         years[code] = YEARS[YEARS.index(first):]
     return years
 
@@ -120,7 +120,7 @@ def qualified_series(org_type: str, staff: list[float], rng: random.Random) -> l
         place = rng.lognormvariate(0.2, 0.12)
     else:
         place = rng.lognormvariate(0.0, 0.12)
-    targets = [s / (ratio * place) for s, ratio in zip(staff, TARGET_RATIO)]
+    targets = [s / (ratio * place) for s, ratio in zip(staff, TARGET_RATIO, strict=True)]
     targets = _without_qualified_staff(org_type, targets, rng)
     qualified = round(max(targets[0], 0.2), 1) if targets[0] else 0.0
     series = [qualified]
@@ -220,7 +220,7 @@ def summary(returns: dict[str, list[list[str]]], reporting: dict[str, tuple[str,
     for year, rows in returns.items():
         staff = sum(float(r[5]) for r in rows)
         qualified = [float(r[6]) for r in rows]
-        meets = sum(1 for r, q in zip(rows, qualified) if q and round(float(r[5]) / q) <= RECOMMENDED)
+        meets = sum(1 for r, q in zip(rows, qualified, strict=True) if q and round(float(r[5]) / q) <= RECOMMENDED)
         lines.append(f"{year}  1 : {staff / sum(qualified):,.0f}       {len(rows):>4}  "
                      f"{meets:>12}  {qualified.count(0.0):>18}")
     gaps = sorted(f"{c} (no {next(y for y in YEARS if y not in ys)})"

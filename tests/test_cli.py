@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROWS_2024, run_cli, write_csv
+from conftest import DEADLINE, ROWS_2024, run_cli, write_csv
 
 
 def test_validate_prints_a_summary_and_exits_0(project, capsys):
@@ -40,17 +40,17 @@ def test_missing_config_is_a_user_error(tmp_path, capsys):
 def test_python_dash_m_and_the_console_script_both_run(project):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run([sys.executable, "-m", "kfh_site", "validate"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 0 and result.stdout.startswith("OK: 5 organisations")
     script = os.path.join(os.path.dirname(sys.executable), "kfh-site")
-    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 0 and result.stdout.startswith("kfh-site ")
 
 
 def test_a_bad_build_from_the_shell_shows_no_traceback(project):
     write_csv(project / "data" / "returns" / "bad.csv", [ROWS_2024[0][:2] + ["Narnia"] + ROWS_2024[0][3:]])
     script = os.path.join(os.path.dirname(sys.executable), "kfh-site")
-    result = subprocess.run([script, "build", "--no-pdf"], cwd=project, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([script, "build", "--no-pdf"], cwd=project, capture_output=True, text=True, timeout=DEADLINE)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "data/returns/bad.csv, row 2, column region: expected one of the seven NHS England regions" in result.stderr
@@ -59,7 +59,7 @@ def test_a_bad_build_from_the_shell_shows_no_traceback(project):
 
 def test_a_build_outside_a_terminal_prints_one_summary_line_and_nothing_else(project):
     script = os.path.join(os.path.dirname(sys.executable), "kfh-site")
-    result = subprocess.run([script, "build"], cwd=project, capture_output=True, text=True, timeout=300,
+    result = subprocess.run([script, "build"], cwd=project, capture_output=True, text=True, timeout=DEADLINE,
                             env={k: v for k, v in os.environ.items() if k != "CI"})
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.splitlines() == [

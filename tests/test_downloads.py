@@ -60,9 +60,9 @@ def test_no_csv_cell_starts_like_a_formula_and_negative_numbers_stay_numbers(hos
     rows = read_csv(hostile_site / "downloads" / "figures.csv")
     header = rows[0]
     for row in rows:
-        for column, cell in zip(header, row):
+        for column, cell in zip(header, row, strict=True):
             assert not cell.startswith(FORMULA_STARTS) or _is_number(cell), (column, cell)
-    by_code = {row[0]: dict(zip(header, row)) for row in rows[1:] if row[4] == "2024/25"}
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:] if row[4] == "2024/25"}
     assert by_code["HYP"]["org_name"] == "'" + HOSTILE_NAMES["HYP"]
     assert by_code["HYP"]["org_type"] == "'" + HOSTILE_NAMES["HYP"]
     for code in ("PLS", "MIN", "ATS"):
@@ -94,10 +94,10 @@ def test_csv_files_are_utf8_with_a_byte_order_mark_and_give_status_in_words(smal
     header = rows[0]
     assert header.index("status_label") == header.index("status") + 1
     assert header.index("previous_status_label") == header.index("previous_status") + 1
-    delta = next(dict(zip(header, r)) for r in rows if r[0] == "DDD")
+    delta = next(dict(zip(header, r, strict=True)) for r in rows if r[0] == "DDD")
     assert (delta["status"], delta["status_label"]) == ("no-qualified-staff", "No qualified staff reported")
     areas = read_csv(small_site / "downloads" / "areas.csv")
-    england = dict(zip(areas[0], areas[1]))
+    england = dict(zip(areas[0], areas[1], strict=True))
     assert england["status_label"] == "Better than the 2019 average"
 
 
@@ -166,7 +166,7 @@ def test_the_organisations_sheet_has_every_organisation_and_year_and_every_colum
     assert table.notna().all().all()  # no blank cell anywhere in the table
     assert {"NHS staff (WTE)", "Status [note 4]", "Status (code) [note 4]"} <= set(table.columns)
     assert "Staff ratio (NHS staff per qualified WTE) [note 3]" in table.columns
-    keys = list(zip(table["Organisation code"], table["Financial year"]))
+    keys = list(zip(table["Organisation code"], table["Financial year"], strict=True))
     assert keys == [(r[0], r[4]) for r in csv_rows[1:]]
     areas = table_of(book["Regions_and_England"])
     assert len(areas) == len(read_csv(small_site / "downloads" / "areas.csv")) - 1

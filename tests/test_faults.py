@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from pypdf import PdfReader
 
 from kfh_site.output import BuildLock, UnsafePathError, safe_target, write_site
 
-from conftest import REPO, ROWS_2024, run_cli, tree_bytes, write_csv
+from conftest import DEADLINE, REPO, ROWS_2024, run_cli, tree_bytes, write_csv
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
@@ -31,13 +30,13 @@ def start_build(project: Path) -> subprocess.Popen:
 
 def kill(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
+    process.wait(timeout=DEADLINE)
 
 
 def wait_for(process: subprocess.Popen, observed, what: str) -> bool:
     """Poll ``observed(process)`` with short sleeps: True once it holds, False if the build
     ended first. The deadline is generous: a slow machine only waits longer."""
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
@@ -45,7 +44,7 @@ def wait_for(process: subprocess.Popen, observed, what: str) -> bool:
             return True
         time.sleep(0.01)
     kill(process)
-    pytest.fail(f"the build neither reached {what} nor ended within 10 minutes")
+    pytest.fail(f"the build neither reached {what} nor ended within {DEADLINE} seconds")
 
 
 def holds_lock(pid: int, lock: Path) -> bool:
@@ -84,6 +83,7 @@ def files_being_written(project: Path) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="watches the build through /proc (Linux)")
 def test_a_build_killed_at_any_moment_leaves_the_old_build_intact(project, tmp_path):
     assert run_cli(project, "build", "--no-pdf") == 0
@@ -162,10 +162,32 @@ def test_hostile_names_are_text_in_html_and_in_pdfs(project):
     assert '<script>alert(1)</script><img src=x onerror=alert(2)> "Trust" & Co' in text
 
 
+def flock_held(pid: int, lock: Path) -> bool:
+    """``pid`` holds the flock on ``lock``, as the kernel lists it in /proc/locks."""
+    try:
+        inode, locks = lock.stat().st_ino, Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    # "1: FLOCK  ADVISORY  WRITE 4242 00:1f:123456 0 EOF": kind, pid, device:inode.
+    return any(fields[1:2] == ["FLOCK"] and fields[4:5] == [str(pid)] and fields[5].endswith(f":{inode}")
+               for fields in (line.split() for line in locks.splitlines()) if len(fields) > 5)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="sees the lock through /proc (Linux)")
 def test_two_builds_started_together_one_waits_its_turn_and_the_build_is_whole(project, tmp_path):
+    """The second build starts while the first holds the lock. The first is paused there
+    (SIGSTOP), so they meet however fast or slow either one starts on this machine."""
     first = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    second = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in (first, second)]
+    assert wait_for(first, lambda process: flock_held(process.pid, project / ".build.kfh-lock"), "its lock")
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        second = subprocess.Popen([SCRIPT, "build"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        second_result = (second.wait(timeout=DEADLINE), second.stdout.read(), second.stderr.read())
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    results = [(first.wait(timeout=DEADLINE), first.stdout.read(), first.stderr.read()), second_result]
+    assert results[1][0] == 1, results  # the one that came second is the one refused
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 1], results
     refused = next(err for code, _, err in results if code == 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from pathlib import Path
 
 import yaml
 

@@ -16,7 +16,7 @@ import pytest
 from kfh_site.errors import ContentError
 from kfh_site.output import OutputPlan
 
-from conftest import run_cli, tree_bytes
+from conftest import DEADLINE, run_cli, tree_bytes
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
@@ -49,13 +49,6 @@ def refused(project: Path, out: str, capsys) -> str:
     assert "Traceback" not in err
     assert snapshot(project.parent) == before  # not a byte, not a lock, cache or temporary folder
     return err
-
-
-@pytest.fixture
-def built(project, capsys):
-    assert run_cli(project, "build", "--no-pdf") == 0
-    capsys.readouterr()
-    return project
 
 
 @pytest.mark.parametrize("out, says", [
@@ -165,7 +158,7 @@ def test_a_build_made_before_the_record_existed_is_accepted_from_the_cache(built
 def test_the_shell_sees_a_message_not_a_traceback(built):
     before = snapshot(built)
     result = subprocess.run([SCRIPT, "build", "--no-pdf", "--out", "."], cwd=built, capture_output=True,
-                            text=True, timeout=300)
+                            text=True, timeout=DEADLINE)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith(f"kfh-site: {built} is the project folder") and "Traceback" not in result.stderr
     assert snapshot(built) == before

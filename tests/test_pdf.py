@@ -37,6 +37,7 @@ def pdf_text(path: Path) -> str:
     return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
 
 
+@pytest.mark.slow
 def test_every_organisation_region_and_england_has_a_pdf_linked_from_its_page(example_site):
     organisations = sorted(p.stem for p in (example_site / "organisations").glob("*.html") if p.stem != "index")
     assert sorted(p.stem for p in (example_site / "pdf" / "organisations").glob("*.pdf")) == organisations
@@ -48,6 +49,7 @@ def test_every_organisation_region_and_england_has_a_pdf_linked_from_its_page(ex
     assert "pdf/england.pdf" in [link for _, link in page_facts((example_site / "index.html").read_text()).links]
 
 
+@pytest.mark.slow
 def test_pdf_link_reads_like_a_gov_uk_attachment(example_site):
     text = text_of(example_site / "regions" / "london.html")
     size = (example_site / "pdf" / "regions" / "london.pdf").stat().st_size
@@ -56,6 +58,7 @@ def test_pdf_link_reads_like_a_gov_uk_attachment(example_site):
     assert "This page holds the same information as the PDF, with fuller tables." in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["organisations/rj1", "organisations/qf7", "regions/london", "england"])
 def test_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(example_site, name):
     path = example_site / "pdf" / f"{name}.pdf"
@@ -76,11 +79,11 @@ def test_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(example_site, nam
         assert scopes == {"/Column", "/Row"}
         assert "/IDTree" in pdf.Root.StructTreeRoot
         assert len(pdf.pages) == 1
-        content = pdf.pages[0].Contents.read_bytes() if not isinstance(pdf.pages[0].Contents, pikepdf.Array) else b""
         fonts = {str(f.BaseFont) for f in pdf.pages[0].Resources.Font.values()}
         assert fonts and all("Liberation" in f for f in fonts), fonts
 
 
+@pytest.mark.slow
 def test_pdf_text_holds_the_name_the_headline_and_the_tiles_of_the_html_page(example_site):
     for name in ("organisations/rj1", "organisations/qf7", "regions/london", "index"):
         page = (example_site / f"{name}.html").read_text()
@@ -99,6 +102,7 @@ def test_pdf_text_holds_the_name_the_headline_and_the_tiles_of_the_html_page(exa
             assert value in text, (name, value)
 
 
+@pytest.mark.slow
 def test_every_pdf_of_the_example_is_one_a4_page_with_no_text_under_7_5_points(example_site):
     import shutil
     import subprocess

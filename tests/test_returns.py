@@ -27,7 +27,7 @@ def problems_of(tmp_path: Path, *files: Path) -> list[str]:
 
 
 def row(**changes: str) -> list[str]:
-    values = dict(zip(HEADER, ROWS_2024[0]))
+    values = dict(zip(HEADER, ROWS_2024[0], strict=True))
     values.update(changes)
     return [values.get(h, "") for h in HEADER]
 
@@ -83,7 +83,7 @@ def test_unknown_extra_columns_are_ignored(tmp_path):
 
 def test_optional_columns_may_be_absent(tmp_path):
     keep = ["org_code", "org_name", "region", "year", "nhs_staff_wte", "qualified_lks_wte"]
-    rows = [[dict(zip(HEADER, r))[k] for k in keep] for r in ROWS_2024]
+    rows = [[dict(zip(HEADER, r, strict=True))[k] for k in keep] for r in ROWS_2024]
     table = load(tmp_path, write_csv(tmp_path / "r.csv", rows, header=keep)).table
     assert table.loans.isna().all()
 

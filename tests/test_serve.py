@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tree_bytes
+from conftest import DEADLINE, tree_bytes
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
 
-# Deadlines, not expectations: a loaded machine only makes the tests wait longer.
-STARTED, CHANGED = 600, 300
 
 
 class Preview:
@@ -40,14 +38,14 @@ class Preview:
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        line = self.wait_for(r"^Serving (http://127\.0\.0\.1:\d+/kfh-report/)", timeout=STARTED)
+        line = self.wait_for(r"^Serving (http://127\.0\.0\.1:\d+/kfh-report/)", timeout=DEADLINE)
         self.url = re.match(r"^Serving (\S+)", line).group(1)
 
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, pattern: str, timeout: float = CHANGED) -> str:
+    def wait_for(self, pattern: str, timeout: float = DEADLINE) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -63,17 +61,17 @@ class Preview:
 
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            with urllib.request.urlopen(self.url + path, timeout=DEADLINE) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
     def state(self) -> dict:
         host = self.url.split("/kfh-report/")[0]
-        with urllib.request.urlopen(host + "/__kfh-site__/state", timeout=10) as response:
+        with urllib.request.urlopen(host + "/__kfh-site__/state", timeout=DEADLINE) as response:
             return json.loads(response.read())
 
-    def wait_state(self, check, timeout: float = CHANGED) -> dict:
+    def wait_state(self, check, timeout: float = DEADLINE) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.state()
@@ -91,12 +89,12 @@ class Preview:
         """Stop as a service manager would (SIGTERM); the output left unread goes to ``seen``."""
         self.process.terminate()
         try:
-            code: int | None = self.process.wait(timeout=60)
+            code: int | None = self.process.wait(timeout=DEADLINE)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(timeout=60)
+            self.process.wait(timeout=DEADLINE)
             code = None
-        self.reader.join(timeout=60)
+        self.reader.join(timeout=DEADLINE)
         while not self.lines.empty():
             self.seen.append(self.lines.get())
         return code
@@ -140,17 +138,15 @@ def test_a_bad_edit_shows_the_error_and_keeps_serving_the_last_good_build(projec
 
 def test_requests_outside_the_base_path_and_missing_pages(preview):
     host = preview.url.split("/kfh-report/")[0]
-    with urllib.request.urlopen(host + "/", timeout=10) as response:  # redirected to the base path
+    with urllib.request.urlopen(host + "/", timeout=DEADLINE) as response:  # redirected to the base path
         assert response.url == preview.url
     status, page = preview.get("organisations/nowhere.html")
     assert status == 404 and "Page not found" in page
 
 
-def test_serve_leaves_build_byte_identical_and_removes_its_own_folder(project, tmp_path):
+def test_serve_leaves_build_byte_identical_and_removes_its_own_folder(built_with_pdfs, tmp_path):
     """A preview without PDFs must not strip the PDFs from the folder you publish."""
-    from conftest import run_cli
-
-    assert run_cli(project, "build") == 0
+    project = built_with_pdfs
     beside = sorted(p.name for p in project.iterdir() if p.name.startswith(".build"))
     before = tree_bytes(project / "build")
     assert any(name.endswith(".pdf") for name in before)
@@ -176,7 +172,7 @@ def test_a_busy_port_is_a_one_line_message_before_anything_is_built(project, tmp
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run([SCRIPT, "serve", "--port", str(port), "--no-pdf"], cwd=project,
-                                capture_output=True, text=True, timeout=STARTED,
+                                capture_output=True, text=True, timeout=DEADLINE,
                                 env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == (
@@ -190,7 +186,7 @@ def test_a_first_build_that_fails_is_a_message_and_leaves_nothing(project, tmp_p
     returns = project / "data" / "returns" / "2024-25.csv"
     returns.write_text(returns.read_text().replace("Beta Mental Health NHS Trust,London", "Beta Mental Health NHS Trust,Londn"))
     result = subprocess.run([SCRIPT, "serve", "--port", "0", "--no-pdf"], cwd=project, capture_output=True,
-                            text=True, timeout=STARTED, env={**os.environ, "TMPDIR": str(tmp_path)})
+                            text=True, timeout=DEADLINE, env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert 'column region: expected one of the seven NHS England regions, got "Londn"' in result.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []

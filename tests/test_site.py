@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from kfh_site.checks import check_site, page_facts
 from kfh_site.returns import REGIONS
 
-from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, make_project, run_cli, tree_bytes, write_csv
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, run_cli, tree_bytes, write_csv
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -28,6 +28,7 @@ def text_of(path: Path) -> str:
 # --- the example project --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_example_site_has_every_page(example_site):
     example_orgs = {
         line.split(",")[0].lower()
@@ -46,16 +47,19 @@ def test_example_site_has_every_page(example_site):
         assert (example_site / name).is_file(), name
 
 
+@pytest.mark.slow
 def test_example_figures_csv_matches_the_checked_in_golden_file(example_site):
     """Regenerate on purpose only: kfh-site build && cp build/downloads/*.csv tests/golden/"""
     for name in ("figures.csv", "areas.csv"):
         assert (example_site / "downloads" / name).read_bytes() == (GOLDEN / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_every_internal_link_resolves_when_served_from_a_sub_path(example_site):
     assert check_site(example_site, "/kfh-report/") == []
 
 
+@pytest.mark.slow
 def test_the_link_check_catches_a_broken_and_a_root_relative_link(example_site, tmp_path):
     broken = tmp_path / "site"
     shutil.copytree(example_site, broken)
@@ -69,6 +73,7 @@ def test_the_link_check_catches_a_broken_and_a_root_relative_link(example_site, 
     assert any(m.startswith("broken link '/assets/style.css': leaves the site's base path") for m in messages)
 
 
+@pytest.mark.slow
 def test_no_page_uses_a_root_relative_or_external_asset(example_site):
     for page in example_site.rglob("*.html"):
         if page.name == "404.html":
@@ -80,11 +85,13 @@ def test_no_page_uses_a_root_relative_or_external_asset(example_site):
                 assert "://" not in link, (page, link)
 
 
+@pytest.mark.slow
 def test_404_page_links_from_the_base_path_because_it_is_served_at_any_address(example_site):
     links = [link for _, link in page_facts((example_site / "404.html").read_text()).links]
     assert "/kfh-report/assets/style.css" in links and "/kfh-report/index.html" in links
 
 
+@pytest.mark.slow
 def test_sitemap_lists_every_page_with_absolute_urls(example_site):
     tree = ET.parse(example_site / "sitemap.xml")
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -95,6 +102,7 @@ def test_sitemap_lists_every_page_with_absolute_urls(example_site):
     assert "https://example.github.io/kfh-report/organisations/rj1.html" in locations
 
 
+@pytest.mark.slow
 def test_every_page_has_lang_title_one_h1_and_a_skip_link(example_site):
     for page in example_site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
@@ -103,6 +111,7 @@ def test_every_page_has_lang_title_one_h1_and_a_skip_link(example_site):
         assert '<a class="skip-link" href="#main-content">' in html and 'id="main-content"' in html
 
 
+@pytest.mark.slow
 def test_illustrative_notice_and_data_credit_on_every_page(example_site):
     for page in example_site.rglob("*.html"):
         text = text_of(page)
@@ -158,7 +167,8 @@ def test_open_data_downloads_hold_every_row(small_site):
     lines = raw.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 9
     header = lines[0].split(",")
-    beta = dict(zip(header, next(l for l in lines if l.startswith("BBB,") and "2024/25" in l).split(",")))
+    beta_line = next(line for line in lines if line.startswith("BBB,") and "2024/25" in line)
+    beta = dict(zip(header, beta_line.split(","), strict=True))
     assert beta["staff_per_qualified"] == "1890.0"
     assert beta["status"] == "worse-than-2019-average"
     assert beta["status_label"] == "Worse than the 2019 average"
@@ -227,18 +237,16 @@ def test_windows_1252_csv_and_xlsx_build_together(project):
     assert "Alpha Café" in (project / "build" / "downloads" / "figures.csv").read_text()
 
 
-def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(project, capsys):
-    assert run_cli(project, "build", "--no-pdf") == 0
-    before = tree_bytes(project / "build")
-    capsys.readouterr()
-    write_csv(project / "data" / "returns" / "2022-23.csv", [
+def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(built, capsys):
+    before = tree_bytes(built / "build")
+    write_csv(built / "data" / "returns" / "2022-23.csv", [
         ["RA1", "One", "London", "", "2022/23", "twelve", "1", "", "", "", "", "", "", "", "", "", "", "", ""],
         ["RA2", "Two", "Lundon", "", "2022/23", "100", "1", "", "", "", "", "", "", "", "", "", "", "", ""],
         # "2022-23" now reads as 2022/23 (collection files write years that way); a year
         # that is not one financial year is still refused.
         ["RA3", "Three", "London", "", "2022-24", "100", "", "", "", "", "", "", "", "", "", "", "", "", ""],
     ])
-    assert run_cli(project, "build", "--no-pdf") == 1
+    assert run_cli(built, "build", "--no-pdf") == 1
     err = capsys.readouterr().err
     assert 'data/returns/2022-23.csv, row 2, column nhs_staff_wte: expected a number greater than 0, got "twelve"' in err
     assert 'data/returns/2022-23.csv, row 3, column region:' in err and 'did you mean "London"?' in err
@@ -246,8 +254,8 @@ def test_a_bad_return_lists_every_problem_exits_1_and_leaves_the_build_alone(pro
     assert "data/returns/2022-23.csv, row 4, column qualified_lks_wte:" in err
     assert "4 problems found in the return data.\nNothing was built; the previous build is unchanged." in err
     assert "Traceback" not in err
-    assert tree_bytes(project / "build") == before
-    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"]
+    assert tree_bytes(built / "build") == before
+    assert sorted(p.name for p in built.iterdir() if p.name.startswith(".build")) == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"]
 
 
 def test_organisation_names_are_escaped(project):
