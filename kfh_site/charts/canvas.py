@@ -11,11 +11,18 @@ macro draws for both the web page and the PDF.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+from markupsafe import Markup, escape
 
 from kfh_site.charts.widths import BOLD, REGULAR
 from kfh_site.palette import Palette
+
+T = TypeVar("T")
 
 ASCENT, DESCENT = 0.78, 0.24      # a text box around the baseline, in em (caps and descenders)
 PAD = 2.0                         # clear space kept around every label
@@ -64,6 +71,27 @@ class Layout:
     height: float
     marks: tuple[Mark, ...]
 
+    @functools.cached_property
+    def body(self) -> Markup:
+        """The marks as SVG elements, escaped, for templates/_charts.html to draw: written
+        here once per layout, as a chart has hundreds of marks and a build thousands of
+        charts (the same text the template's own loop wrote, a fiftieth of the time)."""
+        return Markup("".join(_element(m) for m in self.marks))
+
+    def __repr__(self) -> str:
+        """Short and exact: what a page's render key needs to know of a chart."""
+        digest = hashlib.sha256(self.body.encode()).hexdigest()
+        return f"Layout({self.frame!r}, {self.width!r}, {self.height!r}, {digest})"
+
+
+def _element(mark: Mark) -> str:
+    # Attribute values are the canvas's own numbers and style keywords, never user text,
+    # so only a text's words are escaped.
+    attrs = "".join(f' {k}="{v}"' for k, v in mark.attrs)
+    if mark.tag == "text":
+        return f'<text class="r-{mark.role}"{attrs}>{escape(mark.text)}</text>'
+    return f'<{mark.tag} class="r-{mark.role}"{attrs}/>'
+
 
 @dataclass(frozen=True)
 class Box:
@@ -83,8 +111,14 @@ class Box:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The advance width of ``text`` in Liberation Sans at ``size``."""
+    return _em_width(text, bold) * size / 1000
+
+
+@functools.lru_cache(maxsize=65536)
+def _em_width(text: str, bold: bool) -> float:
+    """Width per 1,000 em; labels repeat from chart to chart (ticks, row titles)."""
     table = BOLD if bold else REGULAR
-    return sum(table.get(c, AVERAGE_WIDTH) for c in text) * size / 1000
+    return sum(table.get(c, AVERAGE_WIDTH) for c in text)
 
 
 def spaced_width(text: str, size: float, bold: bool = False) -> float:
@@ -247,6 +281,20 @@ class Canvas:
 
     def layout(self, bottom_margin: float = 4) -> Layout:
         return Layout(self.frame.name, self.width, round(self.bottom + bottom_margin), tuple(self.marks))
+
+
+class ChartCache:
+    """What many charts share, worked out once per build: a peer group's dots, a strip
+    without its organisation's marks, a trend's axes. Keys name everything the cached
+    thing depends on, so a hit is always the same as working it out again."""
+
+    def __init__(self) -> None:
+        self._items: dict[object, object] = {}
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        if key not in self._items:
+            self._items[key] = make()
+        return self._items[key]  # type: ignore[return-value]
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:
