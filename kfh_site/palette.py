@@ -46,6 +46,14 @@ class Palette:
         them only under forced colours."""
         return self._styles[role]
 
+    def svg_attributes(self, role: str) -> str:
+        """``svg(role)`` written as SVG attributes (' fill="#005eb8"'), once per role."""
+        return self._attributes[role]
+
+    @functools.cached_property
+    def _attributes(self) -> dict[str, str]:
+        return {role: "".join(f' {k}="{v}"' for k, v in style.items()) for role, style in self._styles.items()}
+
     @functools.cached_property
     def _styles(self) -> dict[str, dict[str, str]]:
         dark, accent = self.text, self.accent

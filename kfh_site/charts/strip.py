@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kfh_site import formatting as fmt
 from kfh_site.charts.canvas import (
-    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Mark, Place, dots_path, wrap,
+    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Place, dots_path, wrap,
 )
 from kfh_site.metrics import Policy
 from kfh_site.palette import Palette
@@ -47,8 +47,8 @@ class StripBase:
     """A strip without its organisation's marks: the marks under and over them, its
     height, and where each row's rank and dot go."""
 
-    under: tuple[Mark, ...]
-    over: tuple[Mark, ...]
+    under: tuple[str, ...]
+    over: tuple[str, ...]
     height: float
     ranks: tuple[float, ...]          # each row's rank baseline
     centres: tuple[float, ...]        # each row's dot centre

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kfh_site import formatting as fmt
 from kfh_site.charts.canvas import (
-    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Mark, Place, dots_path, line_gap, number, spaced_width,
+    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Place, dots_path, line_gap, number, spaced_width,
 )
 from kfh_site.metrics import Policy
 from kfh_site.palette import Palette
@@ -51,7 +51,7 @@ the same in every trend, so the axes of two charts match and can be laid out onc
 class Axes:
     """A trend's axes, grid and reference lines, and where its plot lies."""
 
-    marks: tuple[Mark, ...]
+    marks: tuple[str, ...]
     obstacles: tuple[Box, ...]
     bottom: float
     x0: float
