@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL",
                        help="where the site will be served, e.g. https://example.github.io/kfh-report/")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
-    build.add_argument("--jobs", type=_positive, metavar="N", help="PDF worker processes (default: CPUs)")
+    build.add_argument("--jobs", type=_positive, metavar="N", help="processes rendering pages and PDFs (default: one per core)")
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
 

@@ -27,7 +27,7 @@ from pagefind.service import PagefindService
 from kfh_site import __version__
 from kfh_site.cache import BuildCache, package_version, sha256
 from kfh_site.errors import KfhError
-from kfh_site.output import Unchanged
+from kfh_site.output import Unchanged, Written
 
 FOLDER = "pagefind"
 NOT_INDEXED = frozenset({"404.html", "search.html"})  # served anywhere / the search itself
@@ -41,14 +41,21 @@ class SearchIndexError(KfhError):
     """Pagefind is missing or failed: the site cannot get its search index."""
 
 
+def is_indexed(path: str) -> bool:
+    return path.endswith(".html") and path not in NOT_INDEXED
+
+
 def indexed_pages(pages: Mapping[str, Any]) -> list[str]:
     """The pages search finds, in a fixed order (the index is then byte-identical)."""
-    return sorted(p for p in pages if p.endswith(".html") and p not in NOT_INDEXED)
+    return sorted(p for p in pages if is_indexed(p))
 
 
-def search_index(pages: Mapping[str, bytes | Unchanged], output: Path, cache: BuildCache
+def search_index(pages: Mapping[str, bytes | Unchanged | Written], output: Path, cache: BuildCache,
+                 known_text: Mapping[str, str] | None = None, fresh: Path | None = None
                  ) -> dict[str, bytes | Unchanged]:
-    """The index files for the finished ``pages`` (``Unchanged`` ones are in ``output``).
+    """The index files for the finished ``pages`` (``Unchanged`` ones are in ``output``,
+    ``Written`` ones in ``fresh``); ``known_text`` holds what is indexed of pages already
+    trimmed (see ``searchable_html``), by their SHA-256.
 
     The previous build's index is reused when the indexed pages' bytes are the same or,
     failing that, when the text Pagefind would be given is: an edit to the page frame, or
@@ -57,14 +64,14 @@ def search_index(pages: Mapping[str, bytes | Unchanged], output: Path, cache: Bu
     """
     paths = indexed_pages(pages)
     hashes = {p: _sha(pages[p]) for p in paths}
-    known = cache.searched_text(TEXT_TAG)
+    known = {**cache.searched_text(TEXT_TAG), **(known_text or {})}
     text = {sha: known[sha] for sha in hashes.values() if sha in known}
     by_bytes = index_key("pages", hashes)
     previous = cache.search_index(by_bytes, output)
     if previous is None:
         for path, sha in hashes.items():
             if sha not in text:
-                text[sha] = searchable_html(_page_bytes(pages[path], output / path))
+                text[sha] = searchable_html(_page_bytes(pages[path], output, fresh, path))
         documents = {path: text[sha] for path, sha in hashes.items()}
         by_text = index_key("text", {p: sha256(html.encode()) for p, html in documents.items()})
         previous = cache.search_index(by_text, output)
@@ -163,12 +170,17 @@ def _element_end(html: bytes, tag: bytes, after: int) -> int | None:
     return None
 
 
-def _page_bytes(page: bytes | Unchanged, previous: Path) -> bytes:
-    return previous.read_bytes() if isinstance(page, Unchanged) else page
+def _page_bytes(page: bytes | Unchanged | Written, output: Path, fresh: Path | None, path: str) -> bytes:
+    if isinstance(page, Unchanged):
+        return (output / path).read_bytes()
+    if isinstance(page, Written):
+        assert fresh is not None, "a page written into the fresh folder, without the folder"
+        return (fresh / path).read_bytes()
+    return page
 
 
-def _sha(page: bytes | Unchanged) -> str:
-    return page.sha if isinstance(page, Unchanged) else sha256(page)
+def _sha(page: bytes | Unchanged | Written) -> str:
+    return page.sha if isinstance(page, (Unchanged, Written)) else sha256(page)
 
 
 # --- talking to Pagefind ---------------------------------------------------------------

@@ -19,7 +19,9 @@ from kfh_site.content import Page, load_pages
 from kfh_site.errors import ConfigError
 from kfh_site.images import ResizedImage, web_image
 from kfh_site.metrics import Figures, Policy, compute_figures
-from kfh_site.output import BuildLock, OutputPlan, Unchanged, check_output_folder, output_error, write_site
+from kfh_site.output import (
+    BuildLock, FreshFolder, OutputPlan, Unchanged, check_output_folder, output_error, write_site,
+)
 from kfh_site.pages import plan_pages, render_pages
 from kfh_site.palette import Palette
 from kfh_site.progress import Progress
@@ -70,24 +72,26 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         env = make_environment(config.template_folders)
         palette = Palette(accent=config.theme.accent_colour)
         teller = StoryTeller(figures, palette)
-        plan = OutputPlan()
-        plan.add(static_assets(config.template_folders), lambda path: template_source(config, path))
-        plan.add(palette_css(palette), "the palette")
-        plan.add(logo_file(config), "the [theme] logo")
-        images, resized = content_images(config, pages)
-        plan.add(images, lambda path: display_name(config.paths.content / path, config.root))
-        plan.add(open_data(figures, config), "the open data downloads")
-        pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
-                           if with_pdf else ({}, {}))
-        plan.add(pdf_files, "the PDF infographics")
-        made = {path: data for path, data in plan.files.items() if isinstance(data, bytes)}
-        plans = plan_pages(figures, teller, pages, made, pdfs)
-        rendered, render_keys = render_pages(env, config, figures, pages, plans, cache, progress)
-        page_sources = {page.path: page.source for page in pages}
-        plan.add(rendered, lambda path: page_sources.get(path, f"kfh-site's own page {path}"))
-        plan.add(search_index(rendered, output, cache), "the search index")
-        report = write_site(output, plan.files, lambda path, sha: cache.reusable(output, path, sha),
-                            before_swap=lambda fresh, hashes: cache.save(inputs, fresh, hashes, render_keys))
+        with FreshFolder(output) as fresh:
+            plan = OutputPlan()
+            plan.add(static_assets(config.template_folders), lambda path: template_source(config, path))
+            plan.add(palette_css(palette), "the palette")
+            plan.add(logo_file(config), "the [theme] logo")
+            images, resized = content_images(config, pages)
+            plan.add(images, lambda path: display_name(config.paths.content / path, config.root))
+            plan.add(open_data(figures, config), "the open data downloads")
+            pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
+                               if with_pdf else ({}, {}))
+            plan.add(pdf_files, "the PDF infographics")
+            made = {path: data for path, data in plan.files.items() if isinstance(data, bytes)}
+            plans = plan_pages(figures, teller, pages, made, pdfs)
+            rendered = render_pages(env, config, figures, pages, plans, cache, fresh, progress, jobs)
+            page_sources = {page.path: page.source for page in pages}
+            plan.add(rendered.files, lambda path: page_sources.get(path, f"kfh-site's own page {path}"))
+            plan.add(search_index(rendered.files, output, cache, rendered.search_text, fresh.path),
+                     "the search index")
+            report = write_site(output, plan.files, lambda path, sha: cache.reusable(output, path, sha),
+                                lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys), fresh)
     return BuildResult(
         output=output,
         files=len(plan.files),
@@ -96,7 +100,7 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         report_year=figures.report_year,
         pdfs=len(pdfs),
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
-        pages_rendered=sum(1 for page in rendered.values() if not isinstance(page, Unchanged)),
+        pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
         with_pdf=with_pdf,
         images_resized=tuple(resized),
