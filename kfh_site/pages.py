@@ -22,7 +22,7 @@ from kfh_site.metrics import ENGLAND, STATUS_NONE, Figures, OrgFigures, slugify
 from kfh_site.output import FreshFolder, Unchanged, Written
 from kfh_site.progress import Progress
 from kfh_site.render import render
-from kfh_site.returns import REGIONS
+from kfh_site.contract import REGIONS
 from kfh_site.search import is_indexed, searchable_html
 from kfh_site.stories import StoryTeller
 from kfh_site.workers import map_on_cores

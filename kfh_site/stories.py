@@ -24,7 +24,7 @@ from kfh_site.metrics import (
 )
 from kfh_site.palette import Palette
 from kfh_site.peers import ALL, TYPE, Rank
-from kfh_site.returns import ACTIVITY_LABELS, REGIONS
+from kfh_site.contract import ACTIVITY_LABELS, REGIONS
 from kfh_site.rounding import round_up
 
 NOT_APPLICABLE = "Not applicable"
