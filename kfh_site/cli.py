@@ -17,7 +17,7 @@ from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.formatting import file_size
-from kfh_site.returns import find_return_files, load_returns
+from kfh_site.contract import find_return_files
 
 if TYPE_CHECKING:
     from kfh_site.site import BuildResult
@@ -220,6 +220,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from kfh_site.returns import load_returns  # pandas loads only for the commands that read returns
+
     if args.paths:
         files, root = _expand(args.paths), Path.cwd()
         config = load_config(args.config) if args.config else None
