@@ -27,7 +27,7 @@ from kfh_site.pdf.jobs import harfbuzz_subset_available  # noqa: E402
 from kfh_site.pdf.plan import infographic_jobs  # noqa: E402
 from kfh_site.pdf.render import render_pdfs  # noqa: E402
 from kfh_site.render import make_environment  # noqa: E402
-from kfh_site.site import compute, read_returns  # noqa: E402
+from kfh_site.pipeline import compute, read_returns  # noqa: E402
 from kfh_site.stories import StoryTeller  # noqa: E402
 
 

@@ -1,64 +1,46 @@
-"""Build speed and memory for N organisations: full, no-op and incremental rebuilds.
+"""Where people wait for kfh-site: each row of issue 14's table, measured in one run.
 
-Run from the project folder:
-    .venv/bin/python benchmarks/site_benchmark.py            # N = 250, 2,500, 10,000
-    .venv/bin/python benchmarks/site_benchmark.py --sizes 250
-Each build runs in a fresh process, as a user's would; peak memory is the largest
-resident set of that process and its PDF workers.
+Run from the repository (each build or check runs in a fresh process, as a user's would):
+    .venv/bin/python benchmarks/site_benchmark.py                 # every row but the test suite
+    .venv/bin/python benchmarks/site_benchmark.py --suite         # and the whole test suite
+    .venv/bin/python benchmarks/site_benchmark.py --only scaling  # how a build grows with N
+
+seconds: the whole command as a user waits for it (start-up and imports included).
+CPU: processor seconds of the command and every process it started; on a machine shared
+with other work, seconds grow with the load and CPU much less. peak MB: the most memory
+the command's processes held at once (proportional set size, summed; see measure.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import csv
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import Measured, measure  # noqa: E402
 from benchmarks.synthetic import HEADER, org_rows, write_returns  # noqa: E402
 
-RUNNER = """
-import json, resource, sys, time
-from pathlib import Path
-from kfh_site.config import load_config
-from kfh_site.site import build
-started = time.perf_counter()
-config = load_config(Path("kfh-site.toml"))
-result = build(config, with_pdf=%(pdf)s, use_cache=%(cache)s)
-seconds = time.perf_counter() - started
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "files": result.files, "written": result.written,
-                  "pdfs": result.pdfs, "pdfs_written": result.pdfs_written, "up_to_date": result.up_to_date}))
-"""
-
+BIN = Path(sys.executable).parent
+KFH_SITE = str(BIN / "kfh-site")
 CONFIG = """title = "Benchmark"
 publisher = "Benchmark"
 base_url = "https://example.github.io/kfh-report/"
 published = "2026-11-23"
 illustrative_data = true
 """
-
-
-def run(project: Path, pdf: bool, cache: bool = True) -> dict:
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", RUNNER % {"pdf": pdf, "cache": cache}], cwd=project,
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if out.returncode:
-        raise SystemExit(out.stderr)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["process"] = time.perf_counter() - started  # what a user waits for, imports included
-    return result
+BASE_URL = "https://example.github.io/kfh-report/"
 
 
 def make_project(folder: Path, n: int) -> Path:
+    """A project with the repository's templates and content and N synthetic organisations."""
     shutil.copytree(ROOT / "templates", folder / "templates")
     shutil.copytree(ROOT / "content", folder / "content")
     (folder / "kfh-site.toml").write_text(CONFIG)
@@ -66,53 +48,121 @@ def make_project(folder: Path, n: int) -> Path:
     return folder
 
 
-def change_one_organisation(project: Path, n: int) -> None:
-    import csv
+def change_one_organisation(project: Path, n: int, by: int = 1) -> None:
+    """One organisation's literature searches, up by ``by``: one cell of one return."""
     path = project / "data" / "2024-25.csv"
     rows = org_rows(n, "2024/25")
-    rows[n // 2][10] = str(int(rows[n // 2][10]) + 1 if rows[n // 2][10].isdigit() else 1)
+    cell = rows[n // 2][10]
+    rows[n // 2][10] = str(int(cell) + by if cell.isdigit() else by)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(HEADER)
         writer.writerows(rows)
 
 
-def change_one_page(project: Path) -> None:
-    page = project / "content" / "topol-review.md"
-    page.write_text(page.read_text() + "\nA sentence added by the benchmark.\n")
+def run(project: Path, *args: str) -> Measured:
+    result = measure([KFH_SITE, *args], project)
+    if result.returncode:
+        raise SystemExit(f"kfh-site {' '.join(args)} failed in {project}:\n{result.output}")
+    return result
+
+
+class Table:
+    """Rows printed as they are measured, with the target each must meet."""
+
+    def __init__(self) -> None:
+        print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+              f"{platform.system()} {platform.release()}")
+        print(f"{'what':<58}{'seconds':>8}{'CPU s':>8}{'peak MB':>9}{'load':>6}  target")
+        print("-" * 110)
+
+    def row(self, what: str, result: Measured, target: str, met: bool | None = None, note: str = "") -> None:
+        peak = f"{result.peak_mb:.0f}" if result.peak_mb is not None else "-"
+        verdict = "" if met is None else ("met" if met else "NOT MET")
+        print(f"{what:<58}{result.seconds:>8.2f}{result.cpu:>8.1f}{peak:>9}{os.getloadavg()[0]:>6.1f}"
+              f"  {target} {verdict}{('  ' + note) if note else ''}", flush=True)
+
+
+def html_10000(table: Table, folder: Path) -> None:
+    project = make_project(folder / "n10000", 10000)
+    result = run(project, "build", "--no-pdf", "--clean")
+    table.row("10,000 organisations x 2 years, HTML only", result, "< 8 s, < 1 GB",
+              result.seconds < 8 and (result.peak_mb or 0) < 1024, f"{result.seconds / 10000 * 1000:.2f} ms per org")
+
+
+def example_with_pdfs(table: Table, folder: Path) -> Path:
+    out = folder / "example-build"
+    result = run(ROOT, "build", "--clean", "--out", str(out))
+    pdfs = len(list(out.rglob("*.pdf")))
+    table.row(f"the example, clean, with all PDFs ({pdfs} PDFs)", result, "< 15 s", result.seconds < 15,
+              f"{result.cpu / pdfs:.2f} CPU s per PDF, all in")
+    return out
+
+
+def incremental(table: Table, folder: Path) -> Path:
+    project = make_project(folder / "n25", 25)
+    run(project, "build")
+    result = run(project, "build")
+    table.row("no-op rebuild (25 organisations, with PDFs)", result, "< 0.4 s", result.seconds < 0.4)
+    change_one_organisation(project, 25)
+    result = run(project, "build")
+    written = result.output.strip().splitlines()[-1].split("; ")[-1]
+    table.row("one row changed (25 organisations, with PDFs)", result, "< 1.5 s", result.seconds < 1.5, written)
+    return project
+
+
+def checks(table: Table, small: Path, example: Path) -> None:
+    for what, project, site, target, limit in (
+            ("kfh-site check with axe, 25 organisations", small, small / "build", "< 15 s", 15),
+            ("kfh-site check with axe, the example", ROOT, example, "< 60 s", 60)):
+        pages, pdfs = len(list(site.rglob("*.html"))), len(list(site.rglob("*.pdf")))
+        first = measure([KFH_SITE, "check", str(site), "--base-url", BASE_URL], project)
+        table.row(f"{what} ({pages} pages, {pdfs} PDFs)", first, target, first.seconds < limit,
+                  "first check" + ("" if first.returncode == 0 else ", it found problems"))
+        again = measure([KFH_SITE, "check", str(site), "--base-url", BASE_URL], project)
+        table.row("  again, nothing changed", again, "")
+        shutil.rmtree(site.parent / f".{site.name}.kfh-check", ignore_errors=True)
+
+
+def suite(table: Table) -> None:
+    result = measure([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], ROOT)
+    summary = result.output.strip().splitlines()[-1] if result.output.strip() else ""
+    table.row("the test suite (every test)", result, "< 6 min", result.returncode == 0 and result.seconds < 360,
+              summary.strip("= "))
+
+
+def scaling(table: Table, folder: Path, sizes: list[int]) -> None:
+    for n in sizes:
+        project = make_project(folder / f"scale{n}", n)
+        result = run(project, "build", "--no-pdf", "--clean")
+        table.row(f"{n:,} organisations, HTML only", result, "linear",
+                  note=f"{result.seconds / n * 1000:.2f} ms, {result.cpu / n * 1000:.2f} CPU ms per org")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 2500, 10000])
-    parser.add_argument("--pdf-up-to", type=int, default=250, help="build PDFs only for N up to this")
+    parser.add_argument("--suite", action="store_true", help="also time the whole test suite (minutes)")
+    parser.add_argument("--only", choices=["html", "pdf", "incremental", "check", "suite", "scaling"],
+                        help="one row (or the scaling rows) only")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 2500, 10000], help="for the scaling rows")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print("seconds: the build itself; process: the whole command, Python start-up and imports included")
-    header = (f"{'N':>7} {'scenario':<34}{'seconds':>9}{'process':>9}{'peak MB':>9}{'written':>9}"
-              f"{'s/org page':>11}{'s/PDF':>8}")
-    print(header)
-    print("-" * len(header))
-    for n in args.sizes:
-        pdf = n <= args.pdf_up_to
-        with tempfile.TemporaryDirectory() as folder:
-            project = make_project(Path(folder), n)
-            rows = [("full build, HTML only", run(project, pdf=False, cache=False))]
-            if pdf:
-                rows.append(("full build with PDFs", run(project, pdf=True, cache=False)))
-            rows.append((f"no-op rebuild{' with PDFs' if pdf else ''}", run(project, pdf=pdf)))
-            change_one_organisation(project, n)
-            rows.append(("one organisation's row changed", run(project, pdf=pdf)))
-            change_one_page(project)
-            rows.append(("one content page changed", run(project, pdf=pdf)))
-            for name, r in rows:
-                per_page = r["seconds"] / n if name.startswith("full build, HTML") else None
-                per_pdf = None
-                if name == "full build with PDFs":
-                    html_only = rows[0][1]["seconds"]
-                    per_pdf = (r["seconds"] - html_only) / r["pdfs"]
-                print(f"{n:>7,} {name:<34}{r['seconds']:>9.2f}{r['process']:>9.2f}{r['peak_mb']:>9.0f}{r['written']:>9,}"
-                      f"{(f'{per_page:.5f}' if per_page else ''):>11}{(f'{per_pdf:.4f}' if per_pdf else ''):>8}")
+    table = Table()
+
+    def wanted(name: str) -> bool:
+        return args.only == name or (args.only is None and name != "scaling")
+
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        if wanted("html"):
+            html_10000(table, folder)
+        example = example_with_pdfs(table, folder) if wanted("pdf") or wanted("check") else None
+        small = incremental(table, folder) if wanted("incremental") or wanted("check") else None
+        if wanted("check") and example and small:
+            checks(table, small, example)
+        if (args.suite and args.only is None) or args.only == "suite":
+            suite(table)
+        if args.only == "scaling":
+            scaling(table, folder, args.sizes)
 
 
 if __name__ == "__main__":

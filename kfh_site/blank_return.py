@@ -25,7 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 from kfh_site import formatting
 from kfh_site.config import SiteConfig
 from kfh_site.errors import KfhError
-from kfh_site.returns import COLUMNS, NOT_REPORTED, REGIONS, REQUIRED, Column
+from kfh_site.contract import COLUMNS, NOT_REPORTED, REGIONS, REQUIRED, Column
 
 ORG_TYPES = (
     "Acute", "Mental health", "Community", "Ambulance", "Integrated care board", "Arm's length body", "Other",

@@ -17,7 +17,7 @@ from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.formatting import file_size
-from kfh_site.returns import find_return_files, load_returns
+from kfh_site.contract import find_return_files
 
 if TYPE_CHECKING:
     from kfh_site.site import BuildResult
@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL",
                        help="where the site will be served, e.g. https://example.github.io/kfh-report/")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
-    build.add_argument("--jobs", type=_positive, metavar="N", help="PDF worker processes (default: CPUs)")
+    build.add_argument("--jobs", type=_positive, metavar="N", help="processes rendering pages and PDFs (default: one per core)")
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
 
@@ -220,6 +220,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from kfh_site.returns import load_returns  # pandas loads only for the commands that read returns
+
     if args.paths:
         files, root = _expand(args.paths), Path.cwd()
         config = load_config(args.config) if args.config else None

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from kfh_site.errors import ConfigError
 from kfh_site.metrics import ENGLAND, Merger
 from kfh_site.palette import NHS_BLUE, contrast
-from kfh_site.returns import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
+from kfh_site.contract import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
 
 CONFIG_NAME = "kfh-site.toml"
 

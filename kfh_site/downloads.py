@@ -26,7 +26,7 @@ from kfh_site.formatting import STATUS_LABELS, file_size
 from kfh_site.metrics import ENGLAND, AreaFigures, Figures, LikeForLike, OrgFigures
 from kfh_site.peers import Rank, Rates
 from kfh_site.ods import ods_bytes
-from kfh_site.returns import ACTIVITY, ACTIVITY_LABELS, COLUMNS
+from kfh_site.contract import ACTIVITY, ACTIVITY_LABELS, COLUMNS
 from kfh_site.spreadsheet import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,

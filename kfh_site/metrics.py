@@ -9,15 +9,18 @@ out like for like, over the organisations that reported in both years.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from kfh_site.contract import ACTIVITY, REGIONS
 from kfh_site.peers import ALL, REGION, TYPE, Rank, Rates, activity_rates, area_rates, median, ranks_in
-from kfh_site.returns import ACTIVITY, REGIONS
 from kfh_site.rounding import round_half_up, round_up
+
+if TYPE_CHECKING:
+    import pandas as pd  # compute_figures is given a table; pandas loads only where returns are read
 
 STATUS_NONE = "no-qualified-staff"
 STATUS_MEETS = "meets-recommendation"
@@ -571,11 +574,12 @@ def _total(values: list[float | int | None]) -> Reported:
 
 
 def _reported(value: float) -> float | None:
-    return None if pd.isna(value) else float(value)
+    """A number column's value (returns.py makes them floats, NaN for not reported)."""
+    return None if math.isnan(value) else float(value)
 
 
 def _whole(value: float) -> int | None:
-    return None if pd.isna(value) else int(value)
+    return None if math.isnan(value) else int(value)
 
 
 def _int_or_none(value: float | None) -> int | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from kfh_site.config import CONFIG_NAME
 from kfh_site.errors import KfhError
 from kfh_site.metrics import ENGLAND
-from kfh_site.returns import COLUMNS, REGIONS
+from kfh_site.contract import COLUMNS, REGIONS
 from kfh_site.starter import starter_folder
 
 # A handful of made-up services, one of each kind, so the first build shows every part of

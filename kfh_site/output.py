@@ -41,13 +41,20 @@ class UnsafePathError(Exception):
 
 def safe_target(folder: Path, relative: str) -> Path:
     """``folder / relative``, refusing anything that escapes ``folder``."""
-    pure = PurePosixPath(relative)
-    if pure.is_absolute() or not relative or any(p in ("..", "") for p in pure.parts) or "\\" in relative:
-        raise UnsafePathError(f"refusing to write {relative!r} outside the output folder")
-    target = folder.joinpath(*pure.parts)
+    target = folder / _checked(relative)
     if not target.resolve().is_relative_to(folder.resolve()):
         raise UnsafePathError(f"refusing to write {relative!r} outside the output folder")
     return target
+
+
+def _checked(relative: str) -> str:
+    """``relative`` if it is a plain relative path (no ``..``, no empty part, no
+    backslash, not absolute); it names a file inside whatever folder it is joined to."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or not relative or any(p in ("..", "", ".") for p in relative.split("/")) \
+            or "\\" in relative:
+        raise UnsafePathError(f"refusing to write {relative!r} outside the output folder")
+    return relative
 
 
 class BuildLock:
@@ -100,6 +107,15 @@ class Unchanged:
     sha: str
 
 
+@dataclass(frozen=True)
+class Written:
+    """A file already in the fresh folder (a page worker put it there): written, or
+    ``linked`` from the previous build, which held the same bytes. ``sha`` is its SHA-256."""
+
+    sha: str
+    linked: bool = False
+
+
 @dataclass
 class OutputPlan:
     """Every file a build will write and what made it, gathered stage by stage.
@@ -109,11 +125,11 @@ class OutputPlan:
     that is a ContentError naming both.
     """
 
-    files: dict[str, bytes | Unchanged] = field(default_factory=dict)
+    files: dict[str, bytes | Unchanged | Written] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     folders: dict[str, str] = field(default_factory=dict)  # folder path -> a file that needs it
 
-    def add(self, files: Mapping[str, bytes | Unchanged], source: str | Callable[[str], str]) -> None:
+    def add(self, files: Mapping[str, bytes | Unchanged | Written], source: str | Callable[[str], str]) -> None:
         """Add one stage's ``{path: bytes}``; ``source`` names what made each path."""
         for path in sorted(files):
             made_by = source(path) if callable(source) else source
@@ -144,62 +160,124 @@ class WriteReport:
     written: tuple[str, ...]    # the files whose bytes were written (the rest were linked)
 
 
-def write_site(output: Path, files: Mapping[str, bytes | Unchanged],
+class FreshFolder:
+    """The folder a build writes into, beside the output folder, until it is swapped in.
+
+    Made empty by this build (``mkdtemp``) and written only through ``write``, so it holds
+    nothing but what the build put there: no link can lead out of it, and a path needs
+    only its spelling checked. Removed if the build fails before the swap. Worker
+    processes forked during the build write into it too.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.path = Path()
+        self.swapped = False
+        self._folders: set[str] = set()
+
+    def __enter__(self) -> "FreshFolder":
+        output = self.output
+        try:
+            recover(output)
+            if output.exists() and not output.is_dir():
+                raise OutputError(f"{shown(output)} is a file, not a folder: move or rename it, "
+                                  "or choose another output folder with --out.")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{output.name}{TMP_MARK}", dir=output.parent))
+            self.path.chmod(0o755)
+        except OSError as exc:
+            raise output_error(exc, output.parent) from None
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.swapped:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def target(self, relative: str) -> Path:
+        """Where ``relative`` goes, its folder made: refuses a path that would leave the folder."""
+        target = self.path / _checked(relative)
+        folder = relative.rpartition("/")[0]
+        if folder and folder not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return target
+
+    def put(self, relative: str, data: bytes, reusable: Callable[[str, str], bool] | None = None) -> Written:
+        """Put one file in the folder: hard-linked from the previous build if that holds
+        the same bytes there (``reusable(path, sha256)``), written otherwise. An
+        operating-system error is an OutputError naming the file's output path."""
+        sha = hashlib.sha256(data).hexdigest()
+        if reusable and reusable(relative, sha):
+            try:
+                if _link(self.output / relative, self.target(relative)):
+                    return Written(sha, linked=True)
+            except OSError as exc:
+                raise output_error(exc, self.output / relative, self.path, self.output) from None
+        self._write(relative, data)
+        return Written(sha)
+
+    def _write(self, relative: str, data: bytes) -> None:
+        try:
+            target = self.target(relative)
+            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view):]
+            finally:
+                os.close(handle)
+        except OSError as exc:
+            raise output_error(exc, self.output / relative, self.path, self.output) from None
+
+
+def write_site(output: Path, files: Mapping[str, bytes | Unchanged | Written],
                reusable: Callable[[str, str], bool] | None = None,
-               before_swap: Callable[[Path, Mapping[str, str]], None] | None = None) -> WriteReport:
+               before_swap: Callable[[Path, Mapping[str, str]], None] | None = None,
+               fresh: FreshFolder | None = None) -> WriteReport:
     """Write every file into a fresh folder, then swap it in for ``output``.
 
     ``reusable(path, sha256)`` says the previous build holds these exact bytes at
     ``path``: that file is hard-linked into the fresh folder rather than written
-    again, as is every ``Unchanged`` file. ``before_swap(fresh, hashes)`` runs once
-    every file is written, while the previous build is still in place (the cache is
-    saved there, so that a failure leaves everything as it was). Call with the
-    BuildLock held. Files are written in sorted order so that a build is reproducible
-    down to the order of directory entries created. An operating-system error (disk
-    full, no permission) is an OutputError naming the path; the previous build stays.
+    again, as is every ``Unchanged`` file; a ``Written`` file is in ``fresh`` already.
+    ``before_swap(fresh, hashes)`` runs once every file is written, while the previous
+    build is still in place (the cache is saved there, so that a failure leaves
+    everything as it was). Call with the BuildLock held. Files are written in sorted
+    order so that a build is reproducible down to the order of directory entries
+    created. An operating-system error (disk full, no permission) is an OutputError
+    naming the path; the previous build stays.
     """
-    where = output.parent
-    try:
-        recover(output)
-        if output.exists() and not output.is_dir():
-            raise OutputError(f"{shown(output)} is a file, not a folder: move or rename it, "
-                              "or choose another output folder with --out.")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{output.name}{TMP_MARK}", dir=output.parent))
-    except OSError as exc:
-        raise output_error(exc, where) from None
+    if fresh is None:
+        with FreshFolder(output) as folder:
+            return write_site(output, files, reusable, before_swap, folder)
     hashes: dict[str, str] = {}
     written: list[str] = []
+    where = output
     try:
-        fresh.chmod(0o755)
         for relative in sorted(files):
-            target = safe_target(fresh, relative)
-            where = output / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
             data = files[relative]
+            where = output / relative
             if isinstance(data, Unchanged):
                 hashes[relative] = data.sha
+                target = fresh.target(relative)
                 if not _link(output / relative, target):
                     shutil.copy2(output / relative, target)
                 continue
-            hashes[relative] = digest = hashlib.sha256(data).hexdigest()
-            if not (reusable and reusable(relative, digest) and _link(output / relative, target)):
-                target.write_bytes(data)
+            if not isinstance(data, Written):
+                data = fresh.put(relative, data, reusable)
+            hashes[relative] = data.sha
+            if not data.linked:
                 written.append(relative)
         if before_swap:
             where = output.parent
-            before_swap(fresh, hashes)
+            before_swap(fresh.path, hashes)
         # Until the swap is done either build may be in place: record both.
         where = record_path(output)
         write_record(output, set(hashes) | recorded_files(output))
         where = output
-        swap_in(fresh, output)
+        swap_in(fresh.path, output)
+        fresh.swapped = True
     except OSError as exc:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise output_error(exc, where, fresh, output) from None
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+        raise output_error(exc, where, fresh.path, output) from None
     try:
         write_record(output, set(hashes))
     except OSError:

@@ -19,11 +19,13 @@ from kfh_site.cache import BuildCache, inputs_key, sha256
 from kfh_site.config import SiteConfig
 from kfh_site.content import Page, Section, nav_position, sections, shorten
 from kfh_site.metrics import ENGLAND, STATUS_NONE, Figures, OrgFigures, slugify
-from kfh_site.output import Unchanged
+from kfh_site.output import FreshFolder, Unchanged, Written
 from kfh_site.progress import Progress
 from kfh_site.render import render
-from kfh_site.returns import REGIONS
+from kfh_site.contract import REGIONS
+from kfh_site.search import is_indexed, searchable_html
 from kfh_site.stories import StoryTeller
+from kfh_site.workers import map_on_cores
 
 
 @dataclass(frozen=True)
@@ -239,11 +241,22 @@ def _ratio_order(org: OrgFigures) -> tuple:
 # --- rendering -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RenderedPages:
+    """The pages of a build: each one written into the fresh folder or unchanged since the
+    last build, its render key, and what search indexes of each page written (by SHA-256)."""
+
+    files: dict[str, bytes | Unchanged | Written]
+    keys: dict[str, str]
+    search_text: dict[str, str]
+
+
 def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
-                 plans: list[PagePlan], cache: BuildCache, progress: Progress | None
-                 ) -> tuple[dict[str, bytes | Unchanged], dict[str, str]]:
+                 plans: list[PagePlan], cache: BuildCache, fresh: FreshFolder, progress: Progress | None = None,
+                 jobs: int | None = None) -> RenderedPages:
     """Render every planned page the last build did not already make from the same
-    inputs, then the sitemap that lists them. Returns the pages and their render keys."""
+    inputs, on every core (``jobs`` processes), straight into the ``fresh`` folder so that
+    no more than a few pages are held at once; then the sitemap that lists them."""
     shared = {
         "site": config,
         "policy": figures.policy,
@@ -262,25 +275,50 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
     # order are deterministic, so the same inputs always give the same key.
     template_files = [p for folder in config.template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
     fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
-    out: dict[str, bytes | Unchanged] = {}
-    keys: dict[str, str] = {}
-    for done, plan in enumerate(plans, start=1):
-        context = {**shared, "link_base": config.base_path} if plan.path == "404.html" else shared
-        story = plan.story() if plan.story else None
-        keys[plan.path] = key = sha256(f"{fingerprint}\0{plan!r}\0{story!r}\0{context['link_base']}".encode())
-        previous = cache.rendered(config.paths.output, plan.path, key)
-        if previous:
-            out[plan.path] = Unchanged(previous)
-        else:
-            out[plan.path] = _render_plan(env, config, {**context, "story": story}, plan)
-        if progress:
-            progress("pages", done, len(plans))
-    out["sitemap.xml"] = render(
+    renderer = _PageRenderer(env, config, shared, fingerprint, cache, fresh)
+    done = map_on_cores(renderer.render, plans, jobs, progress, "pages")
+    files: dict[str, bytes | Unchanged | Written] = {plan.path: page.file for plan, page in zip(plans, done, strict=True)}
+    files["sitemap.xml"] = render(
         env, "sitemap.xml",
-        locations=[_absolute(config, p) for p in sorted(out) if p != "404.html"],
+        locations=[_absolute(config, p) for p in sorted(files) if p != "404.html"],
         lastmod=config.published.isoformat(),
     ).encode("utf-8")
-    return out, keys
+    return RenderedPages(files, {plan.path: page.key for plan, page in zip(plans, done, strict=True)},
+                         {page.file.sha: page.text for page in done if page.text is not None})
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What a page worker sends back: small, as the page itself is on disk already."""
+
+    key: str
+    file: Unchanged | Written
+    text: str | None       # what search indexes of it, for a page written and searched
+
+
+@dataclass(frozen=True)
+class _PageRenderer:
+    """Renders one page, in whichever process: tells its story, works out its render key
+    and, unless the last build made the page from the same inputs, renders and writes it."""
+
+    env: jinja2.Environment
+    config: SiteConfig
+    shared: dict[str, Any]
+    fingerprint: str
+    cache: BuildCache
+    fresh: FreshFolder
+
+    def render(self, plan: PagePlan) -> _Page:
+        config = self.config
+        context = {**self.shared, "link_base": config.base_path} if plan.path == "404.html" else self.shared
+        story = plan.story() if plan.story else None
+        key = sha256(f"{self.fingerprint}\0{plan!r}\0{story!r}\0{context['link_base']}".encode())
+        previous = self.cache.rendered(config.paths.output, plan.path, key)
+        if previous:
+            return _Page(key, Unchanged(previous), None)
+        html = _render_plan(self.env, config, {**context, "story": story}, plan)
+        file = self.fresh.put(plan.path, html, lambda path, sha: self.cache.reusable(config.paths.output, path, sha))
+        return _Page(key, file, searchable_html(html) if is_indexed(plan.path) else None)
 
 
 def _render_plan(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: PagePlan) -> bytes:

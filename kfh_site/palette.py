@@ -8,6 +8,7 @@ something meets 3 : 1 against white, and text colours 4.5 : 1.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 NHS_BLUE = "#005eb8"
@@ -43,6 +44,18 @@ class Palette:
         """Presentation attributes for a chart mark: WeasyPrint draws SVG without the
         page's stylesheet, so colours go on the marks; the site's stylesheet overrides
         them only under forced colours."""
+        return self._styles[role]
+
+    def svg_attributes(self, role: str) -> str:
+        """``svg(role)`` written as SVG attributes (' fill="#005eb8"'), once per role."""
+        return self._attributes[role]
+
+    @functools.cached_property
+    def _attributes(self) -> dict[str, str]:
+        return {role: "".join(f' {k}="{v}"' for k, v in style.items()) for role, style in self._styles.items()}
+
+    @functools.cached_property
+    def _styles(self) -> dict[str, dict[str, str]]:
         dark, accent = self.text, self.accent
         styles: dict[str, dict[str, str]] = {
             "label": {"fill": dark},
@@ -68,7 +81,7 @@ class Palette:
             "england-points": {"fill": self.england},
             "none-mark": {"fill": "none", "stroke": dark, "stroke-width": "2.5", "stroke-linecap": "round"},
         }
-        return styles[role]
+        return styles
 
     def stroke_width(self, role: str) -> float:
         return float(self.svg(role).get("stroke-width", "0"))

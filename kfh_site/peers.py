@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kfh_site.returns import ACTIVITY
+from kfh_site.contract import ACTIVITY
 from kfh_site.rounding import round_half_up
 
 if TYPE_CHECKING:

@@ -14,20 +14,16 @@ previous build's index files are reused without starting Pagefind at all.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping
 
-from pagefind.service import PagefindService
-
 from kfh_site import __version__
 from kfh_site.cache import BuildCache, package_version, sha256
 from kfh_site.errors import KfhError
-from kfh_site.output import Unchanged
+from kfh_site.output import Unchanged, Written
 
 FOLDER = "pagefind"
 NOT_INDEXED = frozenset({"404.html", "search.html"})  # served anywhere / the search itself
@@ -41,14 +37,21 @@ class SearchIndexError(KfhError):
     """Pagefind is missing or failed: the site cannot get its search index."""
 
 
+def is_indexed(path: str) -> bool:
+    return path.endswith(".html") and path not in NOT_INDEXED
+
+
 def indexed_pages(pages: Mapping[str, Any]) -> list[str]:
     """The pages search finds, in a fixed order (the index is then byte-identical)."""
-    return sorted(p for p in pages if p.endswith(".html") and p not in NOT_INDEXED)
+    return sorted(p for p in pages if is_indexed(p))
 
 
-def search_index(pages: Mapping[str, bytes | Unchanged], output: Path, cache: BuildCache
+def search_index(pages: Mapping[str, bytes | Unchanged | Written], output: Path, cache: BuildCache,
+                 known_text: Mapping[str, str] | None = None, fresh: Path | None = None
                  ) -> dict[str, bytes | Unchanged]:
-    """The index files for the finished ``pages`` (``Unchanged`` ones are in ``output``).
+    """The index files for the finished ``pages`` (``Unchanged`` ones are in ``output``,
+    ``Written`` ones in ``fresh``); ``known_text`` holds what is indexed of pages already
+    trimmed (see ``searchable_html``), by their SHA-256.
 
     The previous build's index is reused when the indexed pages' bytes are the same or,
     failing that, when the text Pagefind would be given is: an edit to the page frame, or
@@ -57,14 +60,14 @@ def search_index(pages: Mapping[str, bytes | Unchanged], output: Path, cache: Bu
     """
     paths = indexed_pages(pages)
     hashes = {p: _sha(pages[p]) for p in paths}
-    known = cache.searched_text(TEXT_TAG)
+    known = {**cache.searched_text(TEXT_TAG), **(known_text or {})}
     text = {sha: known[sha] for sha in hashes.values() if sha in known}
     by_bytes = index_key("pages", hashes)
     previous = cache.search_index(by_bytes, output)
     if previous is None:
         for path, sha in hashes.items():
             if sha not in text:
-                text[sha] = searchable_html(_page_bytes(pages[path], output / path))
+                text[sha] = searchable_html(_page_bytes(pages[path], output, fresh, path))
         documents = {path: text[sha] for path, sha in hashes.items()}
         by_text = index_key("text", {p: sha256(html.encode()) for p, html in documents.items()})
         previous = cache.search_index(by_text, output)
@@ -99,8 +102,10 @@ def pagefind_files(documents: Mapping[str, str]) -> dict[str, bytes]:
     """
     # Pagefind's client is asyncio. A build may itself run inside an event loop (a test
     # driving Playwright, a notebook), so the client gets a thread and a loop of its own.
+    from kfh_site.pagefind_client import run_pagefind  # Pagefind's client loads only when an index is made
+
     with ThreadPoolExecutor(1, thread_name_prefix="pagefind") as thread:
-        produced = thread.submit(asyncio.run, _run_pagefind(sorted(documents.items()))).result()
+        produced = thread.submit(asyncio.run, run_pagefind(sorted(documents.items()))).result()
     return {
         f"{FOLDER}/{name}": data
         for name, data in sorted(produced.items())
@@ -163,103 +168,14 @@ def _element_end(html: bytes, tag: bytes, after: int) -> int | None:
     return None
 
 
-def _page_bytes(page: bytes | Unchanged, previous: Path) -> bytes:
-    return previous.read_bytes() if isinstance(page, Unchanged) else page
+def _page_bytes(page: bytes | Unchanged | Written, output: Path, fresh: Path | None, path: str) -> bytes:
+    if isinstance(page, Unchanged):
+        return (output / path).read_bytes()
+    if isinstance(page, Written):
+        assert fresh is not None, "a page written into the fresh folder, without the folder"
+        return (fresh / path).read_bytes()
+    return page
 
 
-def _sha(page: bytes | Unchanged) -> str:
-    return page.sha if isinstance(page, Unchanged) else sha256(page)
-
-
-# --- talking to Pagefind ---------------------------------------------------------------
-
-
-async def _run_pagefind(documents: list[tuple[str, str]]) -> dict[str, bytes]:
-    try:
-        service = await _PromptService().launch()
-    except OSError as exc:
-        chosen = os.environ.get("PAGEFIND_BINARY_PATH")
-        remedy = (f"PAGEFIND_BINARY_PATH is set to {chosen}: correct or unset it" if chosen else
-                  "reinstall kfh-site with: .venv/bin/pip install -e . (it installs pagefind[bin])")
-        raise SearchIndexError(
-            f"the search index needs the Pagefind program, which could not be started ({exc}); {remedy}") from None
-    try:
-        index = await service.create_index(None)
-        # All at once (Pagefind answers each in turn) and in sorted order, as it numbers
-        # pages as they arrive: the same pages always give the same index.
-        await asyncio.gather(*(index.add_html_file(content=html, url=url) for url, html in documents))
-        files = await index.get_files()
-    except SearchIndexError as exc:
-        raise SearchIndexError(f"{exc}{service.complaint()}") from None
-    except OSError as exc:  # the pipe to Pagefind broke: it stopped
-        raise SearchIndexError(f"Pagefind stopped before the search index was made ({exc})"
-                               f"{service.complaint()}") from None
-    finally:
-        await service.close()
-    return {str(f["path"]): bytes(f["content"]) for f in files}
-
-
-class _PromptService(PagefindService):
-    """Pagefind's own service client, reading replies as they come.
-
-    The stock client naps 0.1 s before reading each reply (17 minutes for 10,000 pages),
-    refuses a reply over 2 MiB (the index of a large site comes as one reply) and reads
-    Pagefind's messages on stderr as if they were replies. This one reads replies back to
-    back, takes any size, keeps stderr apart, and fails every waiting request, rather than
-    hang, if Pagefind stops.
-    """
-
-    async def launch(self) -> _PromptService:
-        self._backend = await asyncio.create_subprocess_exec(
-            self._bin, "--service", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, limit=1 << 30)
-        self._stderr = bytearray()
-        self._stopped = False
-        self._stderr_task = self._loop.create_task(self._collect_stderr())
-        self._poll_task = self._loop.create_task(self._wait_for_responses())
-        return self
-
-    async def _collect_stderr(self) -> None:
-        assert self._backend.stderr is not None
-        while chunk := await self._backend.stderr.read(65536):
-            self._stderr += chunk
-
-    def complaint(self) -> str:
-        text = bytes(self._stderr).decode("utf-8", "replace").strip()
-        return f"\nPagefind said: {text[-2000:]}" if text else ""
-
-    async def send(self, payload: Any) -> Any:
-        if self._stopped:  # no reply would ever come
-            raise SearchIndexError("Pagefind stopped before the search index was made")
-        return await super().send(payload)
-
-    async def _wait_for_responses(self) -> None:
-        assert self._backend.stdout is not None
-        try:
-            while True:
-                reply = json.loads(base64.b64decode((await self._backend.stdout.readuntil(b","))[:-1]))
-                payload = reply["payload"]
-                message_id = reply.get("message_id")
-                if message_id is None and payload.get("original_message"):
-                    message_id = json.loads(payload["original_message"]).get("message_id")
-                waiting = self._responses.pop(message_id, None)
-                if waiting is None or waiting.done():
-                    continue
-                if payload["type"] == "Error":
-                    waiting.set_exception(SearchIndexError(f"Pagefind reported an error: {payload['message']}"))
-                else:
-                    waiting.set_result(payload)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError) as exc:
-            self._stopped = True
-            for waiting in self._responses.values():
-                if not waiting.done():
-                    waiting.set_exception(SearchIndexError(
-                        f"Pagefind stopped before the search index was made ({exc.__class__.__name__})"))
-            self._responses.clear()
-
-    async def close(self) -> None:
-        self._poll_task.cancel()
-        if self._backend.returncode is None:
-            self._backend.terminate()
-        await self._backend.wait()
-        await self._stderr_task
+def _sha(page: bytes | Unchanged | Written) -> str:
+    return page.sha if isinstance(page, (Unchanged, Written)) else sha256(page)

@@ -12,7 +12,7 @@ AREA_COLUMNS appears here, in the CSV and in the JSON alike. ods.py writes the w
 
 from __future__ import annotations
 
-from kfh_site.returns import ACTIVITY
+from kfh_site.contract import ACTIVITY
 
 import datetime as dt
 from collections.abc import Mapping, Sequence

@@ -15,7 +15,8 @@ from kfh_site import formatting as fmt
 from kfh_site.charts import Chart, ChartTable
 from kfh_site.charts.bullet import bullet_layouts
 from kfh_site.charts.compare import Entry, compare_layouts
-from kfh_site.charts.strip import DotPaths, StripRow, strip_layouts
+from kfh_site.charts.canvas import ChartCache
+from kfh_site.charts.strip import StripRow, strip_layouts
 from kfh_site.charts.trend import Series, trend_layouts
 from kfh_site.metrics import (
     BETTER, ENGLAND, GAP, NEW, SAME, STATUS_MEETS, STATUS_NONE, STATUSES, WORSE, AreaFigures, Figures, OrgFigures,
@@ -23,7 +24,7 @@ from kfh_site.metrics import (
 )
 from kfh_site.palette import Palette
 from kfh_site.peers import ALL, TYPE, Rank
-from kfh_site.returns import ACTIVITY_LABELS, REGIONS
+from kfh_site.contract import ACTIVITY_LABELS, REGIONS
 from kfh_site.rounding import round_up
 
 NOT_APPLICABLE = "Not applicable"
@@ -75,7 +76,7 @@ class StoryTeller:
         self.figures = figures
         self.policy = figures.policy
         self.palette = palette
-        self.dots = DotPaths()
+        self.cache = ChartCache()
         self._groups: dict[tuple[str, str, str], tuple[float, ...]] = {}
         for org in sorted(figures.organisations.values(), key=lambda o: (o.year, o.org_code)):
             if org.staff_per_qualified is None or org.rank_all is None:
@@ -157,7 +158,7 @@ class StoryTeller:
         rows = [self._strip_row(org, rank) for rank in ranks]
         wide, narrow = strip_layouts(rows, self.policy, self.palette,
                                      ["this", "median", "zone"] if org.staff_per_qualified else ["median", "zone"],
-                                     self.dots)
+                                     self.cache)
         place = (f"Its ratio is {fmt.ratio(org.staff_per_qualified)}." if org.staff_per_qualified
                  else "It reported no qualified staff, so it is not ranked.")
         parts = "; ".join(f"{self._group_words(rank)}, {fmt.rank(rank)}, median organisation "
@@ -198,7 +199,7 @@ class StoryTeller:
         return StripRow(
             title=fmt.peer_group(rank, self.figures.scope), subtitle=subtitle, values=values, highlight=org.staff_per_qualified,
             median=rank.median, right=fmt.rank(rank), right_subtitle=median,
-            details=" \u00b7 ".join(t for t in (fmt.rank(rank), median, none) if t),
+            details=" \u00b7 ".join(t for t in (median, none) if t),
             key=(org.year, rank.kind, rank.group),
         )
 
@@ -207,7 +208,7 @@ class StoryTeller:
         years = [y for y in self.figures.years if y <= self.figures.report_year]
         own = Series(org.org_code, "this", tuple((f.year, f.staff_per_qualified) for f in series))
         lines = [own, *self.england_series(years)]
-        wide, narrow = trend_layouts(years, lines, self.policy, self.palette)
+        wide, narrow = trend_layouts(years, lines, self.policy, self.palette, self.cache)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
@@ -310,7 +311,7 @@ class StoryTeller:
             ))
         legend = (["median", "zone"] if area.slug == "england" else
                   ["region", "england-median", "zone"] if england_medians else ["region", "zone"])
-        wide, narrow = strip_layouts(rows, self.policy, self.palette, legend, self.dots)
+        wide, narrow = strip_layouts(rows, self.policy, self.palette, legend, self.cache)
         head = ("Type", "Organisations", "Meet", "Better than 2019 average", "Worse", "No qualified staff",
                 "Median organisation")
         table_rows = tuple(
@@ -356,7 +357,7 @@ class StoryTeller:
         own = Series(area.name, "this", tuple((y, lookup(y).staff_per_qualified) for y in years
                                                if lookup(y).organisations))
         series = [own] if area.slug == "england" else [own, *self.england_series(years)]
-        wide, narrow = trend_layouts(years, series, self.policy, self.palette)
+        wide, narrow = trend_layouts(years, series, self.policy, self.palette, self.cache)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
             (y, fmt.ratio(lookup(y).staff_per_qualified) if lookup(y).organisations else "No returns",

@@ -189,7 +189,7 @@ def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_pa
     from kfh_site.palette import Palette
     from kfh_site.pdf.plan import infographic_jobs
     from kfh_site.render import make_environment
-    from kfh_site.site import compute, read_returns
+    from kfh_site.pipeline import compute, read_returns
     from kfh_site.stories import StoryTeller
 
     config = load_config(REPO / "kfh-site.toml")

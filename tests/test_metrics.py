@@ -215,7 +215,7 @@ def test_an_areas_change_is_like_for_like_over_organisations_in_both_years(tmp_p
 
 
 def test_every_shortfall_in_the_example_is_met_by_its_stated_wte_and_not_by_0_1_less():
-    from kfh_site.returns import find_return_files
+    from kfh_site.contract import find_return_files
     from conftest import REPO
 
     returns = load_returns(find_return_files(REPO / "data"), REPO)

@@ -180,6 +180,14 @@ def refuse_writes(monkeypatch, code: int, where: str = ".kfh-tmp-") -> None:
 
     monkeypatch.setattr(Path, "write_bytes", failing(write_bytes))
     monkeypatch.setattr(Path, "write_text", failing(write_text))
+    real_open = os.open
+
+    def failing_open(path, flags, *args, **kwargs):  # the writer's own files, opened to be made
+        if flags & os.O_CREAT and where in str(path):
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", failing_open)
 
 
 def assert_previous_build_intact(project: Path, before: dict[str, bytes], err: str) -> None:
@@ -199,7 +207,8 @@ def test_a_write_the_system_refuses_is_a_message_and_the_old_build_stays(built, 
     refuse_writes(monkeypatch, code)
     assert run_cli(built, "build", "--no-pdf", "--clean", monkeypatch=monkeypatch) == 1
     err = capsys.readouterr().err
-    assert f"kfh-site: could not write build/404.html: {says}" in err
+    # Pages are written first, as they are rendered: the home page is the first file.
+    assert f"kfh-site: could not write build/index.html: {says}" in err
     assert_previous_build_intact(built, before, err)
 
 

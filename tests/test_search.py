@@ -103,8 +103,8 @@ def test_the_index_is_made_again_only_when_what_it_indexes_changes(project, monk
     monkeypatch.setattr(search, "pagefind_files", lambda documents: made.append(len(documents)) or real(documents))
     read_again: list[Path] = []  # pages of an earlier build read back from the disk
     real_read = search._page_bytes
-    monkeypatch.setattr(search, "_page_bytes", lambda page, path: (
-        read_again.append(path) if isinstance(page, Unchanged) else None) or real_read(page, path))
+    monkeypatch.setattr(search, "_page_bytes", lambda page, output, fresh, path: (
+        read_again.append(output / path) if isinstance(page, Unchanged) else None) or real_read(page, output, fresh, path))
     config = load_config(project / "kfh-site.toml")
     output = project / "build"
     build(config, with_pdf=False)

@@ -7,6 +7,7 @@ web page and for the PDF alike; no coordinate is computed in a template.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from kfh_site.charts.canvas import Layout
@@ -20,6 +21,18 @@ class ChartTable:
     head: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[int, ...] = (1,)
+
+    @functools.cached_property
+    def head_cells(self) -> tuple[tuple[str, bool], ...]:
+        """Each column's heading and whether the column holds numbers (right-aligned)."""
+        return tuple((h, i in self.numeric) for i, h in enumerate(self.head))
+
+    @functools.cached_property
+    def body_rows(self) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]:
+        """Each row as its label (the first cell) and its other cells, each with whether
+        it is a number: what the templates' table loops over, with no loop bookkeeping."""
+        return tuple((row[0], tuple((cell, i in self.numeric) for i, cell in enumerate(row[1:], start=1)))
+                     for row in self.rows)
 
     def only(self, columns: tuple[int, ...]) -> ChartTable:
         """The same table with fewer columns, for a place with less room (a half-width

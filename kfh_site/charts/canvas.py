@@ -11,11 +11,18 @@ macro draws for both the web page and the PDF.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+from markupsafe import Markup, escape
 
 from kfh_site.charts.widths import BOLD, REGULAR
 from kfh_site.palette import Palette
+
+T = TypeVar("T")
 
 ASCENT, DESCENT = 0.78, 0.24      # a text box around the baseline, in em (caps and descenders)
 PAD = 2.0                         # clear space kept around every label
@@ -48,25 +55,32 @@ NARROW = Frame("narrow", 300, 13, 12.5)
 
 
 @dataclass(frozen=True)
-class Mark:
-    """One SVG element: its tag, attributes (geometry and presentation) and text."""
-
-    tag: str
-    role: str
-    attrs: tuple[tuple[str, str], ...]
-    text: str = ""
-
-
-@dataclass(frozen=True)
 class Layout:
+    """A chart laid out in one frame: its size and its marks, each already an SVG element
+    (``<tag class="r-ROLE" geometry... presentation...>``) as templates/_charts.html draws
+    them. A chart has hundreds of marks and a build thousands of charts, and charts share
+    many (a peer group's dots, a trend's axes): written once, as text, they cost a join."""
+
     frame: str
     width: float
     height: float
-    marks: tuple[Mark, ...]
+    marks: tuple[str, ...]
+
+    @functools.cached_property
+    def body(self) -> Markup:
+        """The marks, for the template: text escaped, attributes the canvas's own numbers
+        and style keywords (never user text)."""
+        return Markup("".join(self.marks))
+
+    def __repr__(self) -> str:
+        """Short and exact: what a page's render key needs to know of a chart."""
+        digest = hashlib.sha256(self.body.encode()).hexdigest()
+        return f"Layout({self.frame!r}, {self.width!r}, {self.height!r}, {digest})"
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
+    """A rectangle in user units (a tuple: charts make hundreds of thousands of them)."""
+
     left: float
     top: float
     right: float
@@ -83,12 +97,23 @@ class Box:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The advance width of ``text`` in Liberation Sans at ``size``."""
+    return _em_width(text, bold) * size / 1000
+
+
+@functools.lru_cache(maxsize=65536)
+def _em_width(text: str, bold: bool) -> float:
+    """Width per 1,000 em; labels repeat from chart to chart (ticks, row titles)."""
     table = BOLD if bold else REGULAR
-    return sum(table.get(c, AVERAGE_WIDTH) for c in text) * size / 1000
+    return sum(table.get(c, AVERAGE_WIDTH) for c in text)
 
 
 def spaced_width(text: str, size: float, bold: bool = False) -> float:
     """The width with WCAG 1.4.12 text spacing applied (letters +0.12 em, words +0.16 em)."""
+    return _spaced_width(text, size, bold)
+
+
+@functools.lru_cache(maxsize=65536)
+def _spaced_width(text: str, size: float, bold: bool) -> float:
     return text_width(text, size, bold) + 0.12 * size * len(text) + 0.16 * size * text.count(" ")
 
 
@@ -132,7 +157,7 @@ class Canvas:
     def __init__(self, frame: Frame, palette: Palette):
         self.frame = frame
         self.palette = palette
-        self.marks: list[Mark] = []
+        self.marks: list[str] = []
         self.obstacles: list[Box] = []
         self.bottom = 0.0
 
@@ -140,16 +165,21 @@ class Canvas:
     def width(self) -> float:
         return self.frame.width
 
-    def _add(self, tag: str, role: str, attrs: dict[str, str], text: str = "") -> None:
-        styled = {**attrs, **self.palette.svg(role)}
-        self.marks.append(Mark(tag, role, tuple(styled.items()), text))
+    def _add(self, tag: str, role: str, attrs: str, text: str = "") -> None:
+        """One mark as its SVG element: ``attrs`` its geometry (' x="1" y="2"'), then the
+        palette's presentation attributes for ``role``; only a text's words are escaped."""
+        style = self.palette.svg_attributes(role)
+        if tag == "text":
+            self.marks.append(f'<text class="r-{role}"{attrs}{style}>{escape(text)}</text>')
+        else:
+            self.marks.append(f'<{tag} class="r-{role}"{attrs}{style}/>')
 
     def _grow(self, box: Box) -> None:
         self.obstacles.append(box)
         self.bottom = max(self.bottom, box.bottom)
 
     def rect(self, x: float, y: float, width: float, height: float, role: str, obstacle: bool = True) -> None:
-        self._add("rect", role, {"x": _n(x), "y": _n(y), "width": _n(max(width, 0)), "height": _n(height)})
+        self._add("rect", role, f' x="{_n(x)}" y="{_n(y)}" width="{_n(max(width, 0))}" height="{_n(height)}"')
         box = Box(x, y, x + width, y + height)
         if obstacle:
             self._grow(box)
@@ -161,15 +191,14 @@ class Canvas:
         self._grow(box)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, role: str) -> None:
-        self._add("line", role, {"x1": _n(x1), "y1": _n(y1), "x2": _n(x2), "y2": _n(y2)})
+        self._add("line", role, f' x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}"')
         half = self.palette.stroke_width(role) / 2
         self._grow(Box(min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half))
 
     def path(self, d: str, role: str, bounds: Box, dy: float = 0.0) -> None:
         """A path (many dots, a line series) whose marks all lie inside ``bounds``;
         ``dy`` moves a path drawn around y = 0 (one that many charts share) into place."""
-        attrs = {"d": d, **({"transform": f"translate(0 {_n(dy)})"} if dy else {})}
-        self._add("path", role, attrs)
+        self._add("path", role, f' d="{d}" transform="translate(0 {_n(dy)})"' if dy else f' d="{d}"')
         self._grow(bounds)
 
     def text(self, x: float, y: float, text: str, role: str = "label", anchor: str = "start",
@@ -209,13 +238,10 @@ class Canvas:
         box = text_box(place.x, place.y, text, size or self.frame.text, place.anchor, bold)
         return box.inside(self.width) and not any(box.overlaps(o) for o in self.obstacles)
 
-    def _text_attrs(self, x: float, y: float, anchor: str, size: float, bold: bool) -> dict[str, str]:
-        attrs = {"x": _n(x), "y": _n(y), "font-size": _n(size)}
-        if anchor != "start":
-            attrs["text-anchor"] = anchor
-        if bold:
-            attrs["font-weight"] = "bold"
-        return attrs
+    def _text_attrs(self, x: float, y: float, anchor: str, size: float, bold: bool) -> str:
+        return (f' x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"'
+                + ("" if anchor == "start" else f' text-anchor="{anchor}"')
+                + (' font-weight="bold"' if bold else ""))
 
     def legend(self, entries: Sequence[tuple[str, str | None]], size: float | None = None) -> None:
         """A key under the chart: each entry a sample of its mark (a role, or None for
@@ -247,6 +273,20 @@ class Canvas:
 
     def layout(self, bottom_margin: float = 4) -> Layout:
         return Layout(self.frame.name, self.width, round(self.bottom + bottom_margin), tuple(self.marks))
+
+
+class ChartCache:
+    """What many charts share, worked out once per build: a peer group's dots, a strip
+    without its organisation's marks, a trend's axes. Keys name everything the cached
+    thing depends on, so a hit is always the same as working it out again."""
+
+    def __init__(self) -> None:
+        self._items: dict[object, object] = {}
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        if key not in self._items:
+            self._items[key] = make()
+        return self._items[key]  # type: ignore[return-value]
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from kfh_site import formatting as fmt
-from kfh_site.charts.canvas import NARROW, WIDE, Box, Canvas, Frame, Layout, Place, dots_path, wrap
+from kfh_site.charts.canvas import (
+    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Place, dots_path, wrap,
+)
 from kfh_site.metrics import Policy
 from kfh_site.palette import Palette
 
@@ -40,27 +42,25 @@ class StripRow:
     key: Hashable = None            # names the dots for the cache: the same group, the same dots
 
 
-class DotPaths:
-    """Dot paths worked out once per peer group and frame: every page of a group shows
-    the same dots, so a build with many organisations lays each swarm out once."""
+@dataclass(frozen=True)
+class StripBase:
+    """A strip without its organisation's marks: the marks under and over them, its
+    height, and where each row's rank and dot go."""
 
-    def __init__(self) -> None:
-        self._paths: dict[tuple[Hashable, str], str] = {}
-
-    def path(self, row: StripRow, frame: str, make: Callable[[], str]) -> str:
-        if row.key is None:
-            return make()
-        key = (row.key, frame)
-        if key not in self._paths:
-            self._paths[key] = make()
-        return self._paths[key]
+    under: tuple[str, ...]
+    over: tuple[str, ...]
+    height: float
+    ranks: tuple[float, ...]          # each row's rank baseline
+    centres: tuple[float, ...]        # each row's dot centre
 
 
 def strip_layouts(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
-                  cache: DotPaths | None = None) -> tuple[Layout, Layout]:
-    """The strip plot in both frames; ``legend`` names which marks the legend explains."""
-    cache = cache or DotPaths()
-    return (_wide(rows, policy, palette, legend, cache), _narrow(rows, policy, palette, legend, cache))
+                  cache: ChartCache | None = None) -> tuple[Layout, Layout]:
+    """The strip plot in both frames; ``legend`` names which marks the legend explains.
+    Every page of a peer group shows the same dots, and every organisation with the same
+    rows the same strip but for its rank and dot: ``cache`` lays each of those out once."""
+    cache = cache or ChartCache()
+    return tuple(_strip(frame, rows, policy, palette, legend, cache) for frame in (WIDE, NARROW))  # type: ignore
 
 
 def _scale(x0: float, x1: float) -> Callable[[float], float]:
@@ -70,14 +70,42 @@ def _scale(x0: float, x1: float) -> Callable[[float], float]:
     return x
 
 
-def _wide(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
-          cache: DotPaths) -> Layout:
+def _strip(frame: Frame, rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
+           cache: ChartCache) -> Layout:
+    """The shared base of these rows (from the cache), with this organisation's rank and
+    dot put in the places the base keeps for them."""
+    signature = (frame.name, policy, palette, tuple(legend), tuple(
+        (r.title, r.subtitle, r.right_subtitle, r.details, r.key, r.median, r.dots, bool(r.right), r.values
+         if r.key is None else None) for r in rows))
+    make = _wide_base if frame is WIDE else _narrow_base
+    base = cache.get(("strip", signature), lambda: make(rows, policy, palette, legend, cache))
+    canvas = Canvas(frame, palette)
+    span = WIDE_X if frame is WIDE else NARROW_X
+    x = _scale(*span)
+    lanes = 5 if frame is WIDE else 3
+    for row, rank_y, centre in zip(rows, base.ranks, base.centres, strict=True):
+        if row.right:
+            if frame is WIDE:
+                canvas.text(frame.width, rank_y, row.right, anchor="end", bold=True)
+            else:
+                canvas.text(0, rank_y, row.right, "label", size=frame.small, bold=True)
+        if row.highlight is not None:
+            reach = DOT * (lanes // 2) + DOT
+            bounds = Box(span[0] - DOT, centre - reach, span[1] + DOT, centre + reach)
+            spot = dots_path([(x(row.highlight), centre)])
+            canvas.path(spot, "halo", bounds)
+            canvas.path(spot, "this-dot", bounds)
+    return Layout(frame.name, frame.width, base.height, (*base.under, *canvas.marks, *base.over))
+
+
+def _wide_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
+               cache: ChartCache) -> StripBase:
     frame = WIDE
     canvas = Canvas(frame, palette)
     small, line = frame.small, frame.text + 3
     x = _scale(*WIDE_X)
     top = _reference_labels(canvas, x, policy, short=False)
-    spans, centres = [], []
+    spans, centres, ranks = [], [], []
     y = top
     for row in rows:
         titles = wrap(row.title, WIDE_LEFT, frame.text, bold=True)
@@ -90,8 +118,8 @@ def _wide(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Se
         for text in subtitles:
             canvas.text(0, baseline - 2, text, "label-muted", size=small)
             baseline += small + 2
-        if row.right:
-            canvas.text(frame.width, y + 15, row.right, anchor="end", bold=True)
+        # The rank goes at the top of the right-hand column, which nothing else uses.
+        ranks.append(y + 15)
         if row.right_subtitle:
             canvas.text(frame.width, y + 15 + line, row.right_subtitle, "label-muted", "end", small)
         centres.append(y + height / 2)
@@ -100,37 +128,48 @@ def _wide(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Se
     _zone_and_references(canvas, x, policy, spans)
     for row, centre in zip(rows, centres, strict=True):
         _row_marks(canvas, row, x, WIDE_X, centre, 5, cache)
+    under = len(canvas.marks)
     _axis(canvas, x, y + 6, frame, step=250)
     _legend(canvas, legend, frame, policy)
-    return canvas.layout()
+    layout = canvas.layout()
+    return StripBase(tuple(canvas.marks[:under]), tuple(canvas.marks[under:]), layout.height, tuple(ranks),
+                     tuple(centres))
 
 
-def _narrow(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
-            cache: DotPaths) -> Layout:
+def _narrow_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
+                 cache: ChartCache) -> StripBase:
     frame = NARROW
     canvas = Canvas(frame, palette)
     small = frame.small
     x = _scale(*NARROW_X)
     y = _reference_labels(canvas, x, policy, short=True)
     bands: list[tuple[float, float]] = []
+    ranks = []
     for row in rows:
         baseline = y + frame.text + 2
         for text in wrap(row.title, frame.width, frame.text, bold=True):
             canvas.text(0, baseline, text, bold=True)
             baseline += frame.text + 3
-        details = row.details or " \u00b7 ".join(t for t in (row.right, row.subtitle, row.right_subtitle) if t)
+        # A line of its own for the rank, whatever its length, then what the group shares.
+        ranks.append(baseline - 1)
+        if row.right:
+            baseline += small + 3
+        details = row.details or " \u00b7 ".join(t for t in (row.subtitle, row.right_subtitle) if t)
         for text in wrap(details, frame.width, small):
             canvas.text(0, baseline - 1, text, "label-muted", size=small)
             baseline += small + 3
-        band_top = canvas.bottom + 2
+        band_top = max(canvas.bottom, baseline - small) + 2
         bands.append((band_top, band_top + 30))
         y = band_top + 30
     _zone_and_references(canvas, x, policy, bands)
     for row, (band_top, band_bottom) in zip(rows, bands, strict=True):
         _row_marks(canvas, row, x, NARROW_X, (band_top + band_bottom) / 2, 3, cache)
+    under = len(canvas.marks)
     _axis(canvas, x, y + 6, frame, step=500)
     _legend(canvas, [*legend, "ref-recommended", "ref-baseline"], frame, policy)
-    return canvas.layout()
+    layout = canvas.layout()
+    return StripBase(tuple(canvas.marks[:under]), tuple(canvas.marks[under:]), layout.height, tuple(ranks),
+                     tuple((top + bottom) / 2 for top, bottom in bands))
 
 
 def _reference_labels(canvas: Canvas, x: Callable[[float], float], policy: Policy, short: bool) -> float:
@@ -164,20 +203,18 @@ def _zone_and_references(canvas: Canvas, x: Callable[[float], float], policy: Po
 
 
 def _row_marks(canvas: Canvas, row: StripRow, x: Callable[[float], float], span: tuple[float, float],
-               centre: float, lanes: int, cache: DotPaths) -> None:
+               centre: float, lanes: int, cache: ChartCache) -> None:
     reach = DOT * (lanes // 2) + DOT
     bounds = Box(span[0] - DOT, centre - reach, span[1] + DOT, centre + reach)
     if row.values:
         # The swarm is laid out around y = 0 once per group and moved into its row.
-        path = cache.path(row, canvas.frame.name,
-                          lambda: dots_path(_swarm([x(v) for v in sorted(row.values)], 0.0, lanes)))
+        def swarm() -> str:
+            return dots_path(_swarm([x(v) for v in sorted(row.values)], 0.0, lanes))
+
+        path = swarm() if row.key is None else cache.get(("dots", row.key, canvas.frame.name), swarm)
         canvas.path(path, row.dots, bounds, dy=centre)
     if row.median is not None:
         canvas.line(x(row.median), centre - reach, x(row.median), centre + reach, "median")
-    if row.highlight is not None:
-        spot = dots_path([(x(row.highlight), centre)])
-        canvas.path(spot, "halo", bounds)
-        canvas.path(spot, "this-dot", bounds)
 
 
 def _swarm(xs: Sequence[float], centre: float, lanes: int) -> list[tuple[float, float]]:

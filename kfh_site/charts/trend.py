@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kfh_site import formatting as fmt
 from kfh_site.charts.canvas import (
-    NARROW, WIDE, Box, Canvas, Frame, Layout, Place, dots_path, line_gap, number, spaced_width,
+    NARROW, WIDE, Box, Canvas, ChartCache, Frame, Layout, Place, dots_path, line_gap, number, spaced_width,
 )
 from kfh_site.metrics import Policy
 from kfh_site.palette import Palette
@@ -33,9 +33,31 @@ class Series:
     values: tuple[tuple[str, float | None], ...]
 
 
-def trend_layouts(years: Sequence[str], series: Sequence[Series], policy: Policy,
-                  palette: Palette) -> tuple[Layout, Layout]:
-    return _layout(WIDE, years, series, policy, palette), _layout(NARROW, years, series, policy, palette)
+def trend_layouts(years: Sequence[str], series: Sequence[Series], policy: Policy, palette: Palette,
+                  cache: ChartCache | None = None) -> tuple[Layout, Layout]:
+    """The trend in both frames. Charts with the same years and scale share their axes,
+    grid and reference lines: ``cache`` lays those out once."""
+    cache = cache or ChartCache()
+    return (_layout(WIDE, years, series, policy, palette, cache),
+            _layout(NARROW, years, series, policy, palette, cache))
+
+
+END_LABELS = 190.0
+"""The wide frame's column for the lines' end labels ("ABC123 1 : 12,345", "Recommended"):
+the same in every trend, so the axes of two charts match and can be laid out once."""
+
+
+@dataclass(frozen=True)
+class Axes:
+    """A trend's axes, grid and reference lines, and where its plot lies."""
+
+    marks: tuple[str, ...]
+    obstacles: tuple[Box, ...]
+    bottom: float
+    x0: float
+    x1: float
+    top: float
+    plot_bottom: float
 
 
 def _ticks(low: float, high: float) -> tuple[float, float, int]:
@@ -44,31 +66,59 @@ def _ticks(low: float, high: float) -> tuple[float, float, int]:
 
 
 def _layout(frame: Frame, years: Sequence[str], series: Sequence[Series], policy: Policy,
-            palette: Palette) -> Layout:
-    canvas = Canvas(frame, palette)
+            palette: Palette, cache: ChartCache) -> Layout:
     size, small = frame.text, frame.small
     values = [v for s in series for _, v in s.values if v is not None]
     low, high, step = _ticks(min([1000.0, *values]), max([2000.0, policy.baseline_ratio, *values]))
-    # Wide: each line labelled at its end. Narrow: the plot takes the width and a key
-    # under it names the lines.
-    ends = _end_labels(series, policy, frame) if frame is WIDE else []
-    label_width = max(spaced_width(text, size, bold) for text, _, _, bold in ends) + 10 if ends else 0
-    axis_width = spaced_width(fmt.count(high), small) + 9
-    x0, x1 = axis_width, frame.width - label_width - 6
     # Room above the plot for the "no qualified staff" crosses and their label, if any.
     crosses = any(v is None for s in series for _, v in s.values)
-    top = size * 2 + 10 if crosses else small
-    bottom = top + PLOT_HEIGHT[frame.name]
+    ends = _end_labels(series, policy, frame) if frame is WIDE else []
+    # A column for the end labels, the same width in every chart unless a label needs more
+    # (a region's name), so that most charts share their axes.
+    label_width = max([END_LABELS, *(spaced_width(t, size, bold) + 10 for t, _, _, bold in ends)]) if ends else 0
+    axes = cache.get(("trend", frame.name, tuple(years), low, high, step, crosses, label_width, policy, palette),
+                     lambda: _axes(frame, years, low, high, step, crosses, label_width, policy, palette))
+    canvas = Canvas(frame, palette)
+    canvas.marks.extend(axes.marks)
+    canvas.obstacles.extend(axes.obstacles)
+    canvas.bottom = axes.bottom
+    top, bottom, x0, x1 = axes.top, axes.plot_bottom, axes.x0, axes.x1
+    y, x = _y_scale(low, high, top, bottom), _x_scale(years, x0, x1, small)
+    for s in series:
+        _draw_series(canvas, s, x, y, top, x0, x1, bottom)
+    if ends:
+        # Each line labelled at its end.
+        _place_ends(canvas, ends, y, x1 + 8, top, bottom, size)
+    else:
+        # The plot takes the width and a key under it names the lines.
+        canvas.legend(_key(series, policy), small)
+    return canvas.layout()
 
+
+def _y_scale(low: float, high: float, top: float, bottom: float) -> Callable[[float], float]:
     def y(value: float) -> float:
         return bottom - (bottom - top) * (value - low) / (high - low)
+    return y
 
+
+def _x_scale(years: Sequence[str], x0: float, x1: float, small: float) -> Callable[[str], float]:
     inset = max(8.0, max(spaced_width(year, small) for year in years) / 2 + 4)
+    index = {year: i for i, year in enumerate(years)}
 
     def x(year: str) -> float:
-        index = years.index(year)
-        return x0 + inset + (x1 - x0 - 2 * inset) * (index / max(len(years) - 1, 1))
+        return x0 + inset + (x1 - x0 - 2 * inset) * (index[year] / max(len(years) - 1, 1))
+    return x
 
+
+def _axes(frame: Frame, years: Sequence[str], low: float, high: float, step: int, crosses: bool,
+          label_width: float, policy: Policy, palette: Palette) -> Axes:
+    canvas = Canvas(frame, palette)
+    size, small = frame.text, frame.small
+    axis_width = spaced_width(fmt.count(high), small) + 9
+    x0, x1 = axis_width, frame.width - label_width - 6
+    top = size * 2 + 10 if crosses else small
+    bottom = top + PLOT_HEIGHT[frame.name]
+    y, x = _y_scale(low, high, top, bottom), _x_scale(years, x0, x1, small)
     canvas.rect(x0, y(policy.recommended_ratio), x1 - x0, bottom - y(policy.recommended_ratio), "zone",
                 obstacle=False)
     canvas.line(x0, top - 4, x0, bottom, "axis")
@@ -79,13 +129,7 @@ def _layout(frame: Frame, years: Sequence[str], series: Sequence[Series], policy
     _year_labels(canvas, years, x, bottom, frame)
     canvas.line(x0, y(policy.recommended_ratio), x1, y(policy.recommended_ratio), "ref-recommended")
     canvas.line(x0, y(policy.baseline_ratio), x1, y(policy.baseline_ratio), "ref-baseline")
-    for s in series:
-        _draw_series(canvas, s, x, y, top, x0, x1, bottom)
-    if ends:
-        _place_ends(canvas, ends, y, x1 + 8, top, bottom, size)
-    else:
-        canvas.legend(_key(series, policy), small)
-    return canvas.layout()
+    return Axes(tuple(canvas.marks), tuple(canvas.obstacles), canvas.bottom, x0, x1, top, bottom)
 
 
 def _key(series: Sequence[Series], policy: Policy) -> list[tuple[str, str | None]]:

@@ -21,7 +21,7 @@ from kfh_site.metrics import ENGLAND, Figures, slugify
 from kfh_site.palette import Palette
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.render import render
-from kfh_site.returns import REGIONS
+from kfh_site.contract import REGIONS
 from kfh_site.stories import StoryTeller
 
 if TYPE_CHECKING:

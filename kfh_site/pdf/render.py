@@ -1,6 +1,6 @@
-"""Infographic HTML -> tagged PDF/UA-1 files, rendered by WeasyPrint in a worker pool.
+"""Infographic HTML -> tagged PDF/UA-1 files, rendered by WeasyPrint on every core.
 
-Each worker sets up WeasyPrint once (font configuration, the parsed stylesheet, an
+Each worker process sets up WeasyPrint once (font configuration, the parsed stylesheet, an
 image cache) and reuses it for every document: that is most of the speed. The fetcher
 lets WeasyPrint read the project's own templates and content folders and nothing else;
 any refusal or WeasyPrint warning fails the build rather than let a PDF silently lose
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
-import os
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -25,38 +22,31 @@ from weasyprint import URLFetcher
 
 from kfh_site.errors import ContentError, FetchError
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.progress import Progress
+from kfh_site.workers import map_on_cores
 
-Progress = Callable[[str, int, int], None]
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 SHOWN = 5  # PDFs named when a template mistake affects them all
 
 
 def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int | None = None,
                 progress: Progress | None = None) -> dict[str, PdfResult]:
-    """Render every job; raise FetchError or ContentError listing what went wrong."""
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    outcomes: list[_Outcome] = []
-    if workers == 1 or len(jobs) < 4:
-        renderer = Renderer(settings)
-        for done, job in enumerate(jobs, start=1):
-            outcomes.append(renderer.render(job))
-            if progress:
-                progress("pdfs", done, len(jobs))
-    else:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        chunk = max(1, min(4, len(jobs) // (workers * 8)))  # small chunks: no core idles at the end
-        batches = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(settings,)) as pool:
-            futures = [pool.submit(_render_batch, batch) for batch in batches]
-            done = 0
-            for future in as_completed(futures):
-                batch_outcomes = future.result()
-                outcomes.extend(batch_outcomes)
-                done += len(batch_outcomes)
-                if progress:
-                    progress("pdfs", done, len(jobs))
-    return _collect(outcomes)
+    """Render every job, on every core; raise FetchError or ContentError listing what went wrong."""
+    # Small chunks (a PDF takes a fifth of a second): no core idles while another finishes.
+    return _collect(map_on_cores(_Rendering(settings), jobs, workers, progress, "pdfs", chunk=2))
+
+
+class _Rendering:
+    """Renders one job with this process's Renderer, set up on its first job."""
+
+    def __init__(self, settings: RenderSettings):
+        self.settings = settings
+        self.renderer: Renderer | None = None
+
+    def __call__(self, job: PdfJob) -> _Outcome:
+        if self.renderer is None:
+            self.renderer = Renderer(self.settings)
+        return self.renderer.render(job)
 
 
 @dataclass(frozen=True)
@@ -93,21 +83,6 @@ def _collect(outcomes: list[_Outcome]) -> dict[str, PdfResult]:
             + "\n  ".join(warnings)
         )
     return {o.result.path: o.result for o in outcomes if o.result}
-
-
-# --- inside a worker ---------------------------------------------------------------------
-
-_RENDERER: "Renderer | None" = None  # one per worker process, set by _init_worker
-
-
-def _init_worker(settings: RenderSettings) -> None:
-    global _RENDERER
-    _RENDERER = Renderer(settings)
-
-
-def _render_batch(batch: Sequence[PdfJob]) -> list[_Outcome]:
-    assert _RENDERER is not None
-    return [_RENDERER.render(job) for job in batch]
 
 
 class Renderer:

@@ -1,0 +1,186 @@
+"""The data contract: the columns a return holds, the headers that name them, the regions
+and years it may give, and which files are returns.
+
+Light on purpose (no pandas): the configuration, the blank return and the up-to-date
+check use it without loading what reading returns needs. docs/data-contract.md says the
+same in words; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+REGIONS = (
+    "East of England",
+    "London",
+    "Midlands",
+    "North East and Yorkshire",
+    "North West",
+    "South East",
+    "South West",
+)
+
+NOT_REPORTED = ("", "n/a", "-", "..")
+"""Markers for *not reported* (compared after trimming and lower-casing)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    ``aliases`` are the other headers a return may give it, matched after
+    ``normalise_header``; the first is the heading suggested to users. They are listed
+    in docs/data-contract.md, which a test keeps in step with this table.
+    """
+
+    name: str
+    required: bool
+    kind: str  # code, text, region, year, number, whole
+    minimum: float = 0
+    minimum_inclusive: bool = True
+    label: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("org_code", True, "code", label="ODS organisation code", aliases=(
+        "ODS code", "ODS organisation code", "Organisation code", "Organisation ODS code", "ODS")),
+    Column("org_name", True, "text", label="organisation name", aliases=(
+        "Organisation name", "Organisation", "Name of organisation", "Trust name")),
+    Column("region", True, "region", label="NHS England region", aliases=(
+        "NHS region", "NHS England region", "Region name")),
+    Column("org_type", False, "text", label="organisation type", aliases=(
+        "Organisation type", "Type of organisation", "Trust type")),
+    Column("year", True, "year", label="return year", aliases=(
+        "Year", "Return year", "Financial year", "Reporting year")),
+    Column("nhs_staff_wte", True, "number", 0, False, "NHS staff served (WTE)", aliases=(
+        "NHS staff (WTE)", "NHS staff", "NHS staff served (WTE)", "NHS staff served",
+        "Total NHS staff (WTE)", "NHS workforce (WTE)")),
+    Column("qualified_lks_wte", True, "number", label="qualified LKS staff (WTE)", aliases=(
+        "Qualified LKS staff (WTE)", "Qualified LKS staff", "Qualified staff (WTE)",
+        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)")),
+    Column("other_lks_wte", False, "number", label="other LKS staff (WTE)", aliases=(
+        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)")),
+    Column("clinical_librarian_wte", False, "number", label="clinical librarians (WTE)", aliases=(
+        "Clinical librarians (WTE)", "Clinical librarian (WTE)", "Clinical librarians",
+        "Embedded clinical librarians (WTE)")),
+    Column("knowledge_manager_wte", False, "number", label="knowledge managers (WTE)", aliases=(
+        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers")),
+    Column("literature_searches", False, "whole", label="literature searches", aliases=(
+        "Literature searches", "Number of literature searches", "Lit searches")),
+    Column("evidence_summaries", False, "whole", label="evidence summaries", aliases=(
+        "Evidence summaries", "Number of evidence summaries")),
+    Column("training_sessions", False, "whole", label="training sessions", aliases=(
+        "Training sessions", "Number of training sessions", "Training sessions delivered")),
+    Column("people_trained", False, "whole", label="people trained", aliases=(
+        "People trained", "Number of people trained", "Number trained")),
+    Column("document_supply_requests", False, "whole", label="document supply requests", aliases=(
+        "Document supply requests", "Number of document supply requests", "Document supply")),
+    Column("loans", False, "whole", label="loans", aliases=(
+        "Loans", "Number of loans")),
+    Column("registered_users", False, "whole", label="registered users", aliases=(
+        "Registered users", "Number of registered users")),
+    Column("current_awareness_subscribers", False, "whole", label="current awareness subscribers", aliases=(
+        "Current awareness subscribers", "Number of current awareness subscribers",
+        "Current awareness bulletin subscribers")),
+    Column("impact_case_studies", False, "whole", label="impact case studies", aliases=(
+        "Impact case studies", "Number of impact case studies")),
+)
+COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+COLUMNS_BY_NAME = {c.name: c for c in COLUMNS}
+REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+ACTIVITY = tuple(c.name for c in COLUMNS if c.kind == "whole")
+ACTIVITY_LABELS = {c.name: c.label[:1].upper() + c.label[1:] for c in COLUMNS if c.kind == "whole"}
+"""Activity columns as pages and PDFs name them: ``Literature searches``."""
+
+YEAR_SHAPE = re.compile(r"^(\d{4})\s*[/\-–]\s*(\d{4}|\d{2})$")
+_CLOSE_HEADER = 0.8
+"""How alike (difflib ratio) an unknown header and a known one must be to be a near miss."""
+
+
+def normalise_header(name: object) -> str:
+    """``" NHS Staff (FTE) "`` -> ``nhs_staff_wte``: case, spaces, punctuation and brackets
+    do not matter, ``&`` reads as "and" and FTE (full-time equivalent) as WTE."""
+    text = str(name).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return "_".join("wte" if word == "fte" else word for word in re.findall(r"[^\W_]+", text))
+
+
+KNOWN_HEADERS: dict[str, str] = {
+    normalise_header(header): column.name for column in COLUMNS for header in (column.name, *column.aliases)
+}
+"""Every header the contract understands, normalised -> its column."""
+
+
+def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+    """Known headers plus the site's own ``[columns]`` table, which wins."""
+    lookup = dict(KNOWN_HEADERS)
+    lookup.update((normalise_header(header), column) for header, column in columns)
+    return lookup
+
+
+def closest_column(header: str) -> str | None:
+    """The contract column an unknown header most looks like, if it looks like one at all.
+
+    A near miss is a header alike in spelling ("Literature serches") or one that holds
+    every word of a known header of two words or more ("Evidence summary count").
+    """
+    key = normalise_header(header)
+    if not key:
+        return None
+    words = _stems(key)
+    best, best_ratio = None, 0.0
+    for known, column in KNOWN_HEADERS.items():
+        matcher = difflib.SequenceMatcher(None, key, known)
+        holds_words = "_" in known and _stems(known) <= words
+        if not holds_words and (matcher.real_quick_ratio() < _CLOSE_HEADER or matcher.quick_ratio() < _CLOSE_HEADER):
+            continue
+        ratio = matcher.ratio()
+        if (holds_words or ratio >= _CLOSE_HEADER) and ratio > best_ratio:
+            best, best_ratio = column, ratio
+    return best
+
+
+def _stems(key: str) -> set[str]:
+    """Words without their plural ending, so "summary" and "summaries" are one word."""
+    stems = set()
+    for word in key.split("_"):
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        stems.add(word)
+    return stems
+
+
+def financial_year(value: str) -> str | None:
+    """``2024/25``, ``2024-25``, ``2024/2025``, ``2024 - 2025`` -> ``2024/25``; None if not
+    a financial year of two consecutive years."""
+    match = YEAR_SHAPE.match(value)
+    if not match:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    following = first + 1 if len(match.group(2)) == 4 else (first + 1) % 100
+    return f"{first}/{(first + 1) % 100:02d}" if second == following else None
+
+
+def find_return_files(folder: Path) -> list[Path]:
+    """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped."""
+    if not folder.is_dir():
+        return []
+    found = [
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")
+    ]
+    return sorted(found)
+
+
+def display_name(path: Path, root: Path) -> str:
+    """A path as the user knows it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
