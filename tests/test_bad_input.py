@@ -13,7 +13,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kfh_site.errors import DataError, KfhError
-from kfh_site.returns import COLUMNS, REQUIRED, load_returns
+from kfh_site.contract import COLUMNS, REQUIRED
+from kfh_site.returns import load_returns
 
 from conftest import HEADER, ROWS_2024, write_csv
 

@@ -15,7 +15,8 @@ from kfh_site.blank_return import (
     FIRST_ROW, HEADER_ROW, ORG_TYPES, PROMPT_LIMIT, TITLE_LIMIT, ERROR_LIMIT, header, what_to_enter,
 )
 from kfh_site.cli import main
-from kfh_site.returns import COLUMNS, KNOWN_HEADERS, REGIONS, load_returns, normalise_header
+from kfh_site.contract import COLUMNS, KNOWN_HEADERS, REGIONS, normalise_header
+from kfh_site.returns import load_returns
 
 from conftest import make_project, run_cli
 

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import Workbook
 
 from kfh_site.errors import DataError
-from kfh_site.returns import COLUMN_NAMES, COLUMNS, header_lookup, load_returns, normalise_header
+from kfh_site.contract import COLUMN_NAMES, COLUMNS, header_lookup, normalise_header
+from kfh_site.returns import load_returns
 
 from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, write_csv
 

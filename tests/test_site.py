@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from kfh_site.checks import check_site, page_facts
-from kfh_site.returns import REGIONS
+from kfh_site.contract import REGIONS
 
 from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, run_cli, tree_bytes, write_csv
 
