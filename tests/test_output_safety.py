@@ -4,6 +4,7 @@ permission, a file in the way) are messages, never tracebacks or half-written si
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import subprocess
@@ -17,6 +18,7 @@ from kfh_site.errors import ContentError
 from kfh_site.output import OutputPlan
 
 from conftest import DEADLINE, run_cli, tree_bytes
+from kfh_site.cli import main as cli_main
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
@@ -253,15 +255,63 @@ def test_a_read_only_output_parent_is_a_message(built, capsys, monkeypatch):
     assert_previous_build_intact(built, before, err)
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root may write into a read-only folder; the simulated test above covers this")
-def test_a_really_read_only_output_parent_is_a_message(project, capsys):
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # linux/capability.h: what lets root ignore permissions
+
+
+def drop_permission_override() -> None:
+    """Take from this process (when root) the capabilities that let it write where file
+    permissions say no, so that a folder's permissions stop it as they stop anyone."""
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    mask = ~((1 << CAP_DAC_OVERRIDE) | (1 << CAP_DAC_READ_SEARCH)) & 0xFFFFFFFF
+    data[0].effective &= mask
+    data[0].permitted &= mask
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def run_without_override(project: Path, *args: str) -> tuple[int, str]:
+    """``kfh-site ARGS`` in ``project``, in a forked copy of this process whose permission
+    override (root's) is dropped first; its exit code and what it wrote."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 99
+        try:
+            os.close(read)
+            sys.stderr = sys.stdout = os.fdopen(write, "w")
+            drop_permission_override()
+            os.chdir(project)
+            code = cli_main(list(args))
+            sys.stderr.flush()
+        except BaseException as exc:  # shown in the test's failure, not lost in the child
+            print(f"child failed: {exc!r}", file=sys.stderr, flush=True)
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), said
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="drops root's override with Linux capabilities")
+def test_a_really_read_only_output_parent_is_a_message(project):
+    """A folder nobody may write to, for real, even when the tests run as root."""
     parent = project.parent / "readonly"
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        assert run_cli(project, "build", "--no-pdf", "--out", str(parent / "site")) == 1
-        err = capsys.readouterr().err
+        code, err = run_without_override(project, "build", "--no-pdf", "--out", str(parent / "site"))
+        assert code == 1, err
         assert "permission denied" in err and str(parent) in err and "Traceback" not in err
         assert list(parent.iterdir()) == []
     finally:
