@@ -57,8 +57,24 @@ def _checked(relative: str) -> str:
     return relative
 
 
+_HELD_LOCKS: set[int] = set()  # this process's BuildLock handles; a forked child drops its copies
+
+
+def _drop_locks_in_child() -> None:
+    """A forked worker shares the build's open lock file, and an flock lasts while any
+    copy is open: were a worker to outlive a killed build, it would keep the next build
+    waiting. Closing (never unlocking) the copies leaves the lock to the build process."""
+    for handle in _HELD_LOCKS:
+        os.close(handle)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks_in_child)
+
+
 class BuildLock:
-    """An exclusive lock beside the output folder, so two builds never interleave."""
+    """An exclusive lock beside the output folder, so two builds never interleave. It is
+    held by the build process alone, not by the workers it forks."""
 
     def __init__(self, output: Path):
         self.path = output.parent / f".{output.name}.kfh-lock"
@@ -81,10 +97,12 @@ class BuildLock:
                 ) from None
             raise output_error(exc, self.path) from None
         self._handle = handle
+        _HELD_LOCKS.add(handle)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._handle is not None:
+            _HELD_LOCKS.discard(self._handle)
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             os.close(self._handle)
             self._handle = None

@@ -9,9 +9,12 @@ not depend on the number of workers or on which finished first.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Generic, TypeVar
@@ -41,6 +44,7 @@ class _Work(Generic[I, R]):
     def __init__(self, function: Callable[[I], R], items: Sequence[I]):
         self.function = function
         self.items = items
+        self.parent = os.getpid()
 
 
 _WORK: _Work | None = None  # set in each worker process by _start, and only there
@@ -49,6 +53,21 @@ _WORK: _Work | None = None  # set in each worker process by _start, and only the
 def _start(work: _Work) -> None:
     global _WORK
     _WORK = work
+    _end_with_parent(work.parent)
+
+
+def _end_with_parent(parent: int) -> None:
+    """A build killed on its own (``kill -9 PID``, not its process group) takes its
+    workers with it rather than leaving them to write into a folder no one will use.
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere workers end when their queue closes."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the build ended before the line above
+        os._exit(1)
 
 
 def _run(start: int, stop: int) -> list:

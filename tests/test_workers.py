@@ -6,12 +6,17 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from benchmarks.synthetic import write_returns
-from conftest import make_project, run_cli, tree_bytes
+from conftest import DEADLINE, REPO, make_project, run_cli, tree_bytes
+from kfh_site.output import BuildLock
 from kfh_site.workers import map_on_cores
 
 ORGANISATIONS = 90  # with the area, index and content pages, several chunks of work for each worker
@@ -88,3 +93,74 @@ def test_a_template_mistake_met_in_a_worker_is_a_message(many, capsys):
     assert "Traceback" not in err
     assert "templates/organisation.html" in err and "no_such_thing" in err
     assert not (many / "build").exists()
+
+
+def _gone(pid: int) -> bool:
+    """``pid`` has exited (a zombie no one has reaped yet counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _wait_until(condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+LOCK_THEN_FORK = """
+import os, sys, time
+from pathlib import Path
+from kfh_site.output import BuildLock
+BuildLock(Path(sys.argv[1])).__enter__()
+child = os.fork()
+if child == 0:
+    os.close(1), os.close(2)  # the test reads this process's output to its end
+    time.sleep(600)
+    os._exit(0)
+print(child, flush=True)
+os._exit(0)  # the build process ends without unlocking; the process it forked lives on
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="watches processes through /proc (Linux)")
+def test_a_forked_process_does_not_keep_the_build_lock(tmp_path):
+    """A worker that outlives a killed build must not keep the next build waiting."""
+    run = subprocess.run([sys.executable, "-c", LOCK_THEN_FORK, str(tmp_path / "build")],
+                         capture_output=True, text=True, timeout=DEADLINE, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    child = int(run.stdout)
+    try:
+        assert not _gone(child)
+        with BuildLock(tmp_path / "build"):
+            pass
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+WORKERS_THAT_WAIT = """
+import os, sys, time
+from kfh_site.workers import map_on_cores
+def wait(item):
+    print(os.getpid(), flush=True)
+    time.sleep(600)
+map_on_cores(wait, list(range(4)), workers=2, chunk=1)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_end_with_a_build_killed_on_its_own(tmp_path):
+    """``kill -9`` of the build's process alone (not its group) ends its workers too."""
+    build = subprocess.Popen([sys.executable, "-c", WORKERS_THAT_WAIT], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    workers = {int(build.stdout.readline()), int(build.stdout.readline())}
+    try:
+        assert len(workers) == 2 and not any(_gone(pid) for pid in workers)
+        build.kill()
+        build.wait(timeout=DEADLINE)
+        _wait_until(lambda: all(_gone(pid) for pid in workers), f"workers {workers} outlived the build")
+    finally:
+        for pid in workers:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
