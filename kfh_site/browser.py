@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Iterator, Sequence
 from urllib.parse import unquote, urlsplit
 
+from kfh_site.errors import KfhError
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 CHROMIUM_ARGS = [
@@ -270,12 +272,18 @@ def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) ->
 
 
 async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) -> list[PageCheck]:
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     queue = deque(jobs)
     results: list[PageCheck] = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            browser = await p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        except PlaywrightError as exc:
+            raise KfhError(f"{find_chromium()} could not be started for the browser checks "
+                           f"({(exc.message or str(exc)).splitlines()[0]}). Set KFH_CHROMIUM to a working "
+                           "Chromium, or run kfh-site check --no-browser.") from None
         try:
             context = await browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT},
                                                 java_script_enabled=True)
