@@ -161,3 +161,18 @@ def test_a_pdf_changed_after_a_passing_check_is_checked_again(project):
     assert "8 of 9 PDFs" in third.stdout
     assert "\npdf/organisations/ccc.pdf\n  - the PDF" in third.stdout
     assert "  - the PDF is not tagged (no structure tree or MarkInfo /Marked)" in third.stdout
+
+
+@pytest.mark.browser
+def test_a_browser_that_will_not_start_is_a_clear_message(project, tmp_path):
+    if web.browser_unavailable():
+        pytest.fail("browser tests need Playwright")
+    broken = tmp_path / "not-chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    assert run_cli(project, "build", "--no-pdf") == 0
+    result = check(project, env={**os.environ, "KFH_CHROMIUM": str(broken)})
+    assert result.returncode == 1
+    assert f"kfh-site: {broken} could not be started for the browser checks" in result.stderr
+    assert "Set KFH_CHROMIUM to a working Chromium, or run kfh-site check --no-browser." in result.stderr
+    assert "Traceback" not in result.stderr
