@@ -1,8 +1,10 @@
 """How long a command takes and what it uses: wall-clock seconds, the CPU seconds of it
 and every process it starts, and its peak memory, summed over those processes.
 
-CPU seconds are those of every process the command started and waited for (the
-operating system's own count, resource.getrusage). Memory is sampled from /proc every
+CPU seconds are those of every process the command started: the operating system's own
+count for those it waited for (resource.getrusage), or, when more, the sum of what /proc
+showed each descendant had used when last seen (Chromium does not wait for all of its
+processes, which getrusage would then miss). Memory is sampled from /proc every
 tenth of a second while the command runs (Linux): the sum of each process's proportional
 set size (PSS), so pages a forked worker shares with its parent are counted once, split
 between them, not once per process; a peak shorter than a tenth of a second may be missed.
@@ -10,6 +12,7 @@ between them, not once per process; a peak shorter than a tenth of a second may 
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import threading
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROC = Path("/proc")
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ def process_tree(root: int) -> set[int]:
     return tree
 
 
+def cpu_seconds(pid: int) -> float:
+    """Processor seconds ``pid`` has used so far (user and system), from /proc."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def pss_mb(pid: int) -> float:
     try:
         for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
@@ -62,12 +75,15 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     peak = [0.0]
+    seen: dict[int, float] = {}  # CPU seconds of each descendant, when last seen
     done = threading.Event()
     watching = PROC.joinpath("self", "smaps_rollup").exists()
 
     def watch() -> None:
         while not done.wait(0.1):
-            peak[0] = max(peak[0], sum(pss_mb(pid) for pid in process_tree(process.pid)))
+            tree = process_tree(process.pid)
+            peak[0] = max(peak[0], sum(pss_mb(pid) for pid in tree))
+            seen.update({pid: cpu_seconds(pid) for pid in tree})
 
     watcher = threading.Thread(target=watch, daemon=True)
     if watching:
@@ -78,5 +94,5 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     if watching:
         watcher.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    cpu = max(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, sum(seen.values()))
     return Measured(seconds, cpu, peak[0] if watching else None, process.returncode, output)

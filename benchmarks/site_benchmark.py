@@ -121,6 +121,8 @@ def checks(table: Table, small: Path, example: Path) -> None:
                   "first check" + ("" if first.returncode == 0 else ", it found problems"))
         again = measure([KFH_SITE, "check", str(site), "--base-url", BASE_URL], project)
         table.row("  again, nothing changed", again, "")
+        every = measure([KFH_SITE, "check", str(site), "--base-url", BASE_URL, "--all"], project)
+        table.row("  again with --all (everything checked)", every, "")
         shutil.rmtree(site.parent / f".{site.name}.kfh-check", ignore_errors=True)
 
 

@@ -57,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
     check.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
+    check.add_argument("--all", action="store_true", dest="check_all",
+                       help="check every page and PDF, also those unchanged since they last passed")
 
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
@@ -214,7 +216,7 @@ def run_check(args: argparse.Namespace) -> int:
     config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
     base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
-    report = check_build(build_dir, base_path, browser=not args.no_browser)
+    report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all)
     print(report.text())
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 

@@ -9,13 +9,14 @@ not depend on the number of workers or on which finished first.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Generic, TypeVar
 
@@ -23,6 +24,8 @@ from kfh_site.progress import Progress
 
 I = TypeVar("I")  # noqa: E741 - an item
 R = TypeVar("R")  # a result
+T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 def available_cores() -> int:
@@ -108,3 +111,29 @@ def map_on_cores(function: Callable[[I], R], items: Sequence[I], workers: int | 
             pool.shutdown(cancel_futures=True)  # a template error: the rest would fail the same way
             raise
     return out
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int | None, tasks: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for work that is started now and collected later (the static
+    checks run while the browser checks do), one per core; None (work in this process)
+    when there is too little work to share. Tasks are pickled: module-level functions."""
+    workers = min(workers or available_cores(), tasks)
+    if workers <= 1:
+        yield None
+        return
+    # Fork before starting any thread (a browser, a server): the workers only read files.
+    context = multiprocessing.get_context("fork" if can_fork() else None)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield pool
+
+
+def started(pool: ProcessPoolExecutor | None, task: Callable[[Sequence[Item]], list[T]], items: Sequence[Item],
+            per_task: int) -> Callable[[], list[T]]:
+    """Start ``task`` on ``items`` in batches; the returned function waits for the
+    results, in the order of ``items``."""
+    if pool is None:
+        results = task(items)
+        return lambda: results
+    futures = [pool.submit(task, items[i:i + per_task]) for i in range(0, len(items), per_task)]
+    return lambda: [result for future in futures for result in future.result()]

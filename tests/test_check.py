@@ -1,0 +1,178 @@
+"""``kfh-site check`` run twice: what passed and has not changed is not checked again, a
+change is, ``--all`` checks everything, and the report reads the same however the
+parallel work finished. Each check runs as a user runs it, in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from kfh_site import browser as web
+
+from conftest import run_cli, tree_bytes
+
+FAINT = '<p style="color: #bbbbbb">Faint text that fails the contrast check.</p></main>'
+ALL_UNCHANGED = ("Unchanged since they last passed, so not checked again: 20 of 20 pages in the browser "
+                 "(kfh-site check --all checks everything).")
+
+
+def check(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).parent / "kfh-site"
+    return subprocess.run([str(script), "check", *args], cwd=project, capture_output=True, text=True,
+                          timeout=900, env=env)
+
+
+@pytest.fixture
+def counted_browser(tmp_path: Path) -> tuple[dict, Path]:
+    """The environment for a check whose Chromium notes each time it is started (not when
+    asked its version), so a test can tell whether the browser ran at all."""
+    missing = web.browser_unavailable()
+    if missing:
+        pytest.fail(f"browser tests need Chromium and Playwright: {missing}")
+    log = tmp_path / "browser-starts.log"
+    wrapper = tmp_path / "chromium-counted"
+    wrapper.write_text(f'#!/bin/sh\n[ "$1" = "--version" ] || echo started >> "{log}"\n'
+                       f'exec "{web.find_chromium()}" "$@"\n')
+    wrapper.chmod(0o755)
+    return {**os.environ, "KFH_CHROMIUM": str(wrapper)}, log
+
+
+def starts(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.is_file() else 0
+
+
+def plant(page: Path, old: str, new: str) -> None:
+    html = page.read_text(encoding="utf-8")
+    assert old in html, (page, old)
+    page.write_text(html.replace(old, new, 1), encoding="utf-8")
+
+
+def report_blocks(out: str) -> list[list[str]]:
+    """The report's problems, one block a page: [page, "  - problem", ...]."""
+    return [block.splitlines() for block in out.split("\n\n")[1:-1]]
+
+
+@pytest.mark.browser
+def test_a_second_check_of_an_unchanged_build_starts_no_browser_and_still_passes(project, counted_browser):
+    env, log = counted_browser
+    assert run_cli(project, "build") == 0
+    built = tree_bytes(project / "build")
+    first = check(project, env=env)
+    assert first.returncode == 0, first.stdout
+    assert "Unchanged since" not in first.stdout and starts(log) == 1
+    second = check(project, env=env)
+    assert second.returncode == 0, second.stdout
+    assert ("Unchanged since they last passed, so not checked again: 20 of 20 pages in the browser and 9 of 9 PDFs "
+            "(kfh-site check --all checks everything).") in second.stdout
+    assert second.stdout.rstrip().endswith("All checks passed.")
+    assert starts(log) == 1  # nothing to check in the browser: it was not even started
+    # What passed is kept beside the build, never in it.
+    assert tree_bytes(project / "build") == built
+    assert (project / ".build.kfh-check" / "passed.json").is_file()
+
+
+@pytest.mark.browser
+def test_a_page_changed_after_a_passing_check_is_checked_again(project, counted_browser):
+    env, log = counted_browser
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert check(project, env=env).returncode == 0
+    plant(project / "build" / "methodology.html", "</main>", FAINT)
+    second = check(project, env=env)
+    out = second.stdout
+    assert second.returncode == 1, out
+    assert ("Unchanged since they last passed, so not checked again: 19 of 20 pages in the browser "
+            "(kfh-site check --all checks everything).") in out
+    blocks = report_blocks(out)
+    assert [block[0] for block in blocks] == ["methodology.html"]
+    assert any(line.startswith("  - axe color-contrast (serious) at 1280px") for line in blocks[0])
+    assert any(line.startswith("  - axe color-contrast (serious) at 320px") for line in blocks[0])
+    assert starts(log) == 2
+    # A page with a problem is not kept as passing: it is checked, and reported, every time.
+    third = check(project, env=env)
+    assert third.returncode == 1 and report_blocks(third.stdout) == blocks
+
+
+@pytest.mark.browser
+def test_a_changed_stylesheet_has_every_page_that_loads_it_checked_again(project, counted_browser):
+    env, _log = counted_browser
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert check(project, env=env).returncode == 0
+    css = project / "build" / "assets" / "style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nmain p { color: #bbbbbb; }\n", encoding="utf-8")
+    second = check(project, env=env)
+    assert second.returncode == 1
+    assert "Unchanged since" not in second.stdout  # every page loads the stylesheet
+    assert "axe color-contrast (serious) at 1280px" in second.stdout
+
+
+@pytest.mark.browser
+def test_all_checks_every_page_again(project, counted_browser):
+    env, log = counted_browser
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert check(project, env=env).returncode == 0
+    again = check(project, "--all", env=env)
+    assert again.returncode == 0, again.stdout
+    assert "Unchanged since" not in again.stdout
+    assert "at 1280px and 320px: run." in again.stdout and starts(log) == 2
+    assert ALL_UNCHANGED in check(project, env=env).stdout and starts(log) == 2
+
+
+@pytest.mark.browser
+def test_the_report_reads_the_same_whatever_order_the_pages_finished_in(project, counted_browser):
+    env, _log = counted_browser
+    assert run_cli(project, "build", "--no-pdf") == 0
+    build = project / "build"
+    for page in ("methodology.html", "organisations/ddd.html", "regions/london.html", "accessibility.html"):
+        plant(build / page, "</main>", FAINT)
+    plant(build / "regions" / "london.html", 'href="../organisations/bbb.html"', 'href="../organisations/bbx.html"')
+    plant(build / "data.html", "<h1", "<h1>A second heading</h1><h1")
+    first, second = check(project, "--all", env=env), check(project, "--all", env=env)
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout
+    pages = [block[0] for block in report_blocks(first.stdout)]
+    assert pages == sorted(pages) == ["accessibility.html", "data.html", "methodology.html",
+                                      "organisations/ddd.html", "regions/london.html"]
+    # Checked again without --all: the pages that passed are left alone, the report's
+    # problems are the same, in the same order.
+    third = check(project, env=env)
+    assert "16 of 20 pages in the browser" in third.stdout  # data.html passes axe
+    assert report_blocks(third.stdout) == report_blocks(first.stdout)
+
+
+def test_a_pdf_changed_after_a_passing_check_is_checked_again(project):
+    assert run_cli(project, "build") == 0
+    assert check(project, "--no-browser").returncode == 0
+    second = check(project, "--no-browser")
+    assert second.returncode == 0
+    assert ("Unchanged since they last passed, so not checked again: 9 of 9 PDFs "
+            "(kfh-site check --all checks everything).") in second.stdout
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with (project / "build" / "pdf" / "organisations" / "ccc.pdf").open("wb") as handle:
+        writer.write(handle)
+    third = check(project, "--no-browser")
+    assert third.returncode == 1
+    assert "8 of 9 PDFs" in third.stdout
+    assert "\npdf/organisations/ccc.pdf\n  - the PDF" in third.stdout
+    assert "  - the PDF is not tagged (no structure tree or MarkInfo /Marked)" in third.stdout
+
+
+@pytest.mark.browser
+def test_a_browser_that_will_not_start_is_a_clear_message(project, tmp_path):
+    if web.browser_unavailable():
+        pytest.fail("browser tests need Playwright")
+    broken = tmp_path / "not-chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    assert run_cli(project, "build", "--no-pdf") == 0
+    result = check(project, env={**os.environ, "KFH_CHROMIUM": str(broken)})
+    assert result.returncode == 1
+    assert f"kfh-site: {broken} could not be started for the browser checks" in result.stderr
+    assert "Set KFH_CHROMIUM to a working Chromium, or run kfh-site check --no-browser." in result.stderr
+    assert "Traceback" not in result.stderr
