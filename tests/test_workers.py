@@ -144,7 +144,7 @@ WORKERS_THAT_WAIT = """
 import os, sys, time
 from kfh_site.workers import map_on_cores
 def wait(item):
-    print(os.getpid(), flush=True)
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: the two workers' lines never mix
     time.sleep(600)
 map_on_cores(wait, list(range(4)), workers=2, chunk=1)
 """
