@@ -165,8 +165,9 @@ def browser_installed():
 
 
 @pytest.mark.slow
-def test_check_passes_on_a_clean_build(browser_installed, small_project_with_pdfs):
-    result = run_check(small_project_with_pdfs)
+def test_check_passes_on_a_clean_build(browser_installed, built_with_pdfs):
+    # A copy: a check keeps what passed beside the build, which the session's build must not gain.
+    result = run_check(built_with_pdfs)
     out = result.stdout
     assert result.returncode == 0, out
     assert "Checked 20 pages and 9 PDFs" in out and "as served from /kfh-report/" in out
@@ -204,8 +205,8 @@ def test_check_reports_a_broken_link_a_missing_alt_and_an_untagged_pdf(browser_i
     assert "fix them before publishing." in out
 
 
-def test_check_says_clearly_when_the_browser_checks_did_not_run(small_project):
-    result = run_check(small_project, env={**os.environ, "KFH_CHROMIUM": str(small_project / "no-such-browser")})
+def test_check_says_clearly_when_the_browser_checks_did_not_run(built):
+    result = run_check(built, env={**os.environ, "KFH_CHROMIUM": str(built / "no-such-browser")})
     out = result.stdout
     assert result.returncode == 0
     assert "Browser checks (axe-core in Chromium): NOT RUN: no Chromium found" in out
