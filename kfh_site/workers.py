@@ -4,7 +4,9 @@
 Workers are forked once the build has worked out its figures, so each inherits them, the
 templates and the work to do as they are: only a task's indices go to a worker and only
 its results come back. Results come back in the order of the items, so the output does
-not depend on the number of workers or on which finished first.
+not depend on the number of workers or on which finished first. ``worker_pool`` and
+``started`` are for work begun now and collected later (``kfh-site check`` reads pages
+and PDFs while the browser works).
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ def worker_pool(workers: int | None, tasks: int) -> Iterator[ProcessPoolExecutor
         return
     # Fork before starting any thread (a browser, a server): the workers only read files.
     context = multiprocessing.get_context("fork" if can_fork() else None)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_end_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield pool
 
 
