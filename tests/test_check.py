@@ -19,7 +19,7 @@ from conftest import run_cli, tree_bytes
 
 FAINT = '<p style="color: #bbbbbb">Faint text that fails the contrast check.</p></main>'
 ALL_UNCHANGED = ("Unchanged since they last passed, so not checked again: 20 of 20 pages in the browser "
-                 "(kfh-site check --all checks everything).")
+                 "and 9 of 9 PDFs (kfh-site check --all checks everything).")
 
 
 def check(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -59,32 +59,25 @@ def report_blocks(out: str) -> list[list[str]]:
 
 
 @pytest.mark.browser
-def test_a_second_check_of_an_unchanged_build_starts_no_browser_and_still_passes(project, counted_browser):
+def test_what_changed_is_checked_again_and_all_checks_everything(project, counted_browser):
+    """One build checked in turn, so the browser checks every page only three times:
+    nothing is checked again when nothing changed, a changed page is (and a failing one
+    every time), --all checks everything, and a changed stylesheet has every page that
+    loads it checked again."""
     env, log = counted_browser
     assert run_cli(project, "build") == 0
     built = tree_bytes(project / "build")
     first = check(project, env=env)
     assert first.returncode == 0, first.stdout
     assert "Unchanged since" not in first.stdout and starts(log) == 1
+    # Nothing changed: nothing is checked again, and the browser is not even started.
     second = check(project, env=env)
     assert second.returncode == 0, second.stdout
-    assert ("Unchanged since they last passed, so not checked again: 20 of 20 pages in the browser and 9 of 9 PDFs "
-            "(kfh-site check --all checks everything).") in second.stdout
+    assert ALL_UNCHANGED in second.stdout and starts(log) == 1
     assert second.stdout.rstrip().endswith("All checks passed.")
-    assert starts(log) == 1  # nothing to check in the browser: it was not even started
     # What passed is kept beside the build, never in it.
     assert tree_bytes(project / "build") == built
     assert (project / ".build.kfh-check" / "passed.json").is_file()
-
-
-@pytest.mark.browser
-def test_what_changed_is_checked_again_and_all_checks_everything(project, counted_browser):
-    """One build checked in turn, so the browser checks every page only three times: a
-    changed page is checked again (and a failing one every time), --all checks everything,
-    and a changed stylesheet has every page that loads it checked again."""
-    env, log = counted_browser
-    assert run_cli(project, "build", "--no-pdf") == 0
-    assert check(project, env=env).returncode == 0
     # --all checks everything; then nothing has changed, so the browser is not started.
     again = check(project, "--all", env=env)
     assert again.returncode == 0, again.stdout
@@ -97,7 +90,7 @@ def test_what_changed_is_checked_again_and_all_checks_everything(project, counte
     out = second.stdout
     assert second.returncode == 1, out
     assert ("Unchanged since they last passed, so not checked again: 19 of 20 pages in the browser "
-            "(kfh-site check --all checks everything).") in out
+            "and 9 of 9 PDFs (kfh-site check --all checks everything).") in out
     blocks = report_blocks(out)
     assert [block[0] for block in blocks] == ["methodology.html"]
     assert any(line.startswith("  - axe color-contrast (serious) at 1280px") for line in blocks[0])
@@ -111,7 +104,8 @@ def test_what_changed_is_checked_again_and_all_checks_everything(project, counte
     css.write_text(css.read_text(encoding="utf-8") + "\nmain p { color: #bbbbbb; }\n", encoding="utf-8")
     restyled = check(project, env=env)
     assert restyled.returncode == 1
-    assert "Unchanged since" not in restyled.stdout
+    # No page is left alone (only the PDFs, which do not load it).
+    assert "Unchanged since they last passed, so not checked again: 9 of 9 PDFs (" in restyled.stdout
     assert "axe color-contrast (serious) at 1280px" in restyled.stdout
     assert len(report_blocks(restyled.stdout)) > 1
 
