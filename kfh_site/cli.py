@@ -230,7 +230,7 @@ def run_validate(args: argparse.Namespace) -> int:
         sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
     else:
         config = _config(args)
-        files, root = find_return_files(config.paths.data), config.root
+        files, root = find_return_files(config.paths.data, config.root), config.root
         sheet, columns = config.xlsx_sheet, config.columns
     returns = load_returns(files, root, sheet, columns)
     for note in returns.notes:

@@ -21,6 +21,7 @@ import nh3
 import yaml
 
 from kfh_site.errors import ContentError
+from kfh_site.project_files import files_in
 from kfh_site.markdown_ext import PageExtension, PageFacts
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
@@ -36,7 +37,9 @@ LANDING = "index"
 DESCRIPTION_LENGTH = 160
 
 # Tags and attributes Python-Markdown produces with our extensions; anything else in
-# raw HTML is removed unless the config trusts its authors (allow_raw_html).
+# raw HTML is removed unless the config trusts its authors (allow_raw_html). No ``style``
+# anywhere: one inline style can lay a fake page over the real one or fetch from another
+# site (column alignment becomes a class in markdown_ext.py instead).
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em",
     "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "span", "strong", "sub", "sup",
@@ -48,8 +51,8 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "hreflang"},
     "abbr": {"title"},
     "img": {"src", "alt", "width", "height"},
-    "td": {"align", "colspan", "rowspan", "style"},
-    "th": {"align", "colspan", "rowspan", "scope", "style"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
 }
 # The table scroll region (markdown_ext.py): these attributes, with exactly these values.
@@ -131,7 +134,7 @@ def load_pages(folder: Path, root: Path, abbreviations: Mapping[str, str],
     """
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".md" and p.is_file())
+    files = [p for p in files_in(folder, root) if p.suffix.lower() == ".md"]
     section_names = set()
     for path in files:
         parts = path.relative_to(folder).parts
@@ -222,6 +225,8 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             f"{name}, front matter: missing 'title': start the page with a '# Title' line, or add "
             "front matter with 'title: ...' between two '---' lines at the top"
         )
+    # Before the sanitiser, which would drop a file: or data: src and publish an empty image.
+    images = local_images(html, path.parent, content or path.parent, name)
     if not allow_raw_html:
         html = nh3.clean(
             html,
@@ -231,7 +236,6 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             url_schemes={"http", "https", "mailto"},
             link_rel=None,
         )
-    images = local_images(html, path.parent, content or path.parent, name)
     html = with_image_sizes(html, path.parent)
     headings = converter.toc_tokens  # type: ignore[attr-defined]
     toc_html = ""

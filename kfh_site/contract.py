@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from kfh_site.project_files import files_in
+
 REGIONS = (
     "East of England",
     "London",
@@ -167,15 +169,12 @@ def financial_year(value: str) -> str | None:
     return f"{first}/{(first + 1) % 100:02d}" if second == following else None
 
 
-def find_return_files(folder: Path) -> list[Path]:
+def find_return_files(folder: Path, root: Path | None = None) -> list[Path]:
     """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped."""
-    if not folder.is_dir():
-        return []
-    found = [
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")
+    return [
+        p for p in files_in(folder, root or folder)
+        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")
     ]
-    return sorted(found)
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -81,3 +81,8 @@ class DataError(KfhError):
 
 def _problem_order(problem: Problem) -> tuple:
     return (problem.file, problem.sheet or "", problem.row or 0, problem.column or "", problem.message)
+
+
+class ProjectFileError(KfhError):
+    """A file in the project that kfh-site will not read or publish: a link that leads
+    outside its folder, or a special file (a device, a pipe, a socket)."""

@@ -108,6 +108,18 @@ def _same(a: str, b: str) -> bool:
     return bool(b) and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
+ALIGNMENT = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
+
+
+def align_by_class(cell: etree.Element) -> None:
+    """A column's alignment (``|--:|``) as a class, not a ``style`` attribute: the sanitiser
+    drops every ``style``, since one can cover the page or fetch from another site."""
+    style = cell.attrib.pop("style", None)
+    match = ALIGNMENT.match(style or "")
+    if match:
+        cell.set("class", " ".join(filter(None, [cell.get("class"), f"align-{match.group(1)}"])))
+
+
 class _Tables(Treeprocessor):
     def __init__(self, md: Markdown, facts: PageFacts) -> None:
         super().__init__(md)
@@ -164,6 +176,8 @@ class _Tables(Treeprocessor):
 
         for cell in table.iterfind("thead/tr/th"):
             cell.set("scope", "col")
+        for cell in (c for c in table.iter() if c.tag in ("th", "td")):
+            align_by_class(cell)
         first_header = table.find("thead/tr/th")
         empty_corner = first_header is not None and not text_of(first_header, self.md)
         if empty_corner or ROW_HEADERS_CLASS in classes:

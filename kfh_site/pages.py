@@ -21,6 +21,7 @@ from kfh_site.content import Page, Section, nav_position, sections, shorten
 from kfh_site.metrics import ENGLAND, STATUS_NONE, Figures, OrgFigures, slugify
 from kfh_site.output import FreshFolder, Unchanged, Written
 from kfh_site.progress import Progress
+from kfh_site.project_files import files_in
 from kfh_site.render import render
 from kfh_site.contract import REGIONS
 from kfh_site.search import is_indexed, searchable_html
@@ -273,7 +274,7 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
     # Everything a page's output depends on: the templates, the code, the shared context
     # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
     # order are deterministic, so the same inputs always give the same key.
-    template_files = [p for folder in config.template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    template_files = [p for folder in config.template_folders for p in files_in(folder, config.root)]
     fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
     renderer = _PageRenderer(env, config, shared, fingerprint, cache, fresh)
     done = map_on_cores(renderer.render, plans, jobs, progress, "pages")

