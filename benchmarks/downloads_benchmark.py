@@ -25,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import write_returns  # noqa: E402
-from kfh_site import downloads  # noqa: E402
-from kfh_site.metrics import Figures, Policy, compute_figures  # noqa: E402
-from kfh_site.ods import ods_bytes  # noqa: E402
-from kfh_site.returns import load_returns  # noqa: E402
-from kfh_site.spreadsheet import statistics_workbook  # noqa: E402
+from kfh_site.domain import Policy  # noqa: E402
+from kfh_site.downloads import tables as downloads  # noqa: E402
+from kfh_site.downloads.ods import ods_bytes  # noqa: E402
+from kfh_site.downloads.statistics import statistics_workbook  # noqa: E402
+from kfh_site.figures.compute import compute_figures  # noqa: E402
+from kfh_site.figures.types import Figures  # noqa: E402
+from kfh_site.returns.table import load_returns  # noqa: E402
 
 Result = TypeVar("Result")
 

@@ -21,14 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kfh_site.build.pipeline import compute, read_returns  # noqa: E402
 from kfh_site.config import load_config  # noqa: E402
-from kfh_site.palette import Palette  # noqa: E402
+from kfh_site.html.render import make_environment  # noqa: E402
 from kfh_site.pdf.jobs import harfbuzz_subset_available  # noqa: E402
 from kfh_site.pdf.plan import infographic_jobs  # noqa: E402
 from kfh_site.pdf.render import render_pdfs  # noqa: E402
-from kfh_site.render import make_environment  # noqa: E402
-from kfh_site.pipeline import compute, read_returns  # noqa: E402
-from kfh_site.stories import StoryTeller  # noqa: E402
+from kfh_site.story.palette import Palette  # noqa: E402
+from kfh_site.story.teller import StoryTeller  # noqa: E402
 
 
 def main() -> None:

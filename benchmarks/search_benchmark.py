@@ -37,7 +37,7 @@ def children_cpu() -> float:
 
 def timed(stage, pages, output, cache, new: bool = False) -> float:
     """Seconds the search stage takes; checks that it made a new index or reused the last."""
-    from kfh_site.output import Unchanged
+    from kfh_site.output.write import Unchanged
 
     started = time.perf_counter()
     files = stage(pages, output, cache)
@@ -47,11 +47,11 @@ def timed(stage, pages, output, cache, new: bool = False) -> float:
 
 
 def main() -> None:
-    from kfh_site import search
-    from kfh_site.cache import BuildCache
+    from kfh_site.build.site import build
     from kfh_site.config import load_config
-    from kfh_site.output import Unchanged
-    from kfh_site.site import build
+    from kfh_site.output.cache import BuildCache
+    from kfh_site.output.write import Unchanged
+    from kfh_site.search import index as search
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 2500, 10000])

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, find_config, load_config, url_path
 from kfh_site.errors import KfhError
-from kfh_site.formatting import file_size
-from kfh_site.contract import find_return_files
+from kfh_site.returns.contract import find_return_files
+from kfh_site.story.formatting import file_size
 
 if TYPE_CHECKING:
-    from kfh_site.site import BuildResult
+    from kfh_site.build.result import BuildResult
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -138,7 +138,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from kfh_site.site import build  # heavy imports only for the command that needs them
+    from kfh_site.build.site import build  # heavy imports only for the command that needs them
 
     config = _config(args, output=args.out, base_url=args.base_url)
     data = _expand(args.data) if args.data else None
@@ -183,8 +183,8 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from kfh_site.build.site import build
     from kfh_site.serve import serve
-    from kfh_site.site import build
 
     config_file = args.config if args.config else find_config(Path.cwd())
 
@@ -210,7 +210,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kfh_site.checks import check_build
+    from kfh_site.check.checks import check_build
 
     config_path = args.config or (Path.cwd() / "kfh-site.toml")
     config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
@@ -222,7 +222,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kfh_site.returns import load_returns  # pandas loads only for the commands that read returns
+    from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
 
     if args.paths:
         files, root = _expand(args.paths), Path.cwd()
@@ -240,7 +240,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
-    from kfh_site.blank_return import FormSettings, write_template
+    from kfh_site.project.blank_return import FormSettings, write_template
 
     config_path = args.config or (Path.cwd() / "kfh-site.toml")
     config = load_config(config_path) if args.config or config_path.is_file() else None
@@ -252,7 +252,7 @@ def run_template(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from kfh_site.config import config_from_mapping
-    from kfh_site.new_project import new_project
+    from kfh_site.project.new import new_project
 
     # The scope is checked as kfh-site.toml would check it, before anything is written.
     scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from kfh_site.domain import ENGLAND, Merger
 from kfh_site.errors import ConfigError
-from kfh_site.metrics import ENGLAND, Merger
-from kfh_site.palette import NHS_BLUE, contrast
-from kfh_site.contract import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
+from kfh_site.returns.contract import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
+from kfh_site.story.palette import NHS_BLUE, contrast
 
 CONFIG_NAME = "kfh-site.toml"
 
@@ -99,7 +99,7 @@ class SiteConfig:
     def template_folders(self) -> tuple[Path, ...]:
         """Where templates are looked for, in order: the project's own ``templates/`` (if it
         has one), then the starter's, so a project keeps only the templates it changed."""
-        from kfh_site.starter import starter_folder
+        from kfh_site.project_files import starter_folder
 
         starter = starter_folder("templates").resolve()
         own = self.paths.templates

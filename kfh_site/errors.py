@@ -86,3 +86,37 @@ def _problem_order(problem: Problem) -> tuple:
 class ProjectFileError(KfhError):
     """A file in the project that kfh-site will not read or publish: a link that leads
     outside its folder, or a special file (a device, a pipe, a socket)."""
+
+
+class TemplateError(KfhError):
+    """The blank return cannot be written where it was asked for."""
+
+
+class FileProblem(Exception):
+    """Why a file (or a sheet of it) could not be read as a table at all."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def one(cls, file: str, message: str, row: int | None = None, column: str | None = None,
+            sheet: str | None = None) -> FileProblem:
+        return cls([Problem(file, row, column, message, sheet=sheet)])
+
+
+class UnsafePathError(Exception):
+    """An output path that would land outside the build folder: a bug, never user input."""
+
+
+class SearchIndexError(KfhError):
+    """Pagefind is missing or failed: the site cannot get its search index."""
+
+
+class WorkbookProblem(Exception):
+    """A workbook kfh-site will not read; the message says why, for the user."""
+
+
+class TaggingError(ContentError):
+    """A figure reached the PDF with no text alternative: a mistake in the infographic
+    template, which the user can fix (render.py names the template and the PDF)."""

@@ -80,3 +80,18 @@ def _shown(path: Path, root: Path) -> str:
         return path.absolute().relative_to(root.absolute()).as_posix()
     except ValueError:
         return str(path)
+
+
+# The starter project that ships with kfh-site: in a source checkout (the usual, editable
+# install) its templates and content are the repository's own templates/ and content/; in
+# a wheel they are packaged as kfh_site/starter/ (pyproject.toml maps them there).
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def starter_folder(name: str) -> Path:
+    """``templates`` or ``content`` of the starter project."""
+    packaged = PACKAGE / "starter" / name
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE.parent / name

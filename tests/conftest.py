@@ -182,7 +182,7 @@ class PatientBrowser:
 def chromium():
     """Headless Chromium (Playwright), one for the whole session; browser tests fail,
     never skip, when it is missing."""
-    from kfh_site import browser as web
+    from kfh_site.check import browser as web
 
     missing = web.browser_unavailable()
     if missing:
@@ -194,7 +194,7 @@ def chromium():
 @pytest.fixture(scope="session")
 def served(small_site):
     """The small site served on loopback under /kfh-report/, as it will be published."""
-    from kfh_site import browser as web
+    from kfh_site.check import browser as web
 
     with web.serve(small_site, "/kfh-report/") as url:
         yield url

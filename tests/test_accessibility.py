@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import DEADLINE, run_cli
 from pypdf import PdfWriter
 
-from kfh_site import browser as web
-
-from conftest import DEADLINE, run_cli
+from kfh_site.check import browser as web
 
 pytestmark = pytest.mark.browser
 

@@ -8,15 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import HEADER, ROWS_2024, write_csv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kfh_site.errors import DataError, KfhError
-from kfh_site.contract import COLUMNS, REQUIRED
-from kfh_site.returns import load_returns
-
-from conftest import HEADER, ROWS_2024, write_csv
+from kfh_site.returns.contract import COLUMNS, REQUIRED
+from kfh_site.returns.table import load_returns
 
 # No deadline and no too_slow health check: how fast examples run is the machine's business.
 FUZZ = settings(max_examples=150, deadline=None,
@@ -198,7 +198,7 @@ def test_a_region_typo_suggests_the_closest_region(tmp_path, typo, region):
 
 
 def test_a_very_large_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    import kfh_site.returns as returns
+    import kfh_site.returns.table as returns
     monkeypatch.setattr(returns, "MAX_FILE_BYTES", 1000)
     path = write_csv(tmp_path / "r.csv", ROWS_2024 * 10)
     assert "more than the 0 MB kfh-site reads" in only_problem(tmp_path, path)

@@ -9,16 +9,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import make_project, run_cli
 from openpyxl import load_workbook
 
-from kfh_site.blank_return import (
-    FIRST_ROW, HEADER_ROW, ORG_TYPES, PROMPT_LIMIT, TITLE_LIMIT, ERROR_LIMIT, header, what_to_enter,
-)
 from kfh_site.cli import main
-from kfh_site.contract import COLUMNS, KNOWN_HEADERS, REGIONS, normalise_header
-from kfh_site.returns import load_returns
-
-from conftest import make_project, run_cli
+from kfh_site.project.blank_return import (
+    ERROR_LIMIT,
+    FIRST_ROW,
+    HEADER_ROW,
+    ORG_TYPES,
+    PROMPT_LIMIT,
+    TITLE_LIMIT,
+    header,
+    what_to_enter,
+)
+from kfh_site.returns.contract import COLUMNS, KNOWN_HEADERS, REGIONS, normalise_header
+from kfh_site.returns.table import load_returns
 
 HEADERS = [header(c) for c in COLUMNS]
 # Two organisations as a library lead types them; Beta did not count most of its activity.

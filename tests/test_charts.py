@@ -185,12 +185,13 @@ def test_the_collision_check_itself_catches_a_label_on_a_line(widths):
 def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_path):
     """Each infographic's SVGs are, mark for mark, one frame of its web page's charts."""
     from conftest import REPO
+
+    from kfh_site.build.pipeline import compute, read_returns
     from kfh_site.config import load_config
-    from kfh_site.palette import Palette
+    from kfh_site.html.render import make_environment
     from kfh_site.pdf.plan import infographic_jobs
-    from kfh_site.render import make_environment
-    from kfh_site.pipeline import compute, read_returns
-    from kfh_site.stories import StoryTeller
+    from kfh_site.story.palette import Palette
+    from kfh_site.story.teller import StoryTeller
 
     config = load_config(REPO / "kfh-site.toml")
     figures = compute(config, read_returns(config))

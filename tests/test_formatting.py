@@ -1,6 +1,6 @@
 """One way to write each number, everywhere."""
 
-from kfh_site import formatting as fmt
+from kfh_site.story import formatting as fmt
 
 
 def test_ratio_is_written_one_to_n_with_a_thousands_separator():

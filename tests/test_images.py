@@ -7,9 +7,8 @@ import io
 import re
 
 import pytest
-from PIL import Image
-
 from conftest import run_cli, tree_bytes
+from PIL import Image
 
 PAGE = """---
 title: Our library in pictures

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROWS_2024, run_cli, tree_bytes, write_csv
 
 
@@ -145,8 +144,8 @@ def test_the_pdf_cache_does_not_grow_without_bound(project):
 
 
 def test_pages_whose_inputs_did_not_change_are_not_even_rendered_again(project):
+    from kfh_site.build.site import build
     from kfh_site.config import load_config
-    from kfh_site.site import build
 
     config = load_config(project / "kfh-site.toml")
     first = build(config, with_pdf=False)

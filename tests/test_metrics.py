@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from kfh_site.metrics import (
-    STATUS_BETTER, STATUS_MEETS, STATUS_NONE, STATUS_WORSE, Policy, area_figures, compute_figures,
-    qualified_wte_needed, ratio_status, recommended_wte, staff_per_qualified,
-)
-from kfh_site import formatting as fmt
-from kfh_site.returns import load_returns
-
 from conftest import ROWS_2023, ROWS_2024, write_csv
+
+from kfh_site.domain import (
+    STATUS_BETTER,
+    STATUS_MEETS,
+    STATUS_NONE,
+    STATUS_WORSE,
+    Policy,
+    qualified_wte_needed,
+    ratio_status,
+    recommended_wte,
+    staff_per_qualified,
+)
+from kfh_site.figures.compute import area_figures, compute_figures
+from kfh_site.returns.table import load_returns
+from kfh_site.story import formatting as fmt
 
 POLICY = Policy(recommended_ratio=1250, baseline_ratio=1730)
 
@@ -215,8 +222,9 @@ def test_an_areas_change_is_like_for_like_over_organisations_in_both_years(tmp_p
 
 
 def test_every_shortfall_in_the_example_is_met_by_its_stated_wte_and_not_by_0_1_less():
-    from kfh_site.contract import find_return_files
     from conftest import REPO
+
+    from kfh_site.returns.contract import find_return_files
 
     returns = load_returns(find_return_files(REPO / "data"), REPO)
     figures = compute_figures(returns.table, POLICY)

@@ -8,11 +8,10 @@ import re
 import shutil
 
 import yaml
-
-from kfh_site.new_project import financial_year, new_project
-
 from conftest import REPO, run_cli, tree_bytes
 from test_site import text_of
+
+from kfh_site.project.new import financial_year, new_project
 
 
 def test_new_writes_a_project_that_builds_at_once(tmp_path, capsys):

@@ -13,12 +13,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from kfh_site.errors import ContentError
-from kfh_site.output import OutputPlan
-
 from conftest import DEADLINE, run_cli, tree_bytes
+
 from kfh_site.cli import main as cli_main
+from kfh_site.errors import ContentError
+from kfh_site.output.write import OutputPlan
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 

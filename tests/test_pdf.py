@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
-from kfh_site.checks import page_facts
-
 from conftest import run_cli, tree_bytes
+from pypdf import PdfReader
 from test_site import text_of
+
+from kfh_site.check.checks import page_facts
 
 
 def struct_elements(pdf: pikepdf.Pdf):

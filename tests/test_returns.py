@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, write_csv
 from openpyxl import Workbook
 
 from kfh_site.errors import DataError
-from kfh_site.contract import COLUMN_NAMES, COLUMNS, header_lookup, normalise_header
-from kfh_site.returns import load_returns
-
-from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, write_csv
+from kfh_site.returns.contract import COLUMN_NAMES, COLUMNS, header_lookup, normalise_header
+from kfh_site.returns.table import load_returns
 
 
 def load(tmp_path: Path, *files: Path):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import CONFIG, HEADER, ROWS_2023, ROWS_2024, make_project, run_cli, write_csv
 from test_pdf import pdf_text, struct_elements
 from test_site import text_of

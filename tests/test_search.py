@@ -8,15 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-
-from kfh_site import browser as web
-from kfh_site import search
-from kfh_site.config import load_config
-from kfh_site.output import Unchanged
-from kfh_site.site import build
-
 from conftest import ROWS_2024, run_cli, tree_bytes, write_csv
 from test_accessibility import PAGE_KINDS
+
+from kfh_site.build.site import build
+from kfh_site.check import browser as web
+from kfh_site.config import load_config
+from kfh_site.output.write import Unchanged
+from kfh_site.search import index as search
 
 
 def fragments(site: Path) -> dict[str, dict]:
@@ -176,7 +175,7 @@ def test_a_missing_or_broken_pagefind_is_a_clear_error_and_nothing_is_built(proj
 
 
 def test_the_check_command_passes_on_a_site_with_search(small_site):
-    from kfh_site.checks import check_site
+    from kfh_site.check.checks import check_site
 
     assert check_site(small_site, "/kfh-report/") == []
 

@@ -16,12 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import DEADLINE, tree_bytes
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
-
-
 
 
 class Preview:

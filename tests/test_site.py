@@ -8,12 +8,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, run_cli, tree_bytes, write_csv
 from openpyxl import Workbook
 
-from kfh_site.checks import check_site, page_facts
-from kfh_site.contract import REGIONS
-
-from conftest import HEADER, REPO, ROWS_2023, ROWS_2024, run_cli, tree_bytes, write_csv
+from kfh_site.check.checks import check_site, page_facts
+from kfh_site.returns.contract import REGIONS
 
 GOLDEN = Path(__file__).parent / "golden"
 

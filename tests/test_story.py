@@ -11,7 +11,6 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-
 from conftest import REPO
 from test_site import text_of
 

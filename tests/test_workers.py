@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import DEADLINE, REPO, make_project, run_cli, tree_bytes
 
 from benchmarks.synthetic import write_returns
-from conftest import DEADLINE, REPO, make_project, run_cli, tree_bytes
-from kfh_site.output import BuildLock
-from kfh_site.workers import map_on_cores
+from kfh_site.output.workers import map_on_cores
+from kfh_site.output.write import BuildLock
 
 ORGANISATIONS = 90  # with the area, index and content pages, several chunks of work for each worker
 
@@ -113,7 +113,7 @@ def _wait_until(condition, what: str) -> None:
 LOCK_THEN_FORK = """
 import os, sys, time
 from pathlib import Path
-from kfh_site.output import BuildLock
+from kfh_site.output.write import BuildLock
 BuildLock(Path(sys.argv[1])).__enter__()
 child = os.fork()
 if child == 0:
@@ -142,7 +142,7 @@ def test_a_forked_process_does_not_keep_the_build_lock(tmp_path):
 
 WORKERS_THAT_WAIT = """
 import os, sys, time
-from kfh_site.workers import map_on_cores
+from kfh_site.output.workers import map_on_cores
 def wait(item):
     os.write(1, f"{os.getpid()}\\n".encode())  # one write: the two workers' lines never mix
     time.sleep(600)

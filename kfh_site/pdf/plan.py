@@ -15,17 +15,18 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from kfh_site import __version__
-from kfh_site.cache import package_version, sha256
 from kfh_site.config import SiteConfig
-from kfh_site.metrics import ENGLAND, Figures, slugify
-from kfh_site.palette import Palette
+from kfh_site.domain import ENGLAND, slugify
+from kfh_site.figures.types import Figures
+from kfh_site.html.render import render
+from kfh_site.output.cache import package_version, sha256
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
-from kfh_site.render import render
-from kfh_site.contract import REGIONS
-from kfh_site.stories import StoryTeller
+from kfh_site.returns.contract import REGIONS
+from kfh_site.story.palette import Palette
+from kfh_site.story.teller import StoryTeller
 
 if TYPE_CHECKING:
-    from kfh_site.cache import BuildCache
+    from kfh_site.output.cache import BuildCache
 
 
 @dataclass(frozen=True)

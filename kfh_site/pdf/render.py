@@ -21,9 +21,9 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 
 from kfh_site.errors import ContentError, FetchError
+from kfh_site.output.progress import Progress
+from kfh_site.output.workers import map_on_cores
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
-from kfh_site.progress import Progress
-from kfh_site.workers import map_on_cores
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 SHOWN = 5  # PDFs named when a template mistake affects them all
@@ -107,7 +107,8 @@ class Renderer:
     def render(self, job: PdfJob) -> _Outcome:
         from weasyprint import HTML
 
-        from kfh_site.pdf.tags import TaggingError, complete_tags
+        from kfh_site.errors import TaggingError
+        from kfh_site.pdf.tags import complete_tags
 
         self.fetcher.refused.clear()
         with _collecting() as collector:

@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import pydyf
 
-from kfh_site.errors import ContentError
+from kfh_site.errors import TaggingError
 
 SCOPES = {"row": "/Row", "col": "/Column", "column": "/Column", "both": "/Both"}
-
-
-class TaggingError(ContentError):
-    """A figure reached the PDF with no text alternative: a mistake in the infographic
-    template, which the user can fix (render.py names the template and the PDF)."""
 
 
 def complete_tags(document, pdf) -> None:

@@ -1,0 +1,60 @@
+"""A build: refuse an output folder it would damage, take the lock, and when no input
+has changed since the last build, stop there; otherwise make the site (pipeline.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from kfh_site.build.result import BuildResult, return_files
+from kfh_site.config import SiteConfig
+from kfh_site.output.cache import BuildCache, inputs_key, package_version
+from kfh_site.output.progress import Progress
+from kfh_site.output.write import BuildLock, check_output_folder
+from kfh_site.project_files import files_in
+from kfh_site.returns.contract import display_name
+
+
+def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
+          progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None,
+          use_cache: bool = True) -> BuildResult:
+    """Build the site from the project folder into ``config.paths.output``.
+
+    Only what changed since the last build is redone (see cache.py); the output is
+    byte-for-byte what a clean build (``use_cache=False``) would write. An output folder
+    the build would damage is refused before anything is touched.
+    """
+    output = config.paths.output
+    data_files = return_files(config, data_files)
+    check_output_folder(output, config.root, *project_folders(config, data_files))
+    with BuildLock(output):
+        cache = BuildCache.beside(output, use_cache)
+        inputs = build_inputs_key(config, data_files, with_pdf)
+        if cache.up_to_date(inputs, output):
+            return BuildResult(output, files=len(cache.previous_files), up_to_date=True, with_pdf=with_pdf)
+        # Only now is what building needs loaded (pandas, Jinja, Markdown, Pagefind's client):
+        # a build with nothing to do answers at once.
+        from kfh_site.build.pipeline import make_site
+
+        return make_site(config, data_files, cache, inputs, progress, with_pdf, jobs)
+
+
+def project_folders(config: SiteConfig, data_files: Sequence[Path]
+                    ) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
+    """What an output folder must not be or hold, and the folders it must not lie inside."""
+    sources = [(f"the {name} folder ({display_name(path, config.root)}/)", path)
+               for name, path in (("content", config.paths.content), ("data", config.paths.data),
+                                  ("templates", config.paths.templates))]
+    keep = [*sources, *((f"the return file {display_name(path, config.root)}", path) for path in data_files),
+            ("your home folder", Path.home())]
+    return keep, sources
+
+
+def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
+    """A hash of everything a build reads: change any of it and the build runs again."""
+    folders = (config.paths.content, *config.template_folders)
+    files = [*data_files, *(p for folder in folders for p in files_in(folder, config.root))]
+    options = {"config": repr(config), "pdf": with_pdf,
+               "weasyprint": package_version("weasyprint") if with_pdf else ""}
+    return inputs_key(files, config.root, options)

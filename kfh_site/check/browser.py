@@ -1,0 +1,333 @@
+"""A built site in a real browser: served on loopback under its base path, checked with
+axe-core (WCAG 2.0, 2.1 and 2.2, levels A and AA) in headless Chromium.
+
+Playwright drives the system's Chromium (Debian's ``chromium``); axe-core comes bundled
+in axe-playwright-python. Both are optional: without them ``kfh-site check`` says that
+the browser checks were not run.
+
+axe-core is half a megabyte of script. It is given to the browser once, as an init script
+of the browsing context, so that every page has it from its first moment instead of being
+sent it again after every navigation; one call then runs axe and the sideways-scroll check
+together and returns only what the report needs. ``check_pages`` keeps several pages
+loading and checking at once (Playwright's async API: its sync API is not thread-safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+from urllib.parse import unquote, urlsplit
+
+from kfh_site.errors import KfhError
+from kfh_site.output.workers import available_cores
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+WIDTHS = (1280, 320)
+HEIGHT = 900
+# Pages come from this machine, so one that does not load is hung, not slow: wait long,
+# as a busy machine may need (Playwright's own default of 30 seconds is not enough).
+PAGE_TIMEOUT_MS = 600_000
+REFLOW_WIDTH = 320  # WCAG 1.4.10: content reflows at 320 CSS pixels without scrolling sideways
+# How wide the page is, when wider than the window, and the outermost elements that
+# stick out (named for the report). A wide table inside a .table-scroll region that
+# scrolls on its own does not widen the page, so it is not counted.
+SIDEWAYS_SCROLL = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const limit = root.clientWidth + 1;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= limit) return false;
+    const region = e.parentElement && e.parentElement.closest('.table-scroll');
+    return !(region && scrolls(region) && region.getBoundingClientRect().right <= limit);
+  });
+  const outer = wide.filter(e => !wide.some(o => o !== e && o.contains(e)));
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (e.getAttribute('src') ? '[src=' + e.getAttribute('src') + ']' : '')
+    + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  return [root.scrollWidth, outer.map(name)];
+}"""
+# Both checks of one page at one width in one call, answering only what the report needs:
+# [[rule, impact, help, [target, ...]], ...], and the sideways scroll or null.
+PAGE_CHECK = """async ([options, reflow]) => {
+  if (typeof axe === 'undefined') throw new Error('axe-core was not loaded into the page');
+  const results = await axe.run(document, options);
+  const violations = results.violations.map(v => [v.id, v.impact || '', v.help,
+    v.nodes.map(n => n.target.join(', '))]);
+  return [violations, reflow ? (%s)() : null];
+}""" % SIDEWAYS_SCROLL
+
+
+def find_chromium() -> str | None:
+    """The browser to use: $KFH_CHROMIUM, or Chromium/Chrome on the PATH."""
+    configured = os.environ.get("KFH_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser checks cannot run here, or None when they can."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright and axe-playwright-python are not installed (pip install -e '.[test]')"
+    if find_chromium() is None:
+        return "no Chromium found (install Debian's chromium, or set KFH_CHROMIUM)"
+    return None
+
+
+def axe_source() -> str:
+    """axe-core's script, as bundled with axe-playwright-python."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    return AXE_SCRIPT
+
+
+def axe_version(source: str) -> str:
+    """The version in axe-core's banner (``/*! axe v4.12.1``)."""
+    head = source[:200].split()
+    return head[head.index("axe") + 1].lstrip("v") if "axe" in head else "unknown"
+
+
+def checker_key(base_path: str) -> str:
+    """Everything besides the page itself that a browser check's result depends on: the
+    axe-core script and rules asked for, this module's own checks, the window height, the
+    base path served from, and the browser. A change to any means every page is checked
+    again."""
+    from kfh_site import __version__
+    from kfh_site.output.cache import package_version
+
+    parts = {"kfh-site": __version__, "axe": hashlib.sha256(axe_source().encode()).hexdigest(),
+             "options": AXE_OPTIONS, "check": PAGE_CHECK, "height": HEIGHT, "base_path": base_path,
+             "playwright": package_version("playwright"), "browser": _browser_version()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _browser_version() -> str:
+    executable = find_chromium() or ""
+    try:
+        answer = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return executable
+    return f"{executable} {answer.stdout.strip()}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    base_path = "/"
+
+    def translate_path(self, path: str) -> str:
+        # Serve the build only under its base path, as the real host will.
+        if not path.startswith(self.base_path):
+            return str(Path(self.directory) / "__outside_base_path__")
+        return super().translate_path("/" + path[len(self.base_path):])
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(build: Path, base_path: str = "/") -> Iterator[str]:
+    """Serve ``build`` on 127.0.0.1 at ``base_path``; yields the site's URL."""
+    handler = type("Handler", (_QuietHandler,), {"base_path": base_path})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(build)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{base_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Chromium browser (Playwright, sync API), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass(frozen=True)
+class AxeViolation:
+    page: str
+    width: int
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]
+
+    def __str__(self) -> str:
+        where = ", ".join(self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
+        return f"axe {self.rule} ({self.impact}) at {self.width}px: {self.help} [{where}]"
+
+
+@dataclass(frozen=True)
+class SidewaysScroll:
+    """A page wider than a narrow window: a reader must scroll sideways to read it."""
+
+    page: str
+    width: int
+    page_width: int
+    targets: tuple[str, ...]
+    rule: str = "reflow"
+
+    def __str__(self) -> str:
+        where = ", ".join(self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
+        return (f"scrolls sideways at {self.width}px: the page is {self.page_width}px wide "
+                f"(WCAG 1.4.10 Reflow) [{where}]")
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """The browser could not load or check a page: reported, so it never passes unseen."""
+
+    page: str
+    width: int
+    reason: str
+    rule: str = "not-checked"
+
+    def __str__(self) -> str:
+        return f"could not be checked in the browser at {self.width}px: {self.reason}"
+
+
+BrowserFinding = AxeViolation | SidewaysScroll | NotChecked
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """One page checked at one width: what was found, and every file of the build the
+    page loaded (itself, its stylesheet, scripts, images), so an unchanged result can be
+    recognised next time."""
+
+    page: str
+    width: int
+    findings: tuple[BrowserFinding, ...]
+    loaded: tuple[str, ...]
+
+
+def _findings(page: str, width: int, answer: list) -> list[BrowserFinding]:
+    violations, scroll = answer
+    found: list[BrowserFinding] = [AxeViolation(page, width, rule, impact, help_, tuple(targets))
+                                   for rule, impact, help_, targets in violations]
+    if scroll:
+        found.append(SidewaysScroll(page, width, int(scroll[0]), tuple(scroll[1])))
+    return found
+
+
+def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS
+            ) -> list[BrowserFinding]:
+    """axe-core's WCAG A and AA rules on every page at every width, one page after
+    another in a browser driven by the sync API, and at 320 pixels (or less) a check
+    that the page does not scroll sideways, which axe leaves out."""
+    found: list[BrowserFinding] = []
+    for width in widths:
+        context = browser.new_context(viewport={"width": width, "height": HEIGHT}, java_script_enabled=True)
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        context.add_init_script(script=axe_source())
+        page = context.new_page()
+        for path in pages:
+            page.goto(site_url + path, wait_until="load")
+            found += _findings(path, width, page.evaluate(PAGE_CHECK, [AXE_OPTIONS, width <= REFLOW_WIDTH]))
+        context.close()
+    return found
+
+
+def default_tabs() -> int:
+    """Pages checked at once: one more than the CPUs, so that a core is never idle while
+    a page loads or a result crosses to Python."""
+    return available_cores() + 1
+
+
+def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) -> list[PageCheck]:
+    """Check each (page, width) of ``jobs`` in one headless Chromium, ``workers`` pages at
+    a time; the results come back sorted by page and width, whatever order they finished in."""
+    if not jobs:
+        return []
+    results = asyncio.run(_check_pages(site_url, jobs, max(1, min(workers, len(jobs)))))
+    return sorted(results, key=lambda r: (r.page, -r.width))
+
+
+async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) -> list[PageCheck]:
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import async_playwright
+
+    queue = deque(jobs)
+    results: list[PageCheck] = []
+    async with async_playwright() as p:
+        try:
+            browser = await p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        except PlaywrightError as exc:
+            raise KfhError(f"{find_chromium()} could not be started for the browser checks "
+                           f"({(exc.message or str(exc)).splitlines()[0]}). Set KFH_CHROMIUM to a working "
+                           "Chromium, or run kfh-site check --no-browser.") from None
+        try:
+            context = await browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT},
+                                                java_script_enabled=True)
+            context.set_default_timeout(PAGE_TIMEOUT_MS)
+            await context.add_init_script(script=axe_source())
+            await asyncio.gather(*(_check_in_turn(context, site_url, queue, results) for _ in range(workers)))
+        finally:
+            await browser.close()
+    return results
+
+
+async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], results: list[PageCheck]) -> None:
+    """One browser tab taking the next (page, width) from the queue until it is empty."""
+    from playwright.async_api import Error as PlaywrightError
+
+    tab = await context.new_page()
+    requested: set[str] = set()
+    tab.on("request", lambda request: requested.add(request.url))
+    while queue:
+        path, width = queue.popleft()
+        requested.clear()
+        findings: list[BrowserFinding]
+        try:
+            if tab.viewport_size != {"width": width, "height": HEIGHT}:
+                await tab.set_viewport_size({"width": width, "height": HEIGHT})
+            await tab.goto(site_url + path, wait_until="load")
+            findings = _findings(path, width, await tab.evaluate(PAGE_CHECK, [AXE_OPTIONS, width <= REFLOW_WIDTH]))
+        except PlaywrightError as exc:
+            findings = [NotChecked(path, width, (exc.message or str(exc)).splitlines()[0])]
+        loaded = {path} | {p for url in requested if (p := build_path(site_url, url)) is not None}
+        results.append(PageCheck(path, width, tuple(findings), tuple(sorted(loaded))))
+    await tab.close()
+
+
+def build_path(site_url: str, url: str) -> str | None:
+    """The file of the build that ``url`` asks the local server for, or None for
+    anything else (another host, a data: URL, outside the base path)."""
+    site, asked = urlsplit(site_url), urlsplit(url)
+    if (asked.scheme, asked.netloc) != (site.scheme, site.netloc) or not asked.path.startswith(site.path):
+        return None
+    relative = unquote(asked.path[len(site.path):])
+    return relative + "index.html" if relative == "" or relative.endswith("/") else relative

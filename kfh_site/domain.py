@@ -1,0 +1,105 @@
+"""The vocabulary every stage shares: England, the statuses, the staff ratio policy and
+its formulas (ratio, recommended WTE, WTE needed), mergers and slugs, and the rounding
+they use. The bottom floor: it imports nothing of kfh-site, and everything takes its
+words from here rather than from the computation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+STATUS_NONE = "no-qualified-staff"
+STATUS_MEETS = "meets-recommendation"
+STATUS_BETTER = "better-than-2019-average"
+STATUS_WORSE = "worse-than-2019-average"
+STATUSES = (STATUS_MEETS, STATUS_BETTER, STATUS_WORSE, STATUS_NONE)
+"""In the order charts and tables show them: best first."""
+STATUS_NO_RETURNS = "no-returns"
+"""An area no organisation sent a return from: not a status of its staffing."""
+
+ENGLAND = "England"
+
+# How an organisation's staff ratio moved since the year before.
+BETTER, WORSE, SAME, NEW, GAP = "better", "worse", "same", "new", "gap"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The two numbers of the staff ratio policy, from the site config."""
+
+    recommended_ratio: float
+    baseline_ratio: float
+
+
+@dataclass(frozen=True)
+class Merger:
+    """Organisations that became one: ``into`` sent its first return in ``year``."""
+
+    year: str
+    into: str
+    sources: tuple[str, ...]
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def staff_per_qualified(nhs_staff_wte: float, qualified_lks_wte: float) -> float | None:
+    """NHS staff WTE per qualified LKS WTE; None when there are no qualified staff."""
+    if qualified_lks_wte <= 0:
+        return None
+    return nhs_staff_wte / qualified_lks_wte
+
+
+def ratio_status(ratio: float | None, policy: Policy) -> str:
+    if ratio is None:
+        return STATUS_NONE
+    # Compare the ratio as published (a whole number), so "1 : 1,250" always meets it.
+    shown = round_half_up(ratio)
+    if shown <= policy.recommended_ratio:
+        return STATUS_MEETS
+    if shown <= policy.baseline_ratio:
+        return STATUS_BETTER
+    return STATUS_WORSE
+
+
+def recommended_wte(nhs_staff_wte: float, policy: Policy) -> float:
+    """Qualified WTE that would meet the recommended ratio, rounded up to 0.1."""
+    return round_up(nhs_staff_wte / policy.recommended_ratio)
+
+
+def qualified_wte_needed(nhs_staff_wte: float, qualified_lks_wte: float, policy: Policy) -> float:
+    """More qualified WTE needed to meet the recommendation, rounded UP to 0.1 so that
+    adding the stated figure always meets it; 0 when the ratio as shown already does."""
+    if ratio_status(staff_per_qualified(nhs_staff_wte, qualified_lks_wte), policy) == STATUS_MEETS:
+        return 0.0
+    return max(0.0, round_up(nhs_staff_wte / policy.recommended_ratio - qualified_lks_wte))
+
+
+def round_half_up(value: float, places: int = 0) -> float:
+    """Round as people do (2.5 -> 3), not as binary floats happen to fall."""
+    factor = 10 ** places
+    return math.floor(value * factor + 0.5 + 1e-9) / factor
+
+
+def round_up(value: float, places: int = 1) -> float:
+    """Up to the next 0.1 (for ``places=1``), ignoring float noise such as 3.2000000001."""
+    factor = 10 ** places
+    return math.ceil(round(value * factor, 6)) / factor
+
+
+def ratio_direction(now: float | None, before: float | None) -> str:
+    """Better, worse or the same, on the ratios as shown; fewer staff per qualified
+    member is better, and having qualified staff is better than having none."""
+    if now is None and before is None:
+        return SAME
+    if before is None:
+        return BETTER
+    if now is None:
+        return WORSE
+    shown_now, shown_before = round_half_up(now), round_half_up(before)
+    if shown_now == shown_before:
+        return SAME
+    return BETTER if shown_now < shown_before else WORSE

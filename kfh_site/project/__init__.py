@@ -1,0 +1,2 @@
+"""New projects and the blank return a team sends to its services.
+"""

@@ -1,0 +1,2 @@
+"""The site search: the text each page offers, and Pagefind's index made from it.
+"""

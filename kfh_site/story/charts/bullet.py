@@ -1,0 +1,70 @@
+"""Qualified staff against the recommendation: a bullet chart in WTE.
+
+A bar for the qualified WTE now, a dashed outline for the gap up to the recommended
+WTE, and markers for the recommended and 2019-average levels, each labelled in a lane
+of its own: the recommended one above the bar, the 2019 average below it.
+"""
+
+from __future__ import annotations
+
+from kfh_site.domain import Policy, round_up
+from kfh_site.story import formatting as fmt
+from kfh_site.story.charts.canvas import NARROW, WIDE, Box, Canvas, Frame, Layout, Place, spaced_width, text_box
+from kfh_site.story.palette import Palette
+
+BAR = 30.0
+
+
+def bullet_layouts(qualified: float, recommended: float, needed: float, nhs_staff: float, policy: Policy,
+                   palette: Palette) -> tuple[Layout, Layout]:
+    return (_layout(WIDE, qualified, recommended, needed, nhs_staff, policy, palette, short=False),
+            _layout(NARROW, qualified, recommended, needed, nhs_staff, policy, palette, short=True))
+
+
+def _layout(frame: Frame, qualified: float, recommended: float, needed: float, nhs_staff: float,
+            policy: Policy, palette: Palette, short: bool) -> Layout:
+    canvas = Canvas(frame, palette)
+    size = frame.text
+    baseline_wte = round_up(nhs_staff / policy.baseline_ratio)
+    end_text = f"+{fmt.wte(needed)} needed" if needed > 0 else "meets the recommendation"
+    right = spaced_width(end_text, size, True) + 10
+    top = size + 10
+    span = max(recommended, qualified, baseline_wte) or 1.0
+    x0, x1 = 1.0, frame.width - right
+
+    def x(value: float) -> float:
+        return x0 + (x1 - x0) * value / span
+
+    if short:
+        rec_text = f"Recommended {fmt.wte(recommended)}"
+        base_text = f"2019 average {fmt.wte(baseline_wte)}"
+    else:
+        rec_text = f"Recommended {fmt.ratio(policy.recommended_ratio)} = {fmt.wte(recommended)}"
+        base_text = f"2019 average {fmt.ratio(policy.baseline_ratio)} = {fmt.wte(baseline_wte)}"
+    xr, xb = x(recommended), x(baseline_wte)
+    bar_top, bar_bottom = top + 6, top + 6 + BAR
+    lane, second = bar_bottom + size + 6, bar_bottom + 2 * size + 12
+    # Marks first, so that every label is placed clear of them: the bar (WTE now), the
+    # dashed gap up to the recommended WTE, the recommended line rising to its label's
+    # lane above, and the 2019 average line falling to its label's lanes below.
+    bar = Box(x0, bar_top, x(qualified), bar_bottom)
+    canvas.rect(x0, bar_top, max(x(qualified) - x0, 0.0), BAR, "bar-this", obstacle=False)
+    if qualified < recommended:
+        canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap")
+    canvas.line(xr, top + 2, xr, bar_bottom + 4, "ref-recommended")
+    canvas.line(xb, bar_top - 4, xb, second, "ref-baseline")
+    # The WTE now on the bar itself (white on the accent) where it fits clear of the
+    # 2019 line; otherwise below the bar.
+    now = f"{fmt.wte(qualified)} now"
+    inside = Place(x0 + 6, bar_top + BAR / 2 + size * 0.35)
+    on_bar = text_box(inside.x, inside.y, now, size, bold=True)
+    placed = on_bar.right <= bar.right - 2 and canvas.try_label(now, inside, "label-inverse", bold=True)
+    canvas.block(bar)
+    end = max(xr, x(qualified))
+    canvas.label(end_text, [Place(end + 6, bar_top + BAR / 2 + size * 0.35)], "label-this", bold=True)
+    canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top)], bold=True)
+    if not placed:
+        canvas.label(now, [Place(0, lane), Place(0, second + size + 6)], bold=True)
+    canvas.label(base_text, [Place(xb + 5, lane), Place(xb - 5, lane, "end"), Place(xb + 5, second),
+                             Place(xb - 5, second, "end")], "label-muted")
+    return canvas.layout()

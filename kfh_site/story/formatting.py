@@ -1,0 +1,222 @@
+"""How every number reads, on the site, in the PDFs and in chart descriptions.
+
+One module so that "1 : 1,512" is written the same way everywhere; registered as
+Jinja filters by render.py.
+"""
+
+from __future__ import annotations
+
+from kfh_site.domain import (
+    BETTER,
+    GAP,
+    NEW,
+    SAME,
+    STATUS_BETTER,
+    STATUS_MEETS,
+    STATUS_NO_RETURNS,
+    STATUS_NONE,
+    STATUS_WORSE,
+    WORSE,
+    round_half_up,
+)
+from kfh_site.figures.types import ALL, REGION, TYPE, Rank
+
+NOT_REPORTED = "Not reported"
+MINUS = "\u2212"
+
+STATUS_LABELS = {
+    STATUS_MEETS: "Meets the recommended ratio",
+    STATUS_BETTER: "Better than the 2019 average",
+    STATUS_WORSE: "Worse than the 2019 average",
+    STATUS_NONE: "No qualified staff reported",
+    STATUS_NO_RETURNS: "No returns",
+}
+STATUS_PHRASES = {
+    STATUS_MEETS: "meets the recommended ratio",
+    STATUS_BETTER: "better than the 2019 average",
+    STATUS_WORSE: "worse than the 2019 average",
+    STATUS_NONE: "no qualified staff reported",
+    STATUS_NO_RETURNS: "no returns",
+}
+"""Status inside a sentence: lower case ("was worse than the 2019 average")."""
+STATUS_SHORT = {
+    STATUS_MEETS: "Meets recommendation",
+    STATUS_BETTER: "Better than 2019 average",
+    STATUS_WORSE: "Worse than 2019 average",
+    STATUS_NONE: "No qualified staff",
+    STATUS_NO_RETURNS: "No returns",
+}
+
+
+def count(value: float | int | None) -> str:
+    """``3,201``; *not reported* stays visible as words, never as 0."""
+    if value is None:
+        return NOT_REPORTED
+    return f"{int(round_half_up(value)):,}"
+
+
+def number(value: float | None, places: int = 1) -> str:
+    if value is None:
+        return NOT_REPORTED
+    return f"{round_half_up(value, places):,.{places}f}"
+
+
+def wte(value: float | None) -> str:
+    """``12.4 WTE``."""
+    if value is None:
+        return NOT_REPORTED
+    return f"{number(value)} WTE"
+
+
+def ratio(value: float | None) -> str:
+    """``1 : 1,512``, or words when there are no qualified staff."""
+    if value is None:
+        return STATUS_LABELS[STATUS_NONE]
+    # No-break spaces: "1 : 1,512" never splits across two lines on a narrow screen.
+    return f"1\u00a0:\u00a0{count(value)}"
+
+
+def ratio_words(value: float | None) -> str:
+    """The ratio as a sentence fragment a screen reader says clearly."""
+    if value is None:
+        return "no qualified staff reported"
+    return f"one qualified member of staff for every {count(value)} WTE NHS staff"
+
+
+def signed(value: float | None, places: int = 1, unit: str = "") -> str:
+    """``+1.2 WTE``, ``−0.4 WTE``, ``no change``."""
+    if value is None:
+        return NOT_REPORTED
+    rounded = round_half_up(abs(value), places)
+    if rounded == 0:
+        return "no change"
+    sign = "+" if value > 0 else MINUS
+    text = f"{rounded:,.{places}f}" if places else f"{int(rounded):,}"
+    return f"{sign}{text}{' ' + unit if unit else ''}"
+
+
+def ratio_change(delta: float | None) -> str:
+    """A change in staff per qualified member: fewer is better, so say which."""
+    if delta is None:
+        return "Not comparable"
+    rounded = int(round_half_up(abs(delta)))
+    if rounded == 0:
+        return "no change"
+    if delta < 0:
+        return f"{rounded:,} fewer NHS staff per qualified member of staff, which is better"
+    return f"{rounded:,} more NHS staff per qualified member of staff, which is worse"
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[status]
+
+
+def status_phrase(status: str) -> str:
+    return STATUS_PHRASES[status]
+
+
+def status_short(status: str) -> str:
+    return STATUS_SHORT[status]
+
+
+def share(part: int, total: int) -> str:
+    """``31%`` of a whole, rounded half up like every other figure."""
+    return f"{int(round_half_up(100 * part / total)) if total else 0}%"
+
+
+def reported_by(reported: int, of: int) -> str:
+    """``212 of 247``: how many organisations reported a figure."""
+    return f"{count(reported)} of {count(of)}"
+
+
+def file_size(size: int) -> str:
+    """GOV.UK style attachment size: ``143 KB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round_half_up(size / 1024):,.0f} KB"
+    return f"{round_half_up(size / 1024 / 1024, 1):,.1f} MB"
+
+
+def staff(value: float | None) -> str:
+    """NHS staff are people: a whole number, ``21,053``."""
+    return count(value)
+
+
+def ordinal(position: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``12th``, ``13th``, ``21st``, ``22nd``."""
+    if 11 <= position % 100 <= 13:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(position % 10, "th")
+    return f"{position:,}{suffix}"
+
+
+def rank(value: Rank | None) -> str:
+    """``36th of 134``, ``=4th of 134`` when it shares the place, ``Not ranked``."""
+    if value is None or value.position is None:
+        return "Not ranked"
+    return f"{'=' if value.tied else ''}{ordinal(value.position)} of {value.ranked:,}"
+
+
+TYPE_PLURALS = {
+    "acute": "acute trusts",
+    "mental health": "mental health trusts",
+    "community": "community trusts",
+    "ambulance": "ambulance trusts",
+    "integrated care board": "integrated care boards",
+    "arm's length body": "arm's length bodies",
+    "other": "other organisations",
+}
+
+
+def type_plural(org_type: str | None) -> str:
+    """``acute trusts``: a peer group by organisation type, inside a sentence."""
+    if not org_type:
+        return "organisations"
+    return TYPE_PLURALS.get(org_type.strip().lower().replace("’", "'"), f"{org_type} organisations")
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def peer_group(value: Rank, scope: str = "England") -> str:
+    """The group a rank is among, as a row label: ``All organisations``, ``Acute trusts``,
+    ``London``."""
+    if value.kind == ALL:
+        return "All organisations" if scope == "England" else f"All organisations in {scope}"
+    if value.kind == TYPE:
+        return capitalised(type_plural(value.group))
+    if value.kind == REGION:
+        return value.group
+    raise ValueError(value.kind)
+
+
+DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "No change", NEW: "New return", GAP: "No return last year"}
+
+
+def direction(value: str) -> str:
+    return DIRECTIONS[value]
+
+
+FILTERS = {
+    "count": count,
+    "number": number,
+    "wte": wte,
+    "ratio": ratio,
+    "ratio_words": ratio_words,
+    "signed": signed,
+    "ratio_change": ratio_change,
+    "status_label": status_label,
+    "status_short": status_short,
+    "status_phrase": status_phrase,
+    "staff": staff,
+    "ordinal": ordinal,
+    "rank": rank,
+    "type_plural": type_plural,
+    "capitalised": capitalised,
+    "direction": direction,
+    "share": share,
+    "file_size": file_size,
+}
