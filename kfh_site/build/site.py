@@ -18,8 +18,9 @@ from kfh_site.returns.contract import display_name
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
           progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None,
-          use_cache: bool = True) -> BuildResult:
-    """Build the site from the project folder into ``config.paths.output``.
+          use_cache: bool = True, pdf_on_request: bool = False) -> BuildResult:
+    """Build the site from the project folder into ``config.paths.output``; with
+    ``pdf_on_request`` (serve's preview) the PDFs are planned but not made.
 
     Only what changed since the last build is redone (see cache.py); the output is
     byte-for-byte what a clean build (``use_cache=False``) would write. An output folder
@@ -30,14 +31,14 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
     check_output_folder(output, config.root, *project_folders(config, data_files))
     with BuildLock(output):
         cache = BuildCache.beside(output, use_cache)
-        inputs = build_inputs_key(config, data_files, with_pdf)
+        inputs = build_inputs_key(config, data_files, with_pdf, pdf_on_request)
         if cache.up_to_date(inputs, output):
             return BuildResult(output, files=len(cache.previous_files), up_to_date=True, with_pdf=with_pdf)
         # Only now is what building needs loaded (pandas, Jinja, Markdown, Pagefind's client):
         # a build with nothing to do answers at once.
         from kfh_site.build.pipeline import make_site
 
-        return make_site(config, data_files, cache, inputs, progress, with_pdf, jobs)
+        return make_site(config, data_files, cache, inputs, progress, with_pdf, jobs, pdf_on_request)
 
 
 def project_folders(config: SiteConfig, data_files: Sequence[Path]
@@ -51,10 +52,11 @@ def project_folders(config: SiteConfig, data_files: Sequence[Path]
     return keep, sources
 
 
-def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
+def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool,
+                     pdf_on_request: bool = False) -> str:
     """A hash of everything a build reads: change any of it and the build runs again."""
     folders = (config.paths.content, *config.template_folders)
     files = [*data_files, *(p for folder in folders for p in files_in(folder, config.root))]
-    options = {"config": repr(config), "pdf": with_pdf,
+    options = {"config": repr(config), "pdf": with_pdf, "pdf_on_request": pdf_on_request,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
     return inputs_key(files, config.root, options)

@@ -21,6 +21,7 @@ from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
@@ -113,8 +114,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     planned = infographic_jobs(env, config, teller, palette)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for job in planned.jobs:
-        key = sha256("\0".join((__version__, package_version("weasyprint"), planned.stylesheet, job.html)).encode())
+    for key, job in keyed(planned):
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
@@ -128,3 +128,18 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
     return planned.plans, results
+
+
+def keyed(planned: InfographicJobs) -> list[tuple[str, PdfJob]]:
+    """Each job with its cache key: a hash of everything its PDF is made from."""
+    version = package_version("weasyprint")
+    return [(sha256("\0".join((__version__, version, planned.stylesheet, job.html)).encode()), job)
+            for job in planned.jobs]
+
+
+def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette
+                    ) -> tuple[list[Infographic], PlannedPdfs]:
+    """Every infographic planned, its HTML rendered, and no PDF made: the preview renders
+    each when it is asked for (on_request.py)."""
+    planned = infographic_jobs(env, config, teller, palette)
+    return planned.plans, PlannedPdfs(planned.settings(config), {job.path: (key, job) for key, job in keyed(planned)})
