@@ -1,7 +1,8 @@
 """The preview's PDFs, rendered when the browser asks for one rather than on every edit.
 
-``kfh-site serve`` plans every infographic (its HTML and cache key, which cost little) on
-each rebuild but renders none; a PDF is rendered when it is first asked for, by the same
+``kfh-site serve`` plans every infographic on each rebuild (its path and title, which pages
+link to) but renders neither its HTML nor its PDF: both are made when the PDF is first asked
+for (a page of HTML for each of 255 PDFs took a quarter of the example's rebuild), by the same
 Renderer the build's workers use, from the same HTML and stylesheet, so it is byte for byte
 the PDF ``kfh-site build`` makes. Each is kept by its key (a hash of everything it is made
 from), so asking again, or after an edit that left it alone, costs nothing. WeasyPrint is
@@ -12,8 +13,9 @@ without that wait.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kfh_site.pdf.jobs import PdfJob, RenderSettings
 
@@ -21,12 +23,17 @@ if TYPE_CHECKING:
     from kfh_site.pdf.render import Renderer
 
 
+KEPT = 1000  # PDFs kept in memory (tens of kB each), the oldest dropped first
+
+
 @dataclass(frozen=True)
 class PlannedPdfs:
-    """A preview build's infographics: each path's cache key and HTML, and how to render them."""
+    """A preview build's infographics: their paths, how to make the HTML and cache key of
+    each (called when it is asked for), and how to render them."""
 
     settings: RenderSettings
-    jobs: Mapping[str, tuple[str, PdfJob]]  # path -> (key, job)
+    paths: frozenset[str]
+    job: Callable[[str], tuple[str, PdfJob]] = field(compare=False)  # path -> (key, job)
 
 
 class PdfsOnRequest:
@@ -38,13 +45,11 @@ class PdfsOnRequest:
         self._lock = threading.Lock()
         self._planned: PlannedPdfs | None = None
         self._renderer: Renderer | None = None
-        self._made: dict[str, bytes] = {}  # key -> PDF
+        self._made: dict[str, bytes] = {}  # key -> PDF, the oldest first
 
     def plan(self, planned: PlannedPdfs) -> None:
         """The PDFs of the build now served; WeasyPrint is made ready for them meanwhile."""
         with self._lock:
-            keys = {key for key, _job in planned.jobs.values()}
-            self._made = {key: data for key, data in self._made.items() if key in keys}
             self._planned = planned
         threading.Thread(target=self._ready, args=(planned.settings,), daemon=True).start()
 
@@ -55,12 +60,14 @@ class PdfsOnRequest:
 
         with self._lock:
             planned = self._planned
-            if planned is None or path not in planned.jobs:
+            if planned is None or path not in planned.paths:
                 return None
-            key, job = planned.jobs[path]
+            key, job = planned.job(path)
             if key not in self._made:
                 outcome = self._renderer_for(planned.settings).render(job)
                 self._made[key] = collect([outcome])[job.path].data
+                while len(self._made) > KEPT:
+                    del self._made[next(iter(self._made))]
             return self._made[key]
 
     def _ready(self, settings: RenderSettings) -> None:
