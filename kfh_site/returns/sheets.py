@@ -19,15 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from kfh_site.errors import FileProblem, Problem, WorkbookProblem
-from kfh_site.returns.contract import (
-    COLUMNS_BY_NAME,
-    KNOWN_HEADERS,
-    REQUIRED,
-    closest_column,
-    financial_year,
-    heading,
-    normalise_header,
-)
+from kfh_site.returns.contract import RETURNS, Contract, financial_year, normalise_header
 from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Workbook, cell_text
 
 HEADER_SEARCH_ROWS = 20
@@ -71,6 +63,11 @@ class RawTable:
     def where(self) -> str:
         return where(self.file, self.sheet)
 
+    @property
+    def positions(self) -> dict[str, int]:
+        """Contract column -> its index in each row."""
+        return {column: i for i, column in enumerate(self.columns)}
+
 
 def where(file: str, sheet: str | None) -> str:
     return f'{file}, sheet "{sheet}"' if sheet is not None else file
@@ -88,9 +85,27 @@ def year_in_name(name: str) -> str | None:
     return None
 
 
-def read_raw_tables(path: Path, name: str, sheet: str | None = None,
-                    lookup: Mapping[str, str] = KNOWN_HEADERS) -> list[RawTable]:
-    """A CSV file's table, or every sheet of a workbook with a recognisable header."""
+@dataclass(frozen=True)
+class Reading:
+    """How to read a file: against which contract, with which headers (the contract's own
+    and the site's mapping table), and whether every recognisable sheet is read or only
+    the first."""
+
+    contract: Contract = RETURNS
+    lookup: Mapping[str, str] = field(default_factory=dict)
+    every_sheet: bool = True
+
+    @classmethod
+    def of(cls, contract: Contract = RETURNS, columns: Iterable[tuple[str, str]] = (),
+           every_sheet: bool = True) -> Reading:
+        return cls(contract, contract.lookup(columns), every_sheet)
+
+
+def read_raw_tables(path: Path, name: str, sheet: str | None = None, reading: Reading | None = None
+                    ) -> list[RawTable]:
+    """A CSV file's table, or every sheet of a workbook with a recognisable header
+    (only the first, unless ``reading.every_sheet``)."""
+    reading = reading or Reading.of()
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
@@ -102,11 +117,12 @@ def read_raw_tables(path: Path, name: str, sheet: str | None = None,
         data = path.read_bytes()
     except OSError as exc:
         raise FileProblem.one(name, f"cannot be read ({exc.strerror or exc})") from None
+    file_year = year_in_name(path.stem) if "year" in reading.contract.by_name else None
     if suffix == ".xlsx":
-        return _read_xlsx(data, name, sheet, lookup, year_in_name(path.stem))
+        return _read_xlsx(data, name, sheet, reading, file_year)
     if suffix == ".csv":
         cells = _read_csv(data, name)
-        return [_read_table(iter(cells), name, None, lookup, year_in_name(path.stem), "file", False)]
+        return [_read_table(iter(cells), name, None, reading, file_year, "file", False)]
     raise FileProblem.one(name, "is not a .csv or .xlsx file")
 
 
@@ -128,13 +144,13 @@ def _read_csv(data: bytes, name: str) -> list[list[str]]:
         raise FileProblem.one(name, f"is not readable as CSV ({exc})") from None
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, str],
+def _read_xlsx(data: bytes, name: str, sheet: str | None, reading: Reading,
                file_year: str | None) -> list[RawTable]:
     if not data.startswith(b"PK\x03\x04"):
         raise FileProblem.one(name, "is named .xlsx but is not an Excel workbook (is it a CSV file renamed?)")
     try:
         with Workbook(data) as book:
-            return _read_sheets(book, name, sheet, lookup, file_year)
+            return _read_sheets(book, name, sheet, reading, file_year)
     except FileProblem:
         raise
     except WorkbookProblem as exc:
@@ -143,7 +159,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, s
         raise FileProblem.one(name, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read_sheets(book: Workbook, name: str, sheet: str | None, lookup: Mapping[str, str],
+def _read_sheets(book: Workbook, name: str, sheet: str | None, reading: Reading,
                  file_year: str | None) -> list[RawTable]:
     """The named sheet, or else every sheet whose header is recognisable."""
     names = book.sheet_names
@@ -161,11 +177,11 @@ def _read_sheets(book: Workbook, name: str, sheet: str | None, lookup: Mapping[s
         raw_head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         head = [[cell_text(v) for v in row] for row in raw_head]
         heads[candidate] = head
-        year = year_in_name(candidate)
+        year = year_in_name(candidate) if "year" in reading.contract.by_name else None
         year_from = "sheet"
         if year is None and file_year is not None:
             year, year_from = file_year, "file"
-        found = find_header(head, lookup, year is not None)
+        found = find_header(head, reading, year is not None)
         if found is None:
             continue
         merged = [m.ref for m in book.merged(candidate) if m.last_row >= found + 1]
@@ -176,13 +192,15 @@ def _read_sheets(book: Workbook, name: str, sheet: str | None, lookup: Mapping[s
             ))
             continue
         try:
-            table = _read_table(itertools.chain(raw_head, rows), name, candidate, lookup, year, year_from, True)
+            table = _read_table(itertools.chain(raw_head, rows), name, candidate, reading, year, year_from, True)
         except FileProblem as exc:
             problems.extend(exc.problems)
             continue
         if book.has_cells_past_last_column(candidate):
             table = replace(table, notes=(*table.notes, _past_last_column(table.where)))
         tables.append(_with_cached_values(book, table))
+        if not reading.every_sheet:
+            break
     if problems:
         raise FileProblem(problems)
     if tables:
@@ -193,26 +211,26 @@ def _read_sheets(book: Workbook, name: str, sheet: str | None, lookup: Mapping[s
                     f"first {HEADER_SEARCH_ROWS} rows")
             tables[0] = replace(tables[0], notes=(note, *tables[0].notes))
         return tables
-    return _no_sheet_recognised(name, candidates, heads, lookup, file_year)
+    return _no_sheet_recognised(name, candidates, heads, reading, file_year)
 
 
 def _no_sheet_recognised(name: str, candidates: list[str], heads: Mapping[str, list[list[str]]],
-                         lookup: Mapping[str, str], file_year: str | None) -> list[RawTable]:
+                         reading: Reading, file_year: str | None) -> list[RawTable]:
     """Explain the sheet that comes closest, from its first rows only, and where else to look."""
-    closest = max(candidates, key=lambda c: header_score(heads[c], lookup)[0])
+    closest = max(candidates, key=lambda c: header_score(heads[c], reading)[0])
     problems: list[Problem] = []
     if len(candidates) > 1:
         problems.append(Problem(
             name, None, None,
-            f"no sheet has a header row naming the required columns ({required_list()}) in its first "
+            f"no sheet has a header row naming the required columns ({required_list(reading.contract)}) in its first "
             f"{HEADER_SEARCH_ROWS} rows; its sheets are {quoted(candidates)}. If the return is on a sheet "
             "whose header is not the problem, name that sheet with xlsx_sheet in kfh-site.toml",
         ))
-        if header_score(heads[closest], lookup)[0] == 0:
+        if header_score(heads[closest], reading)[0] == 0:
             raise FileProblem(problems)
-    year = year_in_name(closest) or file_year
+    year = (year_in_name(closest) if "year" in reading.contract.by_name else None) or file_year
     try:
-        _read_table(iter(heads[closest]), name, closest, lookup, year, "sheet", False)
+        _read_table(iter(heads[closest]), name, closest, reading, year, "sheet", False)
     except FileProblem as exc:
         problems.extend(exc.problems)
     raise FileProblem(problems)
@@ -261,39 +279,39 @@ def quoted(items: Sequence[str]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def required_list() -> str:
-    return ", ".join(f'"{heading(c)}" ({c})' for c in REQUIRED)
+def required_list(contract: Contract) -> str:
+    return ", ".join(f'"{contract.heading(c)}" ({c})' for c in contract.required)
 
 
 # --- finding the header ----------------------------------------------------------------
 
 
-def _required(year_known: bool) -> tuple[str, ...]:
-    return tuple(c for c in REQUIRED if not (year_known and c == "year"))
+def _required(contract: Contract, year_known: bool) -> tuple[str, ...]:
+    return tuple(c for c in contract.required if not (year_known and c == "year"))
 
 
-def find_header(cells: Sequence[Sequence[str]], lookup: Mapping[str, str], year_known: bool = False) -> int | None:
+def find_header(cells: Sequence[Sequence[str]], reading: Reading, year_known: bool = False) -> int | None:
     """The first of the top rows that names every required column, if one does."""
-    required = _required(year_known)
+    required = _required(reading.contract, year_known)
     for index, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
-        named = {lookup.get(normalise_header(cell)) for cell in row}
+        named = {reading.lookup.get(normalise_header(cell)) for cell in row}
         if all(column in named for column in required):
             return index
     return None
 
 
-def header_score(cells: Sequence[Sequence[str]], lookup: Mapping[str, str]) -> tuple[int, int | None]:
+def header_score(cells: Sequence[Sequence[str]], reading: Reading) -> tuple[int, int | None]:
     """How near the best of the top rows comes to a header, and which row it is.
 
     Counted in required columns named, or failing that nearly named; 0 means no row
     looks like a header at all.
     """
     top = cells[:HEADER_SEARCH_ROWS]
-    named = [len({lookup.get(normalise_header(c)) for c in row} & set(REQUIRED)) for row in top]
+    named = [len({reading.lookup.get(normalise_header(c)) for c in row} & set(reading.contract.required)) for row in top]
     if named and max(named) > 0:
         return max(named), named.index(max(named))
     nearly = [
-        len({closest_column(c) for c in row if str(c).strip()} & set(REQUIRED)) if len(row) < 1000 else 0
+        len({reading.contract.closest(c) for c in row if str(c).strip()} & set(reading.contract.required)) if len(row) < 1000 else 0
         for row in top
     ]
     if nearly and max(nearly) > 0:
@@ -311,13 +329,13 @@ class _Header:
     unknown: tuple[int, ...]
 
 
-def _read_header(row: Sequence[str], lookup: Mapping[str, str]) -> _Header:
+def _read_header(row: Sequence[str], reading: Reading) -> _Header:
     written = tuple(str(cell).strip() for cell in row[:MAX_COLUMNS])
     positions: dict[str, int] = {}
     duplicates = []
     unknown = []
     for index, text in enumerate(written):
-        column = lookup.get(normalise_header(text)) if text else None
+        column = reading.lookup.get(normalise_header(text)) if text else None
         if column is None:
             if text:
                 unknown.append(index)
@@ -329,7 +347,7 @@ def _read_header(row: Sequence[str], lookup: Mapping[str, str]) -> _Header:
 
 
 def _header_problems(header: _Header, file: str, sheet: str | None, row: int,
-                     year_known: bool) -> tuple[list[Problem], list[str]]:
+                     year_known: bool, reading: Reading) -> tuple[list[Problem], list[str]]:
     """What is wrong with a header row, and the columns it leaves out (as notes)."""
     problems: list[Problem] = []
     notes: list[str] = []
@@ -341,16 +359,16 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int,
     near_required: dict[str, int] = {}
     for index in header.unknown:
         text = header.written[index]
-        close = closest_column(text)
+        close = reading.contract.closest(text)
         if close is not None and close not in header.positions:
-            if COLUMNS_BY_NAME[close].required:
+            if reading.contract.by_name[close].required:
                 near_required.setdefault(close, index)
                 continue
             problems.append(Problem(
                 file, row, close,
                 f"not read: the header in column {letter(index)} is not one kfh-site knows, and this file has "
-                f'no other {close} column, so its figures would be lost. Rename the header to "{heading(close)}", '
-                f'or map it in kfh-site.toml: under [columns] add "{text}" = "{close}"',
+                f'no other {close} column, so its figures would be lost. Rename the header to "{reading.contract.heading(close)}", '
+                f'or map it in kfh-site.toml: under {reading.contract.mapping} add "{text}" = "{close}"',
                 sheet=sheet, header=text,
             ))
             continue
@@ -360,13 +378,13 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int,
                          f'closest contract column, {close}, is read from "{read_from}")')
         else:
             notes.append(f'{where(file, sheet)}: ignored column "{text}" (not part of the contract)')
-    for column in _required(year_known):
+    for column in _required(reading.contract, year_known):
         if column in header.positions:
             continue
-        named = f'"{heading(column)}" ({column})'
+        named = f'"{reading.contract.heading(column)}" ({column})'
         if column in near_required:
             found = header.written[near_required[column]]
-            message = f'required column {named} is missing; found "{found}", did you mean "{heading(column)}"?'
+            message = f'required column {named} is missing; found "{found}", did you mean "{reading.contract.heading(column)}"?'
         else:
             message = f"required column {named} is missing"
         if column == "year":
@@ -376,7 +394,7 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int,
     return problems, notes
 
 
-def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, lookup: Mapping[str, str],
+def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, reading: Reading,
                 year: str | None, year_from: str, workbook: bool) -> RawTable:
     """Find the header in the first rows, then keep the contract's columns of every row after it.
 
@@ -387,23 +405,23 @@ def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, 
     if not any(c.strip() for row in head for c in row):
         rest_empty = all(not any(_text(c).strip() for c in row) for row in itertools.islice(rows, 1000))
         if rest_empty:
-            raise FileProblem.one(name, "is empty: expected a header row with the columns " + required_list(),
+            raise FileProblem.one(name, "is empty: expected a header row with the columns " + required_list(reading.contract),
                                   sheet=sheet)
-    found = find_header(head, lookup, year is not None)
+    found = find_header(head, reading, year is not None)
     if found is None:
-        _, candidate = header_score(head, lookup)
+        _, candidate = header_score(head, reading)
         if candidate is None:
             raise FileProblem.one(
                 name, f"the header row was not found: none of the first {HEADER_SEARCH_ROWS} rows names the "
-                f"required columns ({required_list()}). docs/data-contract.md lists the headers kfh-site "
-                "understands; others can be mapped under [columns] in kfh-site.toml.",
+                f"required columns ({required_list(reading.contract)}). {reading.contract.described_in} lists the "
+                f"headers kfh-site understands; others can be mapped under {reading.contract.mapping} in kfh-site.toml.",
                 sheet=sheet,
             )
-        problems, _ = _header_problems(_read_header(head[candidate], lookup), name, sheet, candidate + 1,
-                                       year is not None)
+        problems, _ = _header_problems(_read_header(head[candidate], reading), name, sheet, candidate + 1,
+                                       year is not None, reading)
         raise FileProblem(problems)
-    header = _read_header(head[found], lookup)
-    problems, notes = _header_problems(header, name, sheet, found + 1, year is not None)
+    header = _read_header(head[found], reading)
+    problems, notes = _header_problems(header, name, sheet, found + 1, year is not None, reading)
     if problems:
         raise FileProblem(problems)
     if "year" in header.positions:
@@ -415,7 +433,7 @@ def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, 
     indexes = [header.positions[c] for c in columns]
     width = len(header.written)
     label_indexes = [header.positions[c] for c in _LABEL_COLUMNS if c in header.positions]
-    code_index = header.positions["org_code"]
+    code_index = header.positions.get("org_code")
     kept: list[list[str]] = []
     numbers: list[int] = []
     totals: list[tuple[int, str]] = []
@@ -436,7 +454,7 @@ def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, 
             if i < len(row) and _text(row[i]).strip():
                 unnamed.add(i)
         cells = [_cell(row, i, workbook) for i in indexes]
-        label = _totals_label(row, code_index, label_indexes)
+        label = _totals_label(row, code_index, label_indexes) if code_index is not None else None
         if label is not None:
             totals.append((number, label))
             continue
