@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
                        help="check every page and PDF, also those unchanged since they last passed")
+    check.add_argument("--deadline", type=_seconds, default=None, metavar="SECONDS",
+                       help="seconds each page (at each width) and each PDF may take before it is "
+                            "reported as timed out (default 30)")
 
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
@@ -205,6 +208,16 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds greater than 0, got {text!r}")
+    return seconds
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -216,7 +229,8 @@ def run_check(args: argparse.Namespace) -> int:
     config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
     base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
-    report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all)
+    deadline = {} if args.deadline is None else {"deadline": args.deadline}
+    report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 

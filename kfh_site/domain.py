@@ -21,6 +21,14 @@ STATUS_NO_RETURNS = "no-returns"
 
 ENGLAND = "England"
 
+NHS_STAFF_FROM_WORKFORCE = "NHS Workforce Statistics"
+NHS_STAFF_FROM_RETURN = "return"
+"""Where an organisation's NHS staff figure came from: the official monthly statistics
+joined by the ``[workforce]`` setting, or the organisation's own return."""
+WORKFORCE_CREDIT = ("Contains public sector information licensed under the Open Government Licence v3.0 "
+                    "(NHS England, NHS Workforce Statistics)")
+"""The licence credit the workforce statistics ask for, wherever their figures are shown."""
+
 # How an organisation's staff ratio moved since the year before.
 BETTER, WORSE, SAME, NEW, GAP = "better", "worse", "same", "new", "gap"
 

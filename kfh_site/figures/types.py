@@ -10,7 +10,16 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kfh_site.domain import ENGLAND, STATUS_BETTER, STATUS_MEETS, Merger, Policy, ratio_direction, slugify
+from kfh_site.domain import (
+    ENGLAND,
+    NHS_STAFF_FROM_RETURN,
+    STATUS_BETTER,
+    STATUS_MEETS,
+    Merger,
+    Policy,
+    ratio_direction,
+    slugify,
+)
 from kfh_site.returns.contract import REGIONS
 
 
@@ -44,6 +53,10 @@ class OrgFigures:
     rates: Mapping[str, Rates] = field(default_factory=dict)
     previous: OrgFigures | None = None
     combined_from: tuple[str, ...] = ()
+    nhs_staff_source: str = NHS_STAFF_FROM_RETURN
+    """Where ``nhs_staff_wte`` came from: the NHS Workforce Statistics or the return."""
+    nhs_staff_month: str | None = None
+    """The workforce statistics' month it is for (``2024-12``); None for a return's own figure."""
 
     @property
     def slug(self) -> str:

@@ -9,10 +9,11 @@ same in words; a test keeps the two in step.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from kfh_site.project_files import files_in
 
@@ -146,7 +147,7 @@ def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     return lookup
 
 
-def closest_column(header: str) -> str | None:
+def closest_column(header: str, known_headers: Mapping[str, str] = KNOWN_HEADERS) -> str | None:
     """The contract column an unknown header most looks like, if it looks like one at all.
 
     A near miss is a header alike in spelling ("Literature serches") or one that holds
@@ -157,7 +158,7 @@ def closest_column(header: str) -> str | None:
         return None
     words = _stems(key)
     best, best_ratio = None, 0.0
-    for known, column in KNOWN_HEADERS.items():
+    for known, column in known_headers.items():
         matcher = difflib.SequenceMatcher(None, key, known)
         holds_words = "_" in known and _stems(known) <= words
         if not holds_words and (matcher.real_quick_ratio() < _CLOSE_HEADER or matcher.quick_ratio() < _CLOSE_HEADER):
@@ -166,6 +167,58 @@ def closest_column(header: str) -> str | None:
         if (holds_words or ratio >= _CLOSE_HEADER) and ratio > best_ratio:
             best, best_ratio = column, ratio
     return best
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The columns one kind of file holds and the headers that name them.
+
+    Returns follow ``RETURNS``; the NHS workforce files (returns/workforce.py) follow a
+    contract of their own, read by the same header search, sheet choice and messages.
+    ``mapping`` names the kfh-site.toml table where a user maps any other header.
+    """
+
+    columns: tuple[Column, ...]
+    mapping: str = "[columns]"
+    described_in: str = "docs/data-contract.md"
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @functools.cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @functools.cached_property
+    def known_headers(self) -> dict[str, str]:
+        """Every header the contract understands, normalised -> its column."""
+        return {normalise_header(h): c.name for c in self.columns for h in (c.name, *c.aliases)}
+
+    def lookup(self, columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+        """Known headers plus the site's own mapping table, which wins."""
+        lookup = dict(self.known_headers)
+        lookup.update((normalise_header(header), column) for header, column in columns)
+        return lookup
+
+    def closest(self, header: str) -> str | None:
+        return closest_column(header, self.known_headers)
+
+    def with_optional(self, *names: str) -> Contract:
+        """The same contract with ``names`` no longer required (NHS staff, when the
+        workforce figures supply it)."""
+        return replace(self, columns=tuple(replace(c, required=False) if c.name in names else c
+                                           for c in self.columns))
+
+
+RETURNS = Contract(COLUMNS)
+"""The contract every return follows."""
+
+
+def returns_contract(workforce: bool) -> Contract:
+    """The returns' contract: with NHS workforce figures configured, a return need not
+    give NHS staff (``nhs_staff_wte``)."""
+    return RETURNS.with_optional("nhs_staff_wte") if workforce else RETURNS
 
 
 def _stems(key: str) -> set[str]:
