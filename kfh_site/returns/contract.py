@@ -64,7 +64,9 @@ class Bounds:
     why: str = ""
 
 
-_STAFF = Bounds(200_000, 1, "for one organisation")
+STAFF_MOST = 200_000
+"""The most NHS staff one organisation can have: the largest trusts have about a tenth of it."""
+_STAFF = Bounds(STAFF_MOST, 1, "for one organisation")
 _LKS_WTE = Bounds(1_000, 0.05, "WTE for one library and knowledge service")
 _ROLE_WTE = Bounds(1_000, why="WTE for one library and knowledge service")
 _COUNT = Bounds(10_000_000, why="in one year for one organisation")
