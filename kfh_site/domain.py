@@ -21,6 +21,14 @@ STATUS_NO_RETURNS = "no-returns"
 
 ENGLAND = "England"
 
+NHS_STAFF_FROM_WORKFORCE = "NHS Workforce Statistics"
+NHS_STAFF_FROM_RETURN = "return"
+"""Where an organisation's NHS staff figure came from: the official monthly statistics
+joined by the ``[workforce]`` setting, or the organisation's own return."""
+WORKFORCE_CREDIT = ("Contains public sector information licensed under the Open Government Licence v3.0 "
+                    "(NHS England, NHS Workforce Statistics)")
+"""The licence credit the workforce statistics ask for, wherever their figures are shown."""
+
 # How an organisation's staff ratio moved since the year before.
 BETTER, WORSE, SAME, NEW, GAP = "better", "worse", "same", "new", "gap"
 
@@ -81,16 +89,26 @@ def qualified_wte_needed(nhs_staff_wte: float, qualified_lks_wte: float, policy:
     return max(0.0, round_up(nhs_staff_wte / policy.recommended_ratio - qualified_lks_wte))
 
 
+_WHOLE = 2.0 ** 52
+"""Every float this large is a whole number; rounding it would only overflow."""
+
+
 def round_half_up(value: float, places: int = 0) -> float:
     """Round as people do (2.5 -> 3), not as binary floats happen to fall."""
     factor = 10 ** places
-    return math.floor(value * factor + 0.5 + 1e-9) / factor
+    scaled = value * factor
+    if not abs(scaled) < _WHOLE:
+        return value  # already whole at this precision (or not finite): nothing to round
+    return math.floor(scaled + 0.5 + 1e-9) / factor
 
 
 def round_up(value: float, places: int = 1) -> float:
     """Up to the next 0.1 (for ``places=1``), ignoring float noise such as 3.2000000001."""
     factor = 10 ** places
-    return math.ceil(round(value * factor, 6)) / factor
+    scaled = value * factor
+    if not abs(scaled) < _WHOLE:
+        return value
+    return math.ceil(round(scaled, 6)) / factor
 
 
 def ratio_direction(now: float | None, before: float | None, same_within: float) -> str:

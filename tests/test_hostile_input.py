@@ -5,6 +5,7 @@ folder as it was."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,88 @@ def test_a_build_that_succeeded_is_kept_when_a_link_appears(project, tmp_path, c
     assert run_cli(project, "build", "--no-pdf") == 1
     assert tree_bytes(project / "build") == before
     assert "env.txt" not in str(before.keys())
+
+
+# --- item 3: figures no chart can draw --------------------------------------------------
+
+EXTREMES = (1e-320, 5e-324, 0.00001, 1e-9, 0.0, 1.0, 1e6, 1e9, 1e15, 1e154, 1e300, 1e308, 1.7976931348623157e308)
+
+
+def _every_layout(value: float, other: float) -> int:
+    """Each chart layout in story/charts fed ``value`` where a ratio or WTE goes (and
+    ``other`` beside it, for huge ratios between two figures); the marks drawn."""
+    from kfh_site.domain import Policy
+    from kfh_site.story.charts.bullet import bullet_layouts
+    from kfh_site.story.charts.compare import Entry, compare_layouts
+    from kfh_site.story.charts.strip import StripRow, strip_layouts
+    from kfh_site.story.charts.trend import Series, trend_layouts
+    from kfh_site.story.palette import Palette
+
+    palette = Palette()
+    marks = 0
+    for policy in (Policy(1250, 1515), Policy(value or 1.0, other or 1.0)):
+        layouts = [
+            *bullet_layouts(value, other, value, other, policy, palette),
+            *bullet_layouts(other, value, other, value, policy, palette),
+            *compare_layouts([Entry("North", value, True), Entry("South", other), Entry("None", None)],
+                             other, policy, palette),
+            *compare_layouts([Entry("North", value)], None, policy, palette),
+            *strip_layouts([StripRow("Peers", "3 organisations", (value, other, 1500.0), value, other, "1st")],
+                           policy, palette, ["this", "median", "zone"]),
+            *trend_layouts(["2023/24", "2024/25"], [Series("AAA", "this", (("2023/24", value), ("2024/25", other))),
+                                                    Series("England", "england", (("2024/25", value),))],
+                           policy, palette),
+        ]
+        for layout in layouts:
+            marks += len(layout.marks)
+            odd = re.findall(r'\w+="[^"]*(?:inf|nan)[^"]*"', layout.body)
+            assert not odd, f"not a number in an SVG attribute: {odd[:3]}"
+    return marks
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+def test_every_chart_layout_ends_for_any_finite_figure(value):
+    from bounded import bounded
+
+    for other in (1500.0, value, 1e308 if value < 1 else 1e-320):
+        assert bounded(_every_layout, value, other, seconds=20) > 0
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("nhs_staff_wte", "1e9", "expected at most 200,000 for one organisation"),
+    ("nhs_staff_wte", "1e308", "expected at most 200,000 for one organisation"),
+    ("nhs_staff_wte", "200001", "expected at most 200,000 for one organisation"),
+    ("nhs_staff_wte", "0.5", "expected at least 1 for one organisation"),
+    ("qualified_lks_wte", "0.00001", "expected 0 or at least 0.05 WTE"),
+    ("qualified_lks_wte", "1e-320", "expected 0 or at least 0.05 WTE"),
+    ("qualified_lks_wte", "1001", "expected at most 1,000 WTE"),
+    ("other_lks_wte", "1e308", "expected at most 1,000 WTE"),
+    ("loans", "1e308", "expected at most 10,000,000 in one year"),
+])
+def test_a_figure_past_its_bounds_is_an_error_naming_file_row_and_column(project, column, value, expected):
+    from bounded import run_bounded
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index(column)] = value
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120)
+    assert code == 1
+    assert f"data/returns/2024-25.csv, row 4, column {column}: {expected}" in err, err
+    assert f'got "{value}"' in err
+    assert "Traceback" not in err and len(err.splitlines()) < 10
+
+
+@pytest.mark.parametrize("column, value", [("nhs_staff_wte", "200000"), ("nhs_staff_wte", "1"),
+                                           ("qualified_lks_wte", "0.05"), ("qualified_lks_wte", "1000")])
+def test_a_figure_at_its_bounds_builds(project, column, value):
+    from bounded import run_bounded
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index(column)] = value
+    rows[2][HEADER.index("clinical_librarian_wte")] = "0"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=300)
+    assert code == 0, err
+    assert (project / "build" / "index.html").is_file()

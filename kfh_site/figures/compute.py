@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from kfh_site.domain import (
     ENGLAND,
+    NHS_STAFF_FROM_RETURN,
     STATUS_MEETS,
     STATUS_NO_RETURNS,
     STATUSES,
@@ -139,6 +140,9 @@ def _org_figures(row, policy: Policy) -> OrgFigures:
         status=ratio_status(ratio, policy),
         recommended_wte=recommended_wte(row.nhs_staff_wte, policy),
         qualified_wte_needed=qualified_wte_needed(row.nhs_staff_wte, row.qualified_lks_wte, policy),
+        # A table straight from load_returns has no source columns: its NHS staff are the returns' own.
+        nhs_staff_source=getattr(row, "nhs_staff_source", NHS_STAFF_FROM_RETURN),
+        nhs_staff_month=getattr(row, "nhs_staff_month", None),
     )
 
 
@@ -180,7 +184,15 @@ def _add_up(parts: list[OrgFigures], code: str, successor: OrgFigures | None, ye
         recommended_wte=recommended_wte(nhs, policy),
         qualified_wte_needed=qualified_wte_needed(nhs, qualified, policy),
         combined_from=tuple(sorted(p.org_code for p in parts)),
+        nhs_staff_source=_same(p.nhs_staff_source for p in parts) or NHS_STAFF_FROM_RETURN,
+        nhs_staff_month=_same(p.nhs_staff_month for p in parts),
     )
+
+
+def _same(values: Iterable[str | None]) -> str | None:
+    """The one value all the parts share, or None when they differ."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 def _left(previous_codes: set[str], organisations: Mapping[tuple[str, str], OrgFigures], before: str | None,

@@ -10,7 +10,16 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kfh_site.domain import ENGLAND, STATUS_BETTER, STATUS_MEETS, Merger, Policy, ratio_direction, slugify
+from kfh_site.domain import (
+    ENGLAND,
+    NHS_STAFF_FROM_RETURN,
+    STATUS_BETTER,
+    STATUS_MEETS,
+    Merger,
+    Policy,
+    ratio_direction,
+    slugify,
+)
 from kfh_site.returns.contract import REGIONS
 
 
@@ -46,6 +55,10 @@ class OrgFigures:
     combined_from: tuple[str, ...] = ()
     change: OrgChange | None = None
     """Since ``previous`` (org_change, with the policy's "about the same" share)."""
+    nhs_staff_source: str = NHS_STAFF_FROM_RETURN
+    """Where ``nhs_staff_wte`` came from: the NHS Workforce Statistics or the return."""
+    nhs_staff_month: str | None = None
+    """The workforce statistics' month it is for (``2024-12``); None for a return's own figure."""
 
     @property
     def slug(self) -> str:

@@ -9,10 +9,11 @@ same in words; a test keeps the two in step.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from kfh_site.project_files import files_in
 
@@ -46,7 +47,29 @@ class Column:
     minimum_inclusive: bool = True
     label: str = ""
     aliases: tuple[str, ...] = ()
+    bounds: Bounds | None = None
 
+
+@dataclass(frozen=True)
+class Bounds:
+    """What one organisation's figure can be at all: beyond these a value is a slip (a
+    total typed for a single trust, a figure in the wrong column) and an error, and no
+    figure a chart or a sum cannot handle reaches them. Plausibility warnings are softer
+    and elsewhere."""
+
+    highest: float
+    lowest_above_zero: float = 0.0
+    """A value above 0 but below this is an error (0 itself is allowed when the column's
+    minimum allows it)."""
+    why: str = ""
+
+
+STAFF_MOST = 200_000
+"""The most NHS staff one organisation can have: the largest trusts have about a tenth of it."""
+_STAFF = Bounds(STAFF_MOST, 1, "for one organisation")
+_LKS_WTE = Bounds(1_000, 0.05, "WTE for one library and knowledge service")
+_ROLE_WTE = Bounds(1_000, why="WTE for one library and knowledge service")
+_COUNT = Bounds(10_000_000, why="in one year for one organisation")
 
 COLUMNS: tuple[Column, ...] = (
     Column("org_code", True, "code", label="ODS organisation code", aliases=(
@@ -61,35 +84,37 @@ COLUMNS: tuple[Column, ...] = (
         "Year", "Return year", "Financial year", "Reporting year")),
     Column("nhs_staff_wte", True, "number", 0, False, "NHS staff served (WTE)", aliases=(
         "NHS staff (WTE)", "NHS staff", "NHS staff served (WTE)", "NHS staff served",
-        "Total NHS staff (WTE)", "NHS workforce (WTE)")),
+        "Total NHS staff (WTE)", "NHS workforce (WTE)"), bounds=_STAFF),
     Column("qualified_lks_wte", True, "number", label="qualified LKS staff (WTE)", aliases=(
         "Qualified LKS staff (WTE)", "Qualified LKS staff", "Qualified staff (WTE)",
-        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)")),
+        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)"),
+        bounds=_LKS_WTE),
     Column("other_lks_wte", False, "number", label="other LKS staff (WTE)", aliases=(
-        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)")),
+        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)"),
+        bounds=_ROLE_WTE),
     Column("clinical_librarian_wte", False, "number", label="clinical librarians (WTE)", aliases=(
         "Clinical librarians (WTE)", "Clinical librarian (WTE)", "Clinical librarians",
-        "Embedded clinical librarians (WTE)")),
+        "Embedded clinical librarians (WTE)"), bounds=_ROLE_WTE),
     Column("knowledge_manager_wte", False, "number", label="knowledge managers (WTE)", aliases=(
-        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers")),
-    Column("literature_searches", False, "whole", label="literature searches", aliases=(
+        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers"), bounds=_ROLE_WTE),
+    Column("literature_searches", False, "whole", bounds=_COUNT, label="literature searches", aliases=(
         "Literature searches", "Number of literature searches", "Lit searches")),
-    Column("evidence_summaries", False, "whole", label="evidence summaries", aliases=(
+    Column("evidence_summaries", False, "whole", bounds=_COUNT, label="evidence summaries", aliases=(
         "Evidence summaries", "Number of evidence summaries")),
-    Column("training_sessions", False, "whole", label="training sessions", aliases=(
+    Column("training_sessions", False, "whole", bounds=_COUNT, label="training sessions", aliases=(
         "Training sessions", "Number of training sessions", "Training sessions delivered")),
-    Column("people_trained", False, "whole", label="people trained", aliases=(
+    Column("people_trained", False, "whole", bounds=_COUNT, label="people trained", aliases=(
         "People trained", "Number of people trained", "Number trained")),
-    Column("document_supply_requests", False, "whole", label="document supply requests", aliases=(
+    Column("document_supply_requests", False, "whole", bounds=_COUNT, label="document supply requests", aliases=(
         "Document supply requests", "Number of document supply requests", "Document supply")),
-    Column("loans", False, "whole", label="loans", aliases=(
+    Column("loans", False, "whole", bounds=_COUNT, label="loans", aliases=(
         "Loans", "Number of loans")),
-    Column("registered_users", False, "whole", label="registered users", aliases=(
+    Column("registered_users", False, "whole", bounds=_COUNT, label="registered users", aliases=(
         "Registered users", "Number of registered users")),
-    Column("current_awareness_subscribers", False, "whole", label="current awareness subscribers", aliases=(
+    Column("current_awareness_subscribers", False, "whole", bounds=_COUNT, label="current awareness subscribers", aliases=(
         "Current awareness subscribers", "Number of current awareness subscribers",
         "Current awareness bulletin subscribers")),
-    Column("impact_case_studies", False, "whole", label="impact case studies", aliases=(
+    Column("impact_case_studies", False, "whole", bounds=_COUNT, label="impact case studies", aliases=(
         "Impact case studies", "Number of impact case studies")),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
@@ -124,7 +149,7 @@ def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     return lookup
 
 
-def closest_column(header: str) -> str | None:
+def closest_column(header: str, known_headers: Mapping[str, str] = KNOWN_HEADERS) -> str | None:
     """The contract column an unknown header most looks like, if it looks like one at all.
 
     A near miss is a header alike in spelling ("Literature serches") or one that holds
@@ -135,7 +160,7 @@ def closest_column(header: str) -> str | None:
         return None
     words = _stems(key)
     best, best_ratio = None, 0.0
-    for known, column in KNOWN_HEADERS.items():
+    for known, column in known_headers.items():
         matcher = difflib.SequenceMatcher(None, key, known)
         holds_words = "_" in known and _stems(known) <= words
         if not holds_words and (matcher.real_quick_ratio() < _CLOSE_HEADER or matcher.quick_ratio() < _CLOSE_HEADER):
@@ -144,6 +169,58 @@ def closest_column(header: str) -> str | None:
         if (holds_words or ratio >= _CLOSE_HEADER) and ratio > best_ratio:
             best, best_ratio = column, ratio
     return best
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The columns one kind of file holds and the headers that name them.
+
+    Returns follow ``RETURNS``; the NHS workforce files (returns/workforce.py) follow a
+    contract of their own, read by the same header search, sheet choice and messages.
+    ``mapping`` names the kfh-site.toml table where a user maps any other header.
+    """
+
+    columns: tuple[Column, ...]
+    mapping: str = "[columns]"
+    described_in: str = "docs/data-contract.md"
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @functools.cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @functools.cached_property
+    def known_headers(self) -> dict[str, str]:
+        """Every header the contract understands, normalised -> its column."""
+        return {normalise_header(h): c.name for c in self.columns for h in (c.name, *c.aliases)}
+
+    def lookup(self, columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+        """Known headers plus the site's own mapping table, which wins."""
+        lookup = dict(self.known_headers)
+        lookup.update((normalise_header(header), column) for header, column in columns)
+        return lookup
+
+    def closest(self, header: str) -> str | None:
+        return closest_column(header, self.known_headers)
+
+    def with_optional(self, *names: str) -> Contract:
+        """The same contract with ``names`` no longer required (NHS staff, when the
+        workforce figures supply it)."""
+        return replace(self, columns=tuple(replace(c, required=False) if c.name in names else c
+                                           for c in self.columns))
+
+
+RETURNS = Contract(COLUMNS)
+"""The contract every return follows."""
+
+
+def returns_contract(workforce: bool) -> Contract:
+    """The returns' contract: with NHS workforce figures configured, a return need not
+    give NHS staff (``nhs_staff_wte``)."""
+    return RETURNS.with_optional("nhs_staff_wte") if workforce else RETURNS
 
 
 def _stems(key: str) -> set[str]:

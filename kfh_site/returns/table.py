@@ -19,19 +19,14 @@ import pandas as pd
 
 from kfh_site.errors import DataError, FileProblem, Problem, WorkbookProblem
 from kfh_site.returns.contract import (
-    COLUMN_NAMES,
-    COLUMNS,
-    COLUMNS_BY_NAME,
-    KNOWN_HEADERS,
     NOT_REPORTED,
     REGIONS,
-    REQUIRED,
+    RETURNS,
     YEAR_SHAPE,
     Column,
-    closest_column,
+    Contract,
     display_name,
     financial_year,
-    header_lookup,
     normalise_header,
 )
 from kfh_site.returns.workbook import NoCachedValue, Workbook
@@ -95,11 +90,12 @@ class Returns:
 
 
 def load_returns(paths: Sequence[Path], root: Path, sheet: str | None = None,
-                 columns: Iterable[tuple[str, str]] = ()) -> Returns:
+                 columns: Iterable[tuple[str, str]] = (), contract: Contract = RETURNS) -> Returns:
     """Read and validate every file; raise one DataError listing every problem.
 
     ``sheet`` is the ``xlsx_sheet`` setting, ``columns`` the ``[columns]`` table:
-    (header as the file shows it, contract column) pairs.
+    (header as the file shows it, contract column) pairs. ``contract`` is the returns'
+    (returns_contract says which columns it requires).
     """
     problems: list[Problem] = []
     frames: list[pd.DataFrame] = []
@@ -108,21 +104,21 @@ def load_returns(paths: Sequence[Path], root: Path, sheet: str | None = None,
     headers: dict[str, RawTable] = {}
     if not paths:
         raise DataError([Problem("data", None, None, "no .csv or .xlsx return files were found")])
-    lookup = header_lookup(columns)
+    lookup = contract.lookup(columns)
     for path in paths:
         name = display_name(path, root)
         names.append(name)
         try:
-            raw = read_raw_table(path, name, sheet, lookup)
+            raw = read_raw_table(path, name, sheet, lookup, contract)
         except FileProblem as exc:
             problems.extend(exc.problems)
             continue
         notes.extend(raw.notes)
-        frame, file_problems = validate_table(raw)
+        frame, file_problems = validate_table(raw, contract)
         problems.extend(file_problems)
         frames.append(frame)
         headers[name] = replace(raw, rows=[], row_numbers=[])
-    table = pd.concat(frames, ignore_index=True) if frames else _empty_table()
+    table = pd.concat(frames, ignore_index=True) if frames else _empty_table(contract)
     problems.extend(_duplicate_problems(table, headers))
     if problems:
         raise DataError(problems)
@@ -134,8 +130,11 @@ def load_returns(paths: Sequence[Path], root: Path, sheet: str | None = None,
 
 
 def read_raw_table(path: Path, name: str, sheet: str | None = None,
-                   lookup: Mapping[str, str] = KNOWN_HEADERS) -> RawTable:
-    """Read a CSV or XLSX file into text cells and find its header row."""
+                   lookup: Mapping[str, str] | None = None, contract: Contract = RETURNS) -> RawTable:
+    """Read a CSV or XLSX file into text cells and find its header row: the first of
+    the top rows naming every column ``contract`` requires (``lookup`` says which header
+    names which column; the contract's own headers by default)."""
+    lookup = contract.known_headers if lookup is None else lookup
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
@@ -148,9 +147,9 @@ def read_raw_table(path: Path, name: str, sheet: str | None = None,
     except OSError as exc:
         raise FileProblem.one(name, f"cannot be read ({exc.strerror or exc})") from None
     if suffix == ".xlsx":
-        return _read_xlsx(data, name, sheet, lookup)
+        return _read_xlsx(data, name, sheet, lookup, contract)
     if suffix == ".csv":
-        return _locate_header(_read_csv(data, name), name, None, lookup)
+        return _locate_header(_read_csv(data, name), name, None, lookup, contract)
     raise FileProblem.one(name, "is not a .csv or .xlsx file")
 
 
@@ -172,12 +171,13 @@ def _read_csv(data: bytes, name: str) -> list[list[str]]:
         raise FileProblem.one(name, f"is not readable as CSV ({exc})") from None
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
+def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, str],
+               contract: Contract) -> RawTable:
     if not data.startswith(b"PK\x03\x04"):
         raise FileProblem.one(name, "is named .xlsx but is not an Excel workbook (is it a CSV file renamed?)")
     try:
         with Workbook(data) as book:
-            return _read_sheet(book, name, sheet, lookup)
+            return _read_sheet(book, name, sheet, lookup, contract)
     except FileProblem:
         raise
     except WorkbookProblem as exc:
@@ -186,7 +186,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, lookup: Mapping[str, s
         raise FileProblem.one(name, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _read_sheet(book: Workbook, name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
+def _read_sheet(book: Workbook, name: str, sheet: str | None, lookup: Mapping[str, str],
+                contract: Contract) -> RawTable:
     """The named sheet, or else the first whose header is recognisable."""
     names = book.sheet_names
     if sheet is not None and sheet not in names:
@@ -198,9 +199,9 @@ def _read_sheet(book: Workbook, name: str, sheet: str | None, lookup: Mapping[st
     heads = {}
     for candidate in candidates:
         heads[candidate] = book.head(candidate, _HEADER_SEARCH_ROWS)
-        if _find_header(heads[candidate], lookup) is None:
+        if _find_header(heads[candidate], lookup, contract) is None:
             continue
-        raw = _locate_header(book.rows(candidate), name, candidate, lookup)
+        raw = _locate_header(book.rows(candidate), name, candidate, lookup, contract)
         merged = [m.ref for m in book.merged(candidate) if m.last_row >= raw.header_row]
         if merged:
             raise FileProblem.one(
@@ -215,19 +216,19 @@ def _read_sheet(book: Workbook, name: str, sheet: str | None, lookup: Mapping[st
             raw = replace(raw, notes=(note, *raw.notes))
         return raw
     # No sheet is recognisable: explain the closest, and where else to look.
-    closest = max(candidates, key=lambda c: _header_score(heads[c], lookup)[0])
+    closest = max(candidates, key=lambda c: _header_score(heads[c], lookup, contract)[0])
     problems: list[Problem] = []
     if len(candidates) > 1:
         problems.append(Problem(
             name, None, None,
-            f"no sheet has a header row naming the required columns ({', '.join(REQUIRED)}) in its first "
+            f"no sheet has a header row naming the required columns ({', '.join(contract.required)}) in its first "
             f"{_HEADER_SEARCH_ROWS} rows; its sheets are {_quoted(candidates)}. If the return is on a sheet "
             "whose header is not the problem, name that sheet with xlsx_sheet in kfh-site.toml",
         ))
-        if _header_score(heads[closest], lookup)[0] == 0:
+        if _header_score(heads[closest], lookup, contract)[0] == 0:
             raise FileProblem(problems)
     try:
-        _locate_header(book.rows(closest), name, closest, lookup)
+        _locate_header(book.rows(closest), name, closest, lookup, contract)
     except FileProblem as exc:
         problems.extend(exc.problems)
     raise FileProblem(problems)
@@ -245,27 +246,28 @@ def _quoted(items: Sequence[str]) -> str:
 # --- finding the header ----------------------------------------------------------------
 
 
-def _find_header(cells: list[list[str]], lookup: Mapping[str, str]) -> int | None:
+def _find_header(cells: list[list[str]], lookup: Mapping[str, str], contract: Contract) -> int | None:
     """The first of the top rows that names every required column, if one does."""
     for index, row in enumerate(cells[:_HEADER_SEARCH_ROWS]):
         named = {lookup.get(normalise_header(cell)) for cell in row}
-        if all(column in named for column in REQUIRED):
+        if all(column in named for column in contract.required):
             return index
     return None
 
 
-def _header_score(cells: list[list[str]], lookup: Mapping[str, str]) -> tuple[int, int | None]:
+def _header_score(cells: list[list[str]], lookup: Mapping[str, str], contract: Contract) -> tuple[int, int | None]:
     """How near the best of the top rows comes to a header, and which row it is.
 
     Counted in required columns named, or failing that nearly named; 0 means no row
     looks like a header at all.
     """
     top = cells[:_HEADER_SEARCH_ROWS]
-    named = [len({lookup.get(normalise_header(c)) for c in row} & set(REQUIRED)) for row in top]
+    required = set(contract.required)
+    named = [len({lookup.get(normalise_header(c)) for c in row} & required) for row in top]
     if named and max(named) > 0:
         return max(named), named.index(max(named))
     nearly = [
-        len({closest_column(c) for c in row if str(c).strip()} & set(REQUIRED)) if len(row) < 1000 else 0
+        len({contract.closest(c) for c in row if str(c).strip()} & required) if len(row) < 1000 else 0
         for row in top
     ]
     if nearly and max(nearly) > 0:
@@ -300,7 +302,8 @@ def _read_header(row: list[str], lookup: Mapping[str, str]) -> _Header:
     return _Header(written, positions, tuple(duplicates), tuple(unknown))
 
 
-def _header_problems(header: _Header, file: str, sheet: str | None, row: int) -> tuple[list[Problem], list[str]]:
+def _header_problems(header: _Header, file: str, sheet: str | None, row: int,
+                     contract: Contract) -> tuple[list[Problem], list[str]]:
     """What is wrong with a header row, and the columns it leaves out (as notes)."""
     problems: list[Problem] = []
     notes: list[str] = []
@@ -312,17 +315,17 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int) ->
     near_required: dict[str, int] = {}
     for index in header.unknown:
         text = header.written[index]
-        close = closest_column(text)
+        close = contract.closest(text)
         if close is not None and close not in header.positions:
-            if COLUMNS_BY_NAME[close].required:
+            if contract.by_name[close].required:
                 near_required.setdefault(close, index)
                 continue
-            heading = COLUMNS_BY_NAME[close].aliases[0]
+            heading = contract.by_name[close].aliases[0]
             problems.append(Problem(
                 file, row, close,
                 f"not read: the header in column {_letter(index)} is not one kfh-site knows, and this file has "
                 f'no other {close} column, so its figures would be lost. Rename the header to "{heading}", or '
-                f'map it in kfh-site.toml: under [columns] add "{text}" = "{close}"',
+                f'map it in kfh-site.toml: under {contract.mapping} add "{text}" = "{close}"',
                 sheet=sheet, header=text,
             ))
             continue
@@ -332,7 +335,7 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int) ->
                          f'closest contract column, {close}, is read from "{read_from}")')
         else:
             notes.append(f'{_where(file, sheet)}: ignored column "{text}" (not part of the contract)')
-    for column in REQUIRED:
+    for column in contract.required:
         if column in header.positions:
             continue
         if column in near_required:
@@ -344,24 +347,25 @@ def _header_problems(header: _Header, file: str, sheet: str | None, row: int) ->
     return problems, notes
 
 
-def _locate_header(cells: list[list[str]], name: str, sheet: str | None, lookup: Mapping[str, str]) -> RawTable:
+def _locate_header(cells: list[list[str]], name: str, sheet: str | None, lookup: Mapping[str, str],
+                   contract: Contract) -> RawTable:
     if not any(str(c).strip() for row in cells for c in row):
-        raise FileProblem.one(name, "is empty: expected a header row with the columns " + ", ".join(REQUIRED),
+        raise FileProblem.one(name, "is empty: expected a header row with the columns " + ", ".join(contract.required),
                                sheet=sheet)
-    found = _find_header(cells, lookup)
+    found = _find_header(cells, lookup, contract)
     if found is None:
-        _, candidate = _header_score(cells, lookup)
+        _, candidate = _header_score(cells, lookup, contract)
         if candidate is None:
             raise FileProblem.one(
                 name, f"the header row was not found: none of the first {_HEADER_SEARCH_ROWS} rows names the "
-                f"required columns ({', '.join(REQUIRED)}). docs/data-contract.md lists the headers kfh-site "
-                "understands; others can be mapped under [columns] in kfh-site.toml.",
+                f"required columns ({', '.join(contract.required)}). {contract.described_in} lists the headers "
+                f"kfh-site understands; others can be mapped under {contract.mapping} in kfh-site.toml.",
                 sheet=sheet,
             )
-        problems, _ = _header_problems(_read_header(cells[candidate], lookup), name, sheet, candidate + 1)
+        problems, _ = _header_problems(_read_header(cells[candidate], lookup), name, sheet, candidate + 1, contract)
         raise FileProblem(problems)
     header = _read_header(cells[found], lookup)
-    problems, notes = _header_problems(header, name, sheet, found + 1)
+    problems, notes = _header_problems(header, name, sheet, found + 1, contract)
     if problems:
         raise FileProblem(problems)
     if any(str(c).strip() for row in cells[:found] for c in row):
@@ -402,16 +406,16 @@ def _letter(index: int) -> str:
 # --- validating ----------------------------------------------------------------------
 
 
-def _empty_table() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMN_NAMES + SOURCE_COLUMNS})
+def _empty_table(contract: Contract) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*contract.by_name, *SOURCE_COLUMNS)})
 
 
-def validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
+def validate_table(raw: RawTable, contract: Contract = RETURNS) -> tuple[pd.DataFrame, list[Problem]]:
     """Apply every rule of the contract to one file's rows, column by column."""
     problems: list[Problem] = []
     rows = np.array(raw.row_numbers, dtype=np.int64)
     out: dict[str, object] = {}
-    for column in COLUMNS:
+    for column in contract.columns:
         if column.name not in raw.positions:
             out[column.name] = np.full(len(rows), np.nan) if column.kind in ("number", "whole") else np.full(len(rows), None, dtype=object)
             continue
@@ -425,7 +429,8 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     frame = pd.DataFrame(out)
     frame["source_file"] = raw.file
     frame["source_row"] = rows
-    problems.extend(_embedded_role_problems(frame, raw))
+    if {"clinical_librarian_wte", "knowledge_manager_wte", "qualified_lks_wte"} <= set(frame.columns):
+        problems.extend(_embedded_role_problems(frame, raw))
     return frame, problems
 
 
@@ -450,6 +455,9 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         values[blank | formula] = np.nan
         for i in np.flatnonzero(invalid & check):
             bad.append((int(i), f'{_expected(column)}, got "{_shorten(text.iloc[i])}"'))
+        for position, message in _out_of_bounds(values, column):
+            bad.append((position, f'{message}, got "{_shorten(text.iloc[position])}"'))
+            values[position] = np.nan
         return values, bad
     values = text.to_numpy(dtype=object).copy()
     values[blank | formula] = None
@@ -491,6 +499,30 @@ def _parse_numbers(text: pd.Series, column: Column) -> tuple[np.ndarray, np.ndar
             ok &= np.floor(values) == values
     values = np.where(ok, values, np.nan) + 0.0  # -0 becomes 0
     return values, ~ok
+
+
+def _out_of_bounds(values: np.ndarray, column: Column) -> list[tuple[int, str]]:
+    """Each figure past the column's hard bounds, with what it may be; the bounds are far
+    from any real return, so such a figure is a slip, never a figure to publish."""
+    bounds = column.bounds
+    if bounds is None:
+        return []
+    found = []
+    with np.errstate(invalid="ignore"):
+        high = np.flatnonzero(values > bounds.highest)
+        low = np.flatnonzero((values > 0) & (values < bounds.lowest_above_zero))
+    for i in high:
+        found.append((int(i), f"expected at most {_plain_bound(bounds.highest)} {bounds.why} (is it a total, "
+                              "or in the wrong column?)"))
+    least = _plain_bound(bounds.lowest_above_zero)
+    zero = "0 or " if column.minimum_inclusive else ""
+    for i in low:
+        found.append((int(i), f"expected {zero}at least {least} {bounds.why}"))
+    return sorted(found)
+
+
+def _plain_bound(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
 
 
 def _expected(column: Column) -> str:

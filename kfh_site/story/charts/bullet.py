@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from kfh_site.domain import Policy, round_up
 from kfh_site.story import formatting as fmt
-from kfh_site.story.charts.canvas import NARROW, WIDE, Box, Canvas, Frame, Layout, Place, spaced_width, text_box
+from kfh_site.story.charts.canvas import (
+    NARROW, WIDE, Box, Canvas, Frame, Layout, Place, on_axis, spaced_width, text_box,
+)
 from kfh_site.story.palette import Palette
 
 BAR = 30.0
@@ -25,7 +27,8 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
             policy: Policy, palette: Palette, short: bool) -> Layout:
     canvas = Canvas(frame, palette)
     size = frame.text
-    baseline_wte = round_up(nhs_staff / policy.baseline_ratio)
+    baseline_wte = on_axis(round_up(nhs_staff / policy.baseline_ratio))
+    qualified, recommended = on_axis(qualified), on_axis(recommended)
     end_text = f"+{fmt.wte(needed)} needed" if needed > 0 else "meets the recommendation"
     right = spaced_width(end_text, size, True) + 10
     top = size + 10
@@ -33,7 +36,7 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     x0, x1 = 1.0, frame.width - right
 
     def x(value: float) -> float:
-        return x0 + (x1 - x0) * value / span
+        return x0 + (x1 - x0) * (value / span)  # never value * width: 1e308 * 600 is inf
 
     if short:
         rec_text = f"Recommended {fmt.wte(recommended)}"

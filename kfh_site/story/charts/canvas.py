@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
@@ -292,6 +293,32 @@ class ChartCache:
         if key not in self._items:
             self._items[key] = make()
         return self._items[key]  # type: ignore[return-value]
+
+
+AXIS_LIMIT = 1e12
+"""The largest figure an axis reaches; beyond it (or below its negative) a figure sits at
+the end. Returns are bounded far below this at validation: the limit is for a figure fed
+straight to a layout, so that every axis has finitely many ticks whatever it is given."""
+
+
+def on_axis(value: float) -> float:
+    """``value`` brought within the axis' reach (a NaN, which no figure is, becomes 0)."""
+    return min(max(value, -AXIS_LIMIT), AXIS_LIMIT) if value == value else 0.0
+
+
+def tick_step(span: float, steps: Sequence[tuple[float, int]], most: int = 10) -> int:
+    """The step of the first ``(widest span, step)`` pair whose span holds ``span``; past
+    them 1, 2 or 5 times a power of ten that gives at most ``most`` steps, so an axis of
+    any finite span ends."""
+    for widest, step in steps:
+        if span <= widest:
+            return step
+    least = max(span / most, float(steps[-1][1]) if steps else 1.0)
+    power = 10 ** max(0, math.floor(math.log10(least)))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= least:
+            return int(factor * power)
+    return int(10 * power)  # not reached: 10 * power >= least
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:
