@@ -53,7 +53,7 @@ def changes(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_change_is_about_the_same_under_the_share_and_told_in_the_asks_unit(changes):
     same = text_of(changes / "organisations" / "sam.html")
-    assert ("Change in a year About the same 0.4 WTE needed a year ago, 0.6 now "
+    assert ("Change in a year About the same 0.4 WTE needed a year ago, 0.6 now; "
             "staff ratio 1 : 1,300 in 2023/24") in same
     worse = text_of(changes / "organisations" / "wor.html")
     assert "Change in a year Worse 0.4 WTE needed a year ago, 0.7 now" in worse
