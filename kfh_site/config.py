@@ -117,6 +117,10 @@ def _folder_check(key: str, value: str, root: Path) -> list[str]:
     return [f"key {key!r}: {value!r} {what} ({folder}); check the spelling, or remove the key to use the default"]
 
 
+def _share_check(key: str, value: float, root: Path) -> list[str]:
+    return [] if 0 <= value < 1 else [f"key {key!r}: expected a share from 0 to below 1 (0.02 is 2 %), got {value!r}"]
+
+
 def _year_check(key: str, value: str, root: Path) -> list[str]:
     return [] if YEAR_PATTERN.match(value) else [f"key {key!r}: expected a year like \"2024/25\", got {value!r}"]
 
@@ -339,6 +343,10 @@ class SiteConfig:
         doc="the policy's recommended NHS staff WTE per qualified LKS WTE")
     baseline_ratio: float = setting(1730, doc="the 2019 average the policy was written against", toml=(int, float),
                                     shown="`1730`", check=_ratio_check)
+    same_within: float = setting(
+        0.02, toml=(int, float), shown="`0.02`", check=_share_check,
+        doc="a staff ratio that moved by less than this share of itself in a year is \"about the same\", "
+            "not better or worse (stated on every page's policy note)")
     illustrative_data: bool = setting(
         False, toml=(bool,), shown="`false`",
         doc="`true` shows a notice on every page and PDF that the LKS figures are illustrative")

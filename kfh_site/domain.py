@@ -39,6 +39,9 @@ class Policy:
 
     recommended_ratio: float
     baseline_ratio: float
+    same_within: float = 0.02
+    """A ratio that moved by less than this share of itself is "about the same": a
+    change of a few staff per qualified WTE is noise in a return, not news."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,10 @@ def round_up(value: float, places: int = 1) -> float:
     return math.ceil(round(scaled, 6)) / factor
 
 
-def ratio_direction(now: float | None, before: float | None) -> str:
-    """Better, worse or the same, on the ratios as shown; fewer staff per qualified
-    member is better, and having qualified staff is better than having none."""
+def ratio_direction(now: float | None, before: float | None, same_within: float) -> str:
+    """Better, worse or about the same; fewer staff per qualified member is better, and
+    having qualified staff is better than having none. A move of less than
+    ``same_within`` (a share of the earlier ratio, Policy.same_within) is the same."""
     if now is None and before is None:
         return SAME
     if before is None:
@@ -118,6 +122,6 @@ def ratio_direction(now: float | None, before: float | None) -> str:
     if now is None:
         return WORSE
     shown_now, shown_before = round_half_up(now), round_half_up(before)
-    if shown_now == shown_before:
+    if shown_now == shown_before or abs(now - before) < same_within * before:
         return SAME
     return BETTER if shown_now < shown_before else WORSE

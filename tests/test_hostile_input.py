@@ -189,7 +189,7 @@ def test_base_url_on_the_command_line_is_checked_as_the_setting_is(project, comm
     code, err = run_bounded(project, command, "--base-url", url, *(["--no-pdf"] if command == "build" else []),
                             seconds=120)
     assert code == 1
-    assert f"--base-url: expected a path such as \"/kfh-report/\"" in err, err
+    assert "--base-url: expected a path such as \"/kfh-report/\"" in err, err
     assert not (project / "build").exists()
 
 

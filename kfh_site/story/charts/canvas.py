@@ -196,11 +196,16 @@ class Canvas:
         half = self.palette.stroke_width(role) / 2
         self._grow(Box(min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half))
 
-    def path(self, d: str, role: str, bounds: Box, dy: float = 0.0) -> None:
+    def path(self, d: str, role: str, bounds: Box, dy: float = 0.0, obstacle: bool = True) -> None:
         """A path (many dots, a line series) whose marks all lie inside ``bounds``;
-        ``dy`` moves a path drawn around y = 0 (one that many charts share) into place."""
+        ``dy`` moves a path drawn around y = 0 (one that many charts share) into place.
+        A path that is not an obstacle (a shaded area) only extends the chart's height;
+        the chart then blocks what labels must avoid itself."""
         self._add("path", role, f' d="{d}" transform="translate(0 {_n(dy)})"' if dy else f' d="{d}"')
-        self._grow(bounds)
+        if obstacle:
+            self._grow(bounds)
+        else:
+            self.bottom = max(self.bottom, bounds.bottom)
 
     def text(self, x: float, y: float, text: str, role: str = "label", anchor: str = "start",
              size: float | None = None, bold: bool = False) -> Box:
