@@ -280,8 +280,8 @@ def _with(rows: list[list[str]], code: str, **changes: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("changes, year_file, expected", [
-    ({"nhs_staff_wte": "2,850,000"}, "2024-25.csv",
-     'data/returns/2024-25.csv, row 2, column nhs_staff_wte: warning: 2,850,000 NHS staff for AAA1 in 2024/25 is '
+    ({"nhs_staff_wte": "85,000"}, "2024-25.csv",
+     'data/returns/2024-25.csv, row 2, column nhs_staff_wte: warning: 85,000 NHS staff for AAA1 in 2024/25 is '
      "more than any one organisation has (50,000); is there an extra digit?"),
     ({"nhs_staff_wte": "85"}, "2024-25.csv",
      "data/returns/2024-25.csv, row 2, column nhs_staff_wte: warning: 85 NHS staff for AAA1 in 2024/25 is fewer "
