@@ -153,3 +153,77 @@ def test_a_figure_at_its_bounds_builds(project, column, value):
     code, err = run_bounded(project, "build", "--no-pdf", seconds=300)
     assert code == 0, err
     assert (project / "build" / "index.html").is_file()
+
+
+# --- items 3, 8, 12 and 14: settings that would overflow, mistyped or let in what they should not
+
+@pytest.mark.parametrize("setting, expected", [
+    ("recommended_ratio = inf", "key 'recommended_ratio': expected a number of NHS staff per qualified WTE"),
+    ("recommended_ratio = nan", "key 'recommended_ratio': expected a number of NHS staff per qualified WTE"),
+    ("baseline_ratio = 1e-320", "key 'baseline_ratio': expected a number of NHS staff per qualified WTE"),
+    ("baseline_ratio = 1e308", "key 'baseline_ratio': expected a number of NHS staff per qualified WTE"),
+    ("abbreviations = {NHS = 5}", "key 'abbreviations.\"NHS\"': expected a string, got 5"),
+    ("[paths]\ncontent = \"/typo\"", "key 'paths.content': '/typo' does not exist"),
+    ("[paths]\ndata = \"dta\"", "key 'paths.data': 'dta' does not exist"),
+    ("[paths]\ntemplates = \"kfh-site.toml\"", "key 'paths.templates': 'kfh-site.toml' is not a folder"),
+    ("base_url = \"//evil.example/\"", "key 'base_url': expected a path"),
+])
+def test_a_setting_that_cannot_work_is_a_message_naming_its_key(project, setting, expected):
+    from bounded import run_bounded
+
+    config = project / "kfh-site.toml"
+    key = setting.split(" =")[0] + " ="
+    kept = [line for line in config.read_text(encoding="utf-8").splitlines() if not line.startswith(key)]
+    config.write_text("\n".join([*kept, setting, ""]), encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120)
+    assert code == 1
+    assert expected in err, err
+    assert "Traceback" not in err and "Error:" not in err and len(err.splitlines()) < 6
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)//", "//evil.example/", "data:text/html,x", "/a\"onmouseover=x"])
+def test_base_url_on_the_command_line_is_checked_as_the_setting_is(project, command, url):
+    from bounded import run_bounded
+
+    code, err = run_bounded(project, command, "--base-url", url, *(["--no-pdf"] if command == "build" else []),
+                            seconds=120)
+    assert code == 1
+    assert "--base-url: expected a path such as \"/kfh-report/\"" in err, err
+    assert not (project / "build").exists()
+
+
+# --- items 8 and 15: templates that fail while rendering, or reach for the machine
+
+@pytest.mark.parametrize("expression, expected", [
+    ('{{ "x" + 1 }}', "TypeError: can only concatenate str"),
+    ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
+    ("{{ nothing_by_this_name }}", "'nothing_by_this_name' is undefined"),
+    ("{{ lipsum.__globals__['os'].system('touch PWNED') }}", "unsafe"),
+    ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe"),
+])
+def test_a_template_failing_while_it_renders_is_a_message_naming_its_line(project, expression, expected):
+    from bounded import run_bounded
+
+    page = project / "templates" / "base.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, expression)
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=300)
+    assert code == 1
+    assert "templates/base.html, line 3: " in err and expected in err, err
+    assert "Traceback" not in err and len(err.splitlines()) < 6
+    assert not (project / "PWNED").exists() and not (project / "build").exists()
+
+
+def test_the_pdf_templates_are_sandboxed_too(project):
+    from bounded import run_bounded
+
+    page = project / "templates" / "infographic.html"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}")
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 1
+    assert "templates/infographic.html, line 2: " in err and "unsafe" in err, err
+    assert not (project / "PWNED").exists()
