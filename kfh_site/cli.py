@@ -222,17 +222,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+    from kfh_site.build.result import read_returns
 
     if args.paths:
-        files, root = _expand(args.paths), Path.cwd()
-        config = load_config(args.config) if args.config else None
-        sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
+        files = _expand(args.paths)
+        if args.config:  # the project's settings, [workforce] among them
+            returns = read_returns(load_config(args.config), files)
+        else:
+            from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+
+            returns = load_returns(files, Path.cwd())
     else:
-        config = _config(args)
-        files, root = find_return_files(config.paths.data, config.root), config.root
-        sheet, columns = config.xlsx_sheet, config.columns
-    returns = load_returns(files, root, sheet, columns)
+        returns = read_returns(_config(args))
     for note in returns.notes:
         print(note)
     print(f"OK: {returns.summary()}")

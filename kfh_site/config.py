@@ -61,6 +61,24 @@ class Theme:
         return f"data:{kind};base64,{base64.b64encode(self.logo.read_bytes()).decode()}"
 
 
+@dataclass(frozen=True)
+class Workforce:
+    """``[workforce]``: NHS staff from the NHS Workforce Statistics, joined to the returns
+    (returns/workforce.py), instead of typed into every return."""
+
+    file: Path | None = None
+    """A file, or a folder of files, of NHS staff FTE by organisation and month."""
+    month: int | None = None
+    """Which month of each financial year (12 is December); the latest the files hold if None."""
+    columns: tuple[tuple[str, str], ...] = ()
+    """Headers the workforce files use that kfh-site does not know, mapped to its columns."""
+    sheet: str | None = None
+    """The sheet to read in .xlsx workforce files."""
+
+
+WORKFORCE_KEYS = ("file", "month", "columns", "sheet")
+
+
 THEME_KEYS = {"accent_colour": "a colour such as \"#005eb8\"", "logo": "a PNG or SVG file in the project",
               "logo_alt": "the logo's text alternative"}
 MERGER_KEYS = ("year", "into", "from")
@@ -94,6 +112,7 @@ class SiteConfig:
     theme: Theme = field(default_factory=Theme)
     mergers: tuple[Merger, ...] = ()
     """``[[mergers]]``: organisations that became one, so their change and series join up."""
+    workforce: Workforce = field(default_factory=Workforce)
 
     @property
     def template_folders(self) -> tuple[Path, ...]:
@@ -137,6 +156,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "scope": (str,),
     "theme": (dict,),
     "mergers": (list,),
+    "workforce": (dict,),
 }
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
@@ -221,6 +241,11 @@ def config_from_mapping(
             Merger(financial_year(str(m["year"])) or str(m["year"]), str(m["into"]).strip().upper(),
                    tuple(str(c).strip().upper() for c in m["from"]))
             for m in values["mergers"])
+    if "workforce" in values:
+        table = values["workforce"]
+        values["workforce"] = Workforce(
+            _outside_or_in(str(table["file"]), root), table.get("month"),
+            tuple(sorted(table.get("columns", {}).items())), table.get("sheet"))
     config = SiteConfig(root=root, paths=paths, **values)
     return apply_overrides(config, overrides)
 
@@ -258,6 +283,8 @@ def _check_values(values: Mapping[str, Any]) -> list[str]:
         problems.extend(_theme_problems(values["theme"], values.get("_root")))
     if "mergers" in values:
         problems.extend(_merger_problems(values["mergers"]))
+    if "workforce" in values:
+        problems.extend(_workforce_problems(values["workforce"], values.get("_root")))
     base_url = values.get("base_url")
     if base_url is not None and not (base_url.startswith("/") or re.match(r"^https?://", base_url)):
         problems.append(
@@ -359,6 +386,42 @@ def _merger_problems(mergers: list[Any]) -> list[str]:
                 problems.append(f"{name}: {code} is merged twice (also in entry {merged[code]})")
             else:
                 merged[code] = number
+    return problems
+
+
+def _outside_or_in(path: str, root: Path) -> Path:
+    """A path relative to the config file, or absolute."""
+    return (root / Path(path).expanduser()).resolve()
+
+
+def _workforce_problems(table: Mapping[str, Any], root: Path | None) -> list[str]:
+    from kfh_site.returns.contract import WORKFORCE
+
+    problems = [_unknown_key(f"workforce.{key}", {f"workforce.{k}" for k in WORKFORCE_KEYS})
+                for key in table if key not in WORKFORCE_KEYS]
+    file = table.get("file")
+    if not isinstance(file, str) or not file.strip():
+        problems.append("key 'workforce.file': expected the NHS workforce file, or a folder of them, such as "
+                        "\"data-sources/workforce.csv\"")
+    elif root is not None and not _outside_or_in(file, root).exists():
+        problems.append(f"key 'workforce.file': there is no file or folder {file!r} "
+                        f"(looked for {_outside_or_in(file, root)})")
+    month = table.get("month")
+    if month is not None and (isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12):
+        problems.append(f"key 'workforce.month': expected a month number from 1 to 12 (12 is December), got {month!r}")
+    sheet = table.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        problems.append(f"key 'workforce.sheet': expected the name of a sheet, got {sheet!r}")
+    columns = table.get("columns", {})
+    if not isinstance(columns, dict):
+        problems.append("key 'workforce.columns': expected a table of headers, such as "
+                        "[workforce.columns] \"Total FTE\" = \"staff_fte\"")
+    else:
+        names = tuple(WORKFORCE.by_name)
+        for header, column in columns.items():
+            if column not in names:
+                problems.append(f"key 'workforce.columns.{json.dumps(header, ensure_ascii=False)}': expected one of "
+                                f"{', '.join(names)}, got {column!r}")
     return problems
 
 
