@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
-from kfh_site.config import SiteConfig, find_config, load_config, url_path
+from kfh_site.config import SiteConfig, find_config, load_config, look_for_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kfh_site.build.result import BuildResult
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE = 0, 1, 2
+CONFIG_HELP = "config file (default: kfh-site.toml here or in the nearest folder above)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="validate the returns and build the site")
-    build.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    build.add_argument("--config", type=Path, help=CONFIG_HELP)
     build.add_argument("--data", type=Path, nargs="+", metavar="PATH",
                        help="return files or folders to use instead of data/")
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
@@ -46,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
                        help="ignore what the last build left (redo everything; the output is the same)")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
-    serve.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    serve.add_argument("--config", type=Path, help=CONFIG_HELP)
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     serve.add_argument("--data", type=Path, nargs="+", metavar="PATH", help="return files or folders instead of data/")
     serve.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
@@ -55,21 +56,24 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
     check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
-    check.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+    check.add_argument("--config", type=Path, help=CONFIG_HELP)
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
                        help="check every page and PDF, also those unchanged since they last passed")
+    check.add_argument("--deadline", type=_seconds, default=None, metavar="SECONDS",
+                       help="seconds each page (at each width) and each PDF may take before it is "
+                            "reported as timed out (default 30)")
 
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
-    validate.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    validate.add_argument("--config", type=Path, help=CONFIG_HELP)
 
     template = commands.add_parser("template", help="write the blank return (.xlsx) for services to fill in")
     template.add_argument("file", type=Path, metavar="FILE.xlsx", help="where to write it")
     template.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
     template.add_argument("--send-to", metavar="WHERE", help="where services send the return, e.g. an email address")
-    template.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+    template.add_argument("--config", type=Path, help=CONFIG_HELP)
 
     new = commands.add_parser("new", help="start a report project in a new or empty folder")
     new.add_argument("folder", type=Path, metavar="FOLDER", help="the folder to create")
@@ -124,9 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _config_file(args: argparse.Namespace) -> Path:
+    """Every command's config: ``--config``, else kfh-site.toml here or in the nearest folder above."""
+    return args.config if args.config else find_config(Path.cwd())
+
+
+def _optional_config(args: argparse.Namespace, **overrides: object) -> SiteConfig | None:
+    """The config of a command that can run without one (check, template, validate FILE...)."""
+    path = args.config if args.config else look_for_config(Path.cwd())
+    return load_config(path, overrides) if path is not None else None
+
+
 def _config(args: argparse.Namespace, **overrides: object) -> SiteConfig:
-    path = args.config if args.config else find_config(Path.cwd())
-    return load_config(path, overrides)
+    return load_config(_config_file(args), overrides)
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -186,7 +200,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from kfh_site.build.site import build
     from kfh_site.serve import serve
 
-    config_file = args.config if args.config else find_config(Path.cwd())
+    config_file = _config_file(args)
 
     def rebuild(folder: Path) -> str:
         # The config is read again on every build: editing it is one of the changes watched.
@@ -205,6 +219,16 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86_400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds greater than 0, got {text!r}")
+    return seconds
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -212,11 +236,11 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from kfh_site.check.checks import check_build
 
-    config_path = args.config or (Path.cwd() / "kfh-site.toml")
-    config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
+    config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
     base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
-    report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all)
+    deadline = {} if args.deadline is None else {"deadline": args.deadline}
+    report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 
@@ -226,8 +250,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
     if args.paths:
         files = _expand(args.paths)
-        if args.config:  # the project's settings, [workforce] among them
-            returns = read_returns(load_config(args.config), files)
+        config = _optional_config(args)
+        if config is not None:  # the project's settings, [workforce] among them
+            returns = read_returns(config, files)
         else:
             from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
 
@@ -243,8 +268,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_template(args: argparse.Namespace) -> int:
     from kfh_site.project.blank_return import FormSettings, write_template
 
-    config_path = args.config or (Path.cwd() / "kfh-site.toml")
-    config = load_config(config_path) if args.config or config_path.is_file() else None
+    config = _optional_config(args)
     write_template(args.file, FormSettings.from_config(config, args.send_to), force=args.force)
     print(f"Wrote the blank return to {_shown(args.file)}. Services fill in its Return sheet; "
           f"check a filled copy with: kfh-site validate FILE.xlsx")

@@ -162,3 +162,67 @@ def test_a_browser_that_will_not_start_is_a_clear_message(project, tmp_path):
     assert f"kfh-site: {broken} could not be started for the browser checks" in result.stderr
     assert "Set KFH_CHROMIUM to a working Chromium, or run kfh-site check --no-browser." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+HUNG = '<script>while (true) {}</script></main>'  # the page never finishes loading
+HUNG_LATER = "<script>addEventListener('load', () => setTimeout(() => { while (true) {} }, 0));</script></main>"
+
+
+def big_page(build: Path) -> Path:
+    """A page of 11 MB, past the size a page may be to be checked."""
+    page = build / "big.html"
+    line = "<p>A paragraph of a very long page.</p>\n"
+    body = line * (11 * 2**20 // len(line))
+    page.write_text(f'<!doctype html><html lang="en"><head><title>Big</title></head><body><main><h1>Big</h1>'
+                    f'<p id="here">Here.</p>{body}</main></body></html>', encoding="utf-8")
+    return page
+
+
+@pytest.mark.browser
+def test_a_page_that_never_finishes_is_reported_by_name_and_the_check_goes_on(project, counted_browser):
+    """Issue 17.6: a page whose script never returns hung the check (killed at 240 s), a
+    54 MB page held it past 300 s. Each page now has a deadline (30 s by default) and a
+    page over the size limit is reported without being loaded."""
+    env, _log = counted_browser
+    assert run_cli(project, "build", "--no-pdf") == 0
+    build = project / "build"
+    plant(build / "methodology.html", "</main>", HUNG)
+    plant(build / "accessibility.html", "</main>", HUNG_LATER)
+    plant(build / "data.html", "</main>", FAINT)
+    big_page(build)
+    plant(build / "index.html", "</main>", '<a href="big.html#here">the long page</a></main>')
+    result = check(project, env=env)
+    assert result.returncode == 1, result.stdout
+    blocks = {block[0]: block[1:] for block in report_blocks(result.stdout)}
+    assert sorted(blocks) == ["accessibility.html", "big.html", "data.html", "methodology.html"]
+    for hung in ("methodology.html", "accessibility.html"):
+        assert blocks[hung] == [f"  - timed out in the browser at {width}px: not loaded and checked within 30 seconds "
+                                "(does a script on the page never finish?)" for width in (1280, 320)], blocks[hung]
+    # The check went on: the other pages were checked, and the faint text found.
+    assert any(line.startswith("  - axe color-contrast (serious) at 1280px") for line in blocks["data.html"])
+    # The large page is reported, and neither parsed (its id is not looked for) nor loaded.
+    assert blocks["big.html"] == ["  - not checked: the page is 11.0 MB, larger than the 10 MB a page may be "
+                                  "to be checked"]
+
+
+def test_a_pdf_not_read_within_its_deadline_is_reported_and_the_check_goes_on(project):
+    assert run_cli(project, "build") == 0
+    big_page(project / "build")
+    # No PDF is read and checked in a microsecond on any machine: every one passes its deadline.
+    result = check(project, "--no-browser", "--deadline", "0.000001")
+    assert result.returncode == 1, result.stdout
+    blocks = {block[0]: block[1:] for block in report_blocks(result.stdout)}
+    pdfs = sorted(p.relative_to(project / "build").as_posix() for p in (project / "build").rglob("*.pdf"))
+    assert len(pdfs) == 9 and sorted(blocks) == sorted(["big.html", *pdfs])
+    for pdf in pdfs:
+        assert blocks[pdf] == ["  - timed out: not read and checked within 1e-06 seconds"]
+    # Timed out is not passed: with time enough, every PDF is checked again, and passes.
+    second = check(project, "--no-browser")
+    assert "PDFs (kfh-site check --all" not in second.stdout
+    assert [block[0] for block in report_blocks(second.stdout)] == ["big.html"]
+
+
+def test_a_deadline_must_be_a_positive_number_of_seconds(project):
+    result = check(project, "--deadline", "soon")
+    assert result.returncode == 2
+    assert "--deadline: expected a number of seconds greater than 0, got 'soon'" in result.stderr

@@ -41,9 +41,11 @@ CHROMIUM_ARGS = [
 ]
 WIDTHS = (1280, 320)
 HEIGHT = 900
-# Pages come from this machine, so one that does not load is hung, not slow: wait long,
-# as a busy machine may need (Playwright's own default of 30 seconds is not enough).
-PAGE_TIMEOUT_MS = 600_000
+# Seconds one page at one width may take, from the start of its loading to axe's answer:
+# a page whose own script never ends (or never lets the page finish loading) is reported
+# as timed out, by name, and the check goes on. The example's largest page takes a second
+# or two on a loaded machine; kfh-site check --deadline allows more.
+PAGE_DEADLINE = 30.0
 REFLOW_WIDTH = 320  # WCAG 1.4.10: content reflows at 320 CSS pixels without scrolling sideways
 # How wide the page is, when wider than the window, and the outermost elements that
 # stick out (named for the report). A wide table inside a .table-scroll region that
@@ -219,7 +221,22 @@ class NotChecked:
         return f"could not be checked in the browser at {self.width}px: {self.reason}"
 
 
-BrowserFinding = AxeViolation | SidewaysScroll | NotChecked
+@dataclass(frozen=True)
+class TimedOut:
+    """A page not checked within its deadline: its own script never ends, or it never
+    finishes loading. Reported by name, so it never passes unseen; the check goes on."""
+
+    page: str
+    width: int
+    seconds: float
+    rule: str = "timed-out"
+
+    def __str__(self) -> str:
+        return (f"timed out in the browser at {self.width}px: not loaded and checked within "
+                f"{self.seconds:g} seconds (does a script on the page never finish?)")
+
+
+BrowserFinding = AxeViolation | SidewaysScroll | NotChecked | TimedOut
 
 
 @dataclass(frozen=True)
@@ -243,15 +260,16 @@ def _findings(page: str, width: int, answer: list) -> list[BrowserFinding]:
     return found
 
 
-def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS
-            ) -> list[BrowserFinding]:
+def run_axe(browser, site_url: str, pages: Sequence[str], widths: Sequence[int] = WIDTHS,
+            timeout: float = 600) -> list[BrowserFinding]:
     """axe-core's WCAG A and AA rules on every page at every width, one page after
     another in a browser driven by the sync API, and at 320 pixels (or less) a check
-    that the page does not scroll sideways, which axe leaves out."""
+    that the page does not scroll sideways, which axe leaves out. For pages known to
+    finish (the tests' own): a page not checked in ``timeout`` seconds is an error."""
     found: list[BrowserFinding] = []
     for width in widths:
         context = browser.new_context(viewport={"width": width, "height": HEIGHT}, java_script_enabled=True)
-        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        context.set_default_timeout(timeout * 1000)
         context.add_init_script(script=axe_source())
         page = context.new_page()
         for path in pages:
@@ -267,16 +285,19 @@ def default_tabs() -> int:
     return available_cores() + 1
 
 
-def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) -> list[PageCheck]:
+def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int,
+                deadline: float = PAGE_DEADLINE) -> list[PageCheck]:
     """Check each (page, width) of ``jobs`` in one headless Chromium, ``workers`` pages at
-    a time; the results come back sorted by page and width, whatever order they finished in."""
+    a time, each within ``deadline`` seconds; the results come back sorted by page and
+    width, whatever order they finished in."""
     if not jobs:
         return []
-    results = asyncio.run(_check_pages(site_url, jobs, max(1, min(workers, len(jobs)))))
+    results = asyncio.run(_check_pages(site_url, jobs, max(1, min(workers, len(jobs))), deadline))
     return sorted(results, key=lambda r: (r.page, -r.width))
 
 
-async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int) -> list[PageCheck]:
+async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int,
+                       deadline: float) -> list[PageCheck]:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
@@ -292,35 +313,59 @@ async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: 
         try:
             context = await browser.new_context(viewport={"width": WIDTHS[0], "height": HEIGHT},
                                                 java_script_enabled=True)
-            context.set_default_timeout(PAGE_TIMEOUT_MS)
+            context.set_default_timeout(deadline * 1000)
             await context.add_init_script(script=axe_source())
-            await asyncio.gather(*(_check_in_turn(context, site_url, queue, results) for _ in range(workers)))
+            await asyncio.gather(*(_check_in_turn(context, site_url, queue, results, deadline)
+                                   for _ in range(workers)))
         finally:
             await browser.close()
     return results
 
 
-async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], results: list[PageCheck]) -> None:
-    """One browser tab taking the next (page, width) from the queue until it is empty."""
+async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], results: list[PageCheck],
+                         deadline: float) -> None:
+    """One browser tab taking the next (page, width) from the queue until it is empty. A
+    page that passes its deadline is reported and its tab closed (its renderer may be stuck
+    in the page's script); the next page gets a new tab."""
     from playwright.async_api import Error as PlaywrightError
 
-    tab = await context.new_page()
     requested: set[str] = set()
-    tab.on("request", lambda request: requested.add(request.url))
+    tab = None
     while queue:
         path, width = queue.popleft()
+        if tab is None:
+            tab = await context.new_page()
+            tab.on("request", lambda request: requested.add(request.url))
         requested.clear()
         findings: list[BrowserFinding]
         try:
-            if tab.viewport_size != {"width": width, "height": HEIGHT}:
-                await tab.set_viewport_size({"width": width, "height": HEIGHT})
-            await tab.goto(site_url + path, wait_until="load")
-            findings = _findings(path, width, await tab.evaluate(PAGE_CHECK, [AXE_OPTIONS, width <= REFLOW_WIDTH]))
+            findings = await asyncio.wait_for(_check_one(tab, site_url, path, width), deadline)
+        except asyncio.TimeoutError:
+            findings = [TimedOut(path, width, deadline)]
+            await _close(tab)
+            tab = None
         except PlaywrightError as exc:
             findings = [NotChecked(path, width, (exc.message or str(exc)).splitlines()[0])]
         loaded = {path} | {p for url in requested if (p := build_path(site_url, url)) is not None}
         results.append(PageCheck(path, width, tuple(findings), tuple(sorted(loaded))))
-    await tab.close()
+    if tab is not None:
+        await _close(tab)
+
+
+async def _check_one(tab, site_url: str, path: str, width: int) -> list[BrowserFinding]:
+    if tab.viewport_size != {"width": width, "height": HEIGHT}:
+        await tab.set_viewport_size({"width": width, "height": HEIGHT})
+    await tab.goto(site_url + path, wait_until="load")
+    return _findings(path, width, await tab.evaluate(PAGE_CHECK, [AXE_OPTIONS, width <= REFLOW_WIDTH]))
+
+
+async def _close(tab) -> None:
+    """Close a tab without running the page's unload handlers, which a stuck page would
+    never answer; a tab that will not close is left to go with the browser."""
+    from playwright.async_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+        await asyncio.wait_for(tab.close(run_before_unload=False), 10)
 
 
 def build_path(site_url: str, url: str) -> str | None:

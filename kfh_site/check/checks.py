@@ -9,13 +9,17 @@ What passed last time and has not changed is not checked again (see check_cache.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
+import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import unquote, urljoin, urlsplit
 
+from kfh_site.check.browser import PAGE_DEADLINE
 from kfh_site.check.passed import CheckCache, page_key
 from kfh_site.output.workers import started, worker_pool
 
@@ -24,6 +28,10 @@ LINK_ATTRIBUTES = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "
                    ("source", "src"), ("iframe", "src"), ("use", "href"), ("image", "href")}
 PAGES_PER_TASK = 8  # pages parsed by one worker task: small enough that no core idles at the end
 PDFS_PER_TASK = 2
+# A page larger than this is reported as too large to check, and neither parsed nor loaded
+# in the browser: axe on tens of megabytes of markup takes many minutes. The example's
+# largest page is 90 kB; the list of 10,000 organisations is under 4 MB.
+MAX_PAGE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
@@ -141,18 +149,26 @@ def check_site(build: Path, base_path: str = "/", workers: int | None = None) ->
     return site_findings(build, base_path, dict(zip(pages, facts, strict=True)))
 
 
-def read_facts(pages: Sequence[Path]) -> list[PageFacts]:
-    """The facts of each page (a worker's task)."""
-    return [page_facts(page.read_text(encoding="utf-8")) for page in pages]
+def too_large(page: Path) -> bool:
+    return page.stat().st_size > MAX_PAGE_BYTES
 
 
-def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts]) -> list[Finding]:
+def read_facts(pages: Sequence[Path]) -> list[PageFacts | None]:
+    """The facts of each page, None for a page too large to check (a worker's task)."""
+    return [None if too_large(page) else page_facts(page.read_text(encoding="utf-8")) for page in pages]
+
+
+def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts | None]) -> list[Finding]:
     """The problems on each page, from its facts; a link is followed once for each folder
     it appears from, however many pages hold it."""
     findings: list[Finding] = []
     followed: dict[tuple[str, str], tuple[Path | None, str, str]] = {}
     for page, f in facts.items():
         name = page.relative_to(build).as_posix()
+        if f is None:
+            findings.append(Finding(name, f"not checked: the page is {page.stat().st_size / 2**20:.1f} MB, larger "
+                                          f"than the {MAX_PAGE_BYTES // 2**20} MB a page may be to be checked"))
+            continue
         if not f.lang:
             findings.append(Finding(name, "the html element has no lang attribute"))
         if not f.title:
@@ -176,50 +192,89 @@ def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts]) -> 
             if reason:
                 findings.append(Finding(name, f"broken link {link!r}: {reason}"))
             elif file is not None and fragment and file.suffix == ".html":
-                target = facts.get(file) or page_facts(file.read_text(encoding="utf-8"))
-                if unquote(fragment) not in target.ids:
+                target = facts[file] if file in facts else (
+                    None if too_large(file) else page_facts(file.read_text(encoding="utf-8")))
+                if target is not None and unquote(fragment) not in target.ids:
                     findings.append(Finding(name, f"broken link {link!r}: no id {fragment!r} on that page"))
     return findings
 
 
-def check_pdfs(build: Path, workers: int | None = None) -> list[Finding]:
+def check_pdfs(build: Path, workers: int | None = None, deadline: float = PAGE_DEADLINE) -> list[Finding]:
     """Every PDF is tagged, names its language and shows its title."""
-    pdfs = sorted(build.rglob("*.pdf"))
+    pdfs = built_pdfs(build)
     with worker_pool(workers, len(pdfs) // PDFS_PER_TASK) as pool:
-        return started(pool, functools.partial(pdf_findings, build=build), pdfs, PDFS_PER_TASK)()
+        return started(pool, functools.partial(pdf_findings, build=build, deadline=deadline), pdfs, PDFS_PER_TASK)()
 
 
-def pdf_findings(pdfs: Sequence[Path], build: Path) -> list[Finding]:
-    """The problems of each PDF (a worker's task)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-    from pypdf.generic import DictionaryObject
+def built_pdfs(build: Path) -> list[Path]:
+    return sorted(p for p in build.rglob("*.pdf") if p.is_file())
 
+
+class PastDeadline(Exception):
+    """Raised in the middle of work that took longer than it may."""
+
+
+@contextlib.contextmanager
+def deadline_of(seconds: float):
+    """Interrupt the work inside after ``seconds`` with PastDeadline. Only a process's main
+    thread can be interrupted (by SIGALRM), which is where the check's workers, and the
+    check itself when it has no workers, run; elsewhere the work runs to its end."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signal: int, _frame: object) -> None:
+        raise PastDeadline
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def pdf_findings(pdfs: Sequence[Path], build: Path, deadline: float = PAGE_DEADLINE) -> list[Finding]:
+    """The problems of each PDF, each read within ``deadline`` seconds (a worker's task)."""
     findings = []
     for path in pdfs:
         name = path.relative_to(build).as_posix()
         try:
-            reader = PdfReader(path)
-            root: Any = reader.trailer["/Root"]  # pypdf's types do not say it is a dictionary
-        except (PdfReadError, OSError, KeyError, ValueError) as exc:
-            findings.append(Finding(name, f"not a readable PDF ({exc})"))
-            continue
-        if not isinstance(root, DictionaryObject):
-            findings.append(Finding(name, "not a readable PDF (its /Root is not a dictionary)"))
-            continue
-        mark_info = root.get("/MarkInfo")
-        if "/StructTreeRoot" not in root or not (mark_info and mark_info.get_object().get("/Marked")):
-            findings.append(Finding(name, "the PDF is not tagged (no structure tree or MarkInfo /Marked)"))
-        if not str(root.get("/Lang", "")).strip():
-            findings.append(Finding(name, "the PDF does not name its language (/Lang)"))
-        metadata = reader.metadata
-        title = metadata.get("/Title") if metadata is not None else None
-        if not title or not str(title).strip():
-            findings.append(Finding(name, "the PDF has no title"))
-        preferences = root.get("/ViewerPreferences")
-        if not (preferences and preferences.get_object().get("/DisplayDocTitle")):
-            findings.append(Finding(name, "the PDF does not ask viewers to show its title (DisplayDocTitle)"))
+            with deadline_of(deadline):
+                problems = pdf_problems(path)
+        except PastDeadline:
+            problems = [f"timed out: not read and checked within {deadline:g} seconds"]
+        findings += [Finding(name, problem) for problem in problems]
     return findings
+
+
+def pdf_problems(path: Path) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import DictionaryObject
+
+    try:
+        reader = PdfReader(path)
+        root: Any = reader.trailer["/Root"]  # pypdf's types do not say it is a dictionary
+    except (PdfReadError, OSError, KeyError, ValueError) as exc:
+        return [f"not a readable PDF ({exc})"]
+    if not isinstance(root, DictionaryObject):
+        return ["not a readable PDF (its /Root is not a dictionary)"]
+    problems = []
+    mark_info = root.get("/MarkInfo")
+    if "/StructTreeRoot" not in root or not (mark_info and mark_info.get_object().get("/Marked")):
+        problems.append("the PDF is not tagged (no structure tree or MarkInfo /Marked)")
+    if not str(root.get("/Lang", "")).strip():
+        problems.append("the PDF does not name its language (/Lang)")
+    metadata = reader.metadata
+    title = metadata.get("/Title") if metadata is not None else None
+    if not title or not str(title).strip():
+        problems.append("the PDF has no title")
+    preferences = root.get("/ViewerPreferences")
+    if not (preferences and preferences.get_object().get("/DisplayDocTitle")):
+        problems.append("the PDF does not ask viewers to show its title (DisplayDocTitle)")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -272,24 +327,27 @@ class BrowserChecks:
 
 
 def check_build(build: Path, base_path: str = "/", browser: bool = True, check_all: bool = False,
-                workers: int | None = None) -> CheckReport:
+                workers: int | None = None, deadline: float = PAGE_DEADLINE) -> CheckReport:
     """Every check of a finished build: structure, links, PDFs and, where a browser is
     available, axe-core at a desktop width and at 320 CSS pixels, where the page must
     not scroll sideways either. Pages and PDFs that passed last time and are unchanged
-    are not checked again, unless ``check_all``."""
+    are not checked again, unless ``check_all``. A page (at each width) or PDF not
+    checked within ``deadline`` seconds is reported as timed out; a page larger than
+    MAX_PAGE_BYTES is reported and not loaded."""
     from kfh_site.errors import KfhError
 
     if not (build / "index.html").is_file():
         raise KfhError(f"{build}: no built site here (no index.html); run kfh-site build first")
     pages = html_pages(build)
-    pdfs = sorted(build.rglob("*.pdf"))
+    pdfs = built_pdfs(build)
     cache = CheckCache.beside(build, use=not check_all)
     pdfs_to_check = [p for p in pdfs if not cache.pdf_passed(p.relative_to(build).as_posix())]
     tasks = len(pages) // PAGES_PER_TASK + len(pdfs_to_check) // PDFS_PER_TASK
     with worker_pool(workers, tasks) as pool:
         facts = started(pool, read_facts, pages, PAGES_PER_TASK)
-        pdf_problems = started(pool, functools.partial(pdf_findings, build=build), pdfs_to_check, PDFS_PER_TASK)
-        in_browser = (browser_checks(build, base_path, pages, cache, workers) if browser else
+        pdf_problems = started(pool, functools.partial(pdf_findings, build=build, deadline=deadline),
+                               pdfs_to_check, PDFS_PER_TASK)
+        in_browser = (browser_checks(build, base_path, pages, cache, workers, deadline) if browser else
                       BrowserChecks("Browser checks (axe-core in Chromium): not run, as asked (--no-browser)."))
         findings = site_findings(build, base_path, dict(zip(pages, facts(), strict=True))) + pdf_problems()
     findings += in_browser.findings
@@ -307,9 +365,10 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True, check_a
 
 
 def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: CheckCache,
-                   workers: int | None = None) -> BrowserChecks:
+                   workers: int | None = None, deadline: float = PAGE_DEADLINE) -> BrowserChecks:
     """axe-core and the sideways-scroll check on every page at every width, in Chromium,
-    except where the page and every file it loaded are unchanged since it last passed."""
+    except where the page and every file it loaded are unchanged since it last passed,
+    and pages too large to check (the static checks report those)."""
     from kfh_site.check import browser as web
 
     missing = web.browser_unavailable()
@@ -318,8 +377,12 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
     key = web.checker_key(base_path)
     passed: dict[str, tuple[str, ...]] = {}
     jobs: list[tuple[str, int]] = []
+    unchanged = 0
     for page in pages:
         name = page.relative_to(build).as_posix()
+        if too_large(page):
+            continue
+        unchanged += 1
         for width in web.WIDTHS:
             kept = cache.page_passed(name, width, key)
             if kept is None:
@@ -329,7 +392,7 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
     # The largest pages first, so that no tab is left with a long one at the end.
     jobs.sort(key=lambda job: -(build / job[0]).stat().st_size)
     with web.serve(build, base_path) as url:
-        results = web.check_pages(url, jobs, workers or web.default_tabs())
+        results = web.check_pages(url, jobs, workers or web.default_tabs(), deadline)
     findings = []
     for result in results:
         findings += [Finding(result.page, str(problem)) for problem in result.findings]
@@ -339,4 +402,4 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
             f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run. "
             f"Sideways scrolling at {web.REFLOW_WIDTH}px: checked.")
     checked = {name for name, _width in jobs}
-    return BrowserChecks(note, tuple(findings), passed, key, len(pages) - len(checked))
+    return BrowserChecks(note, tuple(findings), passed, key, unchanged - len(checked))

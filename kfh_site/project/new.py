@@ -11,7 +11,7 @@ import io
 import shutil
 from pathlib import Path
 
-from kfh_site.config import CONFIG_NAME
+from kfh_site.config import CONFIG_NAME, starter_toml
 from kfh_site.domain import ENGLAND
 from kfh_site.errors import KfhError
 from kfh_site.project_files import starter_folder
@@ -70,47 +70,15 @@ def new_project(folder: Path, scope: str = ENGLAND, title: str = "", today: dt.d
 
 
 def config_text(title: str, scope: str, year: str, today: dt.date) -> str:
-    return f'''# kfh-site settings for this report. Paths are relative to this file.
-# Every key is described in kfh-site's README, "Settings: kfh-site.toml".
-
-title = "{title}"
-publisher = "Your library and knowledge services team"
-
-# Whose report: England, or one of the seven NHS England regions.
-scope = "{scope}"
-
-# Where the site will be served; a sub-path works (every link in the site is relative).
-base_url = "/"
-
-# The return year the pages report (the latest year in data/ when left out).
-report_year = "{year}"
-# The date of publication, shown in the footer, the sitemap and the PDFs.
-published = "{today.isoformat()}"
-
-# The example return in data/ is made up: this puts a notice on every page and PDF.
-# Set it to false once data/ holds your real returns.
-illustrative_data = true
-
-# The staff ratio policy (Health Education England, approved 5 November 2019).
-recommended_ratio = 1250
-baseline_ratio = 1730
-
-# Your own look: an accent colour dark enough for white text (4.5 : 1 or more), and a logo.
-# [theme]
-# accent_colour = "#005eb8"
-# logo = "logo.png"
-# logo_alt = "Your team's name"
-
-# Headers in your return files that kfh-site does not know, mapped to contract columns.
-# [columns]
-# "Chartered staff (FTE)" = "qualified_lks_wte"
-
-# Organisations that merged, so the new one's change and trend join up with theirs.
-# [[mergers]]
-# year = "{year}"
-# into = "RXX"
-# from = ["RAA", "RBB"]
-'''
+    """The project's kfh-site.toml: every setting a team is likely to change, documented as
+    the README documents it (both come from the one table in config.py)."""
+    values = {"title": title, "publisher": "Your library and knowledge services team", "base_url": "/",
+              "report_year": year, "published": today, "illustrative_data": True,
+              "recommended_ratio": 1250, "baseline_ratio": 1730, "scope": scope}
+    return ("# kfh-site settings for this report. Paths are relative to this file.\n"
+            "# Every key is described in kfh-site's README, \"Settings: kfh-site.toml\".\n"
+            "# The example return in data/ is made up, so illustrative_data is true: set it to\n"
+            "# false once data/ holds your real returns.\n\n" + starter_toml(values))
 
 
 def example_return(scope: str, years: list[str]) -> str:
