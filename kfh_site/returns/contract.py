@@ -234,7 +234,8 @@ WORKFORCE = Contract(
             "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
         Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
             "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
-            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE")),
+            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
+            bounds=Bounds(STAFF_MOST, why="for one organisation")),
     ),
     mapping="[workforce.columns]",
 )

@@ -24,39 +24,13 @@ import pandas as pd
 
 from kfh_site.domain import NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
-<<<<<<< HEAD
 from kfh_site.returns.contract import WORKFORCE, display_name, returns_contract
-=======
-from kfh_site.returns.contract import STAFF_MOST, Bounds, Column, Contract, display_name, find_return_files
->>>>>>> main
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
 from kfh_site.returns.table import Returns, load_returns, read_raw_table, validate_table
 
 DIFFERENCE_WARNED = 0.05
 """How far (a share of the workforce figure) a return's own NHS staff may differ unremarked."""
 
-<<<<<<< HEAD
-=======
-WORKFORCE = Contract(
-    (
-        Column("org_code", True, "code", label="ODS organisation code", aliases=(
-            "Organisation code", "Org code", "ODS code", "ODS organisation code", "Organisation ODS code",
-            "Org ODS code", "Trust code")),
-        Column("org_name", False, "text", label="organisation name", aliases=(
-            "Organisation name", "Org name", "Organisation", "Trust name")),
-        Column("period", False, "text", label="month", aliases=(
-            "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
-        Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
-            "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
-            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
-            bounds=Bounds(STAFF_MOST, why="for one organisation")),
-    ),
-    mapping="[workforce.columns]",
-)
-"""What a workforce file holds: one row per organisation (per month, if it has a period
-column; otherwise its name gives the month, as the published files' names do)."""
-
->>>>>>> main
 PERIOD_EXPECTED = 'expected a month such as "2024-12", "Dec-24", "December 2024" or a date'
 
 

@@ -133,13 +133,9 @@ class StoryTeller:
             trend=(trend := self.org_trend(org)),
             trend_brief=_brief(trend),
             staffing=org_staffing(org),
-<<<<<<< HEAD
-            activity=org_activity(org),
-            nhs_staff_source=org_nhs_staff_source(org),
-=======
             staffing_words=org_staffing_words(org),
             activity=self.org_activity(org),
->>>>>>> main
+            nhs_staff_source=org_nhs_staff_source(org),
         )
 
     def org_lead(self, org: OrgFigures) -> Lead:
