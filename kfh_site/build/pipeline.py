@@ -15,7 +15,7 @@ from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
 from kfh_site.downloads import tables
-from kfh_site.errors import ConfigError
+from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html.content import Page, load_pages
@@ -36,12 +36,12 @@ if TYPE_CHECKING:
 
 
 def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache, inputs: str,
-              progress: Progress | None, with_pdf: bool, jobs: int | None) -> BuildResult:
+              progress: Progress | None, with_pdf: bool, jobs: int | None, strict: bool = False) -> BuildResult:
     """Every stage, in order; called by ``site.build`` with the lock held. Each output
     kind (downloads, PDFs, pages) offers a plan that returns ``{path: bytes}``; the one
     writer puts them on disk."""
     output = config.paths.output
-    returns = read_returns(config, data_files)
+    returns = read_returns(config, data_files, strict)
     figures = compute(config, returns)
     pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
     env = make_environment(config.template_folders)
@@ -77,6 +77,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
+        warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=with_pdf,
         images_resized=tuple(resized),
     )

@@ -30,6 +30,8 @@ class BuildResult:
     up_to_date: bool = False
     notes: tuple[str, ...] = ()
     """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
+    warnings: tuple[str, ...] = ()
+    """Unlikely figures in the returns, one line each, for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
 
@@ -54,9 +56,10 @@ def workforce_files(config: SiteConfig) -> list[Path]:
     return [path]
 
 
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    """The returns with their NHS staff: joined from the workforce files when
-    ``[workforce]`` is set. Used by build and validate alike."""
+def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None, strict: bool = False) -> Returns:
+    """The validated returns the report is made from, with their NHS staff: joined from the
+    workforce files when ``[workforce]`` is set; a region's report names the rows for other
+    regions and what happens to them (returns.table.in_scope). Used by build and validate."""
     from kfh_site.returns import workforce  # pandas loads only when there is something to read
 
     settings = config.workforce
@@ -64,4 +67,4 @@ def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -
                                         settings.sheet)
               if settings.file is not None else None)
     return workforce.read_returns(return_files(config, data_files), config.root, config.xlsx_sheet,
-                                  config.columns, source, config.mergers)
+                                  config.columns, source, config.mergers, strict, config.scope)

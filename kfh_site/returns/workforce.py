@@ -22,11 +22,11 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kfh_site.domain import NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
+from kfh_site.domain import ENGLAND, NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
 from kfh_site.returns.contract import WORKFORCE, display_name, returns_contract
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
-from kfh_site.returns.table import Returns, load_returns, read_raw_table, validate_table
+from kfh_site.returns.table import Returns, in_scope, load_returns, read_raw_table, validate_table
 
 DIFFERENCE_WARNED = 0.05
 """How far (a share of the workforce figure) a return's own NHS staff may differ unremarked."""
@@ -243,16 +243,16 @@ class WorkforceSource:
 
 def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
                  columns: Iterable[tuple[str, str]] = (), workforce: WorkforceSource | None = None,
-                 mergers: Sequence[Merger] = ()) -> Returns:
-    """The returns with their NHS staff: the workforce figures joined when ``workforce``
-    is given, else the returns' own. Every problem in the returns and the workforce files
-    is raised at once, in one DataError."""
+                 mergers: Sequence[Merger] = (), strict: bool = False, scope: str = ENGLAND) -> Returns:
+    """The returns of the report's ``scope`` (table.in_scope) with their NHS staff: the
+    workforce figures joined when ``workforce`` is given, else the returns' own. Every
+    problem in the returns and the workforce files is raised at once, in one DataError."""
     if workforce is None:
-        return given_in_returns(load_returns(files, root, sheet, columns))
+        return given_in_returns(in_scope(load_returns(files, root, sheet, columns, strict), scope))
     problems: list[Problem] = []
     returns = figures = None
     try:
-        returns = load_returns(files, root, sheet, columns, contract=returns_contract(True))
+        returns = load_returns(files, root, sheet, columns, strict, contract=returns_contract(True))
     except DataError as exc:
         problems.extend(exc.problems)
     try:
@@ -261,4 +261,4 @@ def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
         problems.extend(exc.problems)
     if returns is None or figures is None:
         raise DataError(problems)
-    return join_workforce(returns, figures, workforce.month, mergers)
+    return join_workforce(in_scope(returns, scope), figures, workforce.month, mergers)
