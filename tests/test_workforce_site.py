@@ -155,7 +155,7 @@ def test_problems_in_the_workforce_files_and_the_returns_are_listed_together(tmp
               header=HEADER[:7])
     assert run_cli(root, "validate") == 1
     err = capsys.readouterr().err
-    assert ('data-sources/workforce/broken.csv, row 2, column period ("Month"): expected a month such as '
+    assert ('data-sources/workforce/broken.csv, row 2, column "Month" (period): expected a month such as '
             '"2024-12", "Dec-24", "December 2024" or a date, got "Smarch-24"') in err
     assert 'data/returns/2022-23.csv, row 2, column qualified_lks_wte: expected a number of 0 or more, got "x"' in err
     assert "Traceback" not in err
