@@ -227,3 +227,29 @@ def test_the_pdf_templates_are_sandboxed_too(project):
     assert code == 1
     assert "templates/infographic.html, line 2: " in err and "unsafe" in err, err
     assert not (project / "PWNED").exists()
+
+
+# --- item 5: front matter that would expand, or fill the terminal
+
+LAUGHS = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                   + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+                   + ["title: *i"])
+
+
+@pytest.mark.parametrize("front, expected", [
+    (LAUGHS, "anchors (&name) are not allowed in front matter"),
+    ("title: &t Methods\nsummary: *t", "anchors (&name) are not allowed in front matter"),
+    ("title: Methods\nsummary: " + "x" * 100_000, "front matter that starts here is longer than 16 KB"),
+    ("title: " + "[" * 5_000, "front matter is nested too deeply to read"),
+    ("title: [" + ", ".join(["lol"] * 2_000) + "]", "'title' must be text, got ['lol', 'lol'"),
+    ("title: Methods\n" + "\n".join(f"k{i}: v" for i in range(500)), "and 495 more"),
+])
+def test_front_matter_is_read_safely_and_reported_in_a_few_lines(project, front, expected):
+    from bounded import run_bounded
+
+    (project / "content" / "laughs.md").write_text(f"---\n{front}\n---\n\nBody.\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120, memory=2 * 1024 ** 3)
+    assert code == 1
+    assert "content/laughs.md" in err and expected in err, err[:2000]
+    assert len(err) < 1_000 and len(err.splitlines()) < 6, err[:2000]
+    assert "Traceback" not in err
