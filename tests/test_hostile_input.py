@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,53 @@ def test_front_matter_is_read_safely_and_reported_in_a_few_lines(project, front,
     assert "content/laughs.md" in err and expected in err, err[:2000]
     assert len(err) < 1_000 and len(err.splitlines()) < 6, err[:2000]
     assert "Traceback" not in err
+
+
+# --- item 13: what a killed build leaves, and files outside the output's parent
+
+def test_the_next_build_removes_what_a_killed_build_left_even_when_up_to_date(built, capsys):
+    """As a build killed during the swap and while writing its cache leaves them."""
+    parent = built
+    assert run_cli(built, "build", "--no-pdf") == 0  # a copied project renders again once
+    tmp = parent / ".build.kfh-tmp-k1ll3d"
+    shutil.copytree(built / "build", tmp)
+    old = parent / ".build.kfh-old-k1ll3d"
+    (old / "build").mkdir(parents=True)
+    (old / "build" / "index.html").write_text("old", encoding="utf-8")
+    (parent / ".build.kfh-written.4242").write_text('{"files": [', encoding="utf-8")
+    cache = parent / ".build.kfh-cache"
+    (cache / "manifest.json.4242").write_text('{"inputs": "half', encoding="utf-8")
+    (cache / "pdf").mkdir(exist_ok=True)
+    (cache / "pdf" / "0123abcd.pdf.4242").write_bytes(b"%PDF-1.7 half")
+    assert run_cli(built, "build", "--no-pdf") == 0
+    out = capsys.readouterr().out
+    assert "up to date" in out
+    left = sorted(p.name for p in parent.iterdir() if ".kfh-" in p.name)
+    assert left == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"], left
+    assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == ["manifest.json", "search-text.json"]
+
+
+def test_an_output_that_is_a_mount_point_is_refused_leaving_nothing_beside_it(project, capsys):
+    assert os.path.ismount("/dev/shm")
+    before = sorted(os.listdir("/dev"))
+    assert run_cli(project, "build", "--no-pdf", "--out", "/dev/shm") == 1
+    err = capsys.readouterr().err
+    assert "/dev/shm is a mount point" in err and "--out" in err
+    assert sorted(os.listdir("/dev")) == before
+
+
+def test_the_cache_writes_whole_files_or_none(tmp_path, monkeypatch):
+    from kfh_site.output.cache import BuildCache
+
+    cache = BuildCache.beside(tmp_path / "build")
+    real = Path.write_bytes
+
+    def full_disk(path, data):
+        real(path, data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OSError):
+        cache.store_pdf("0123abcd", b"%PDF-1.7 " + b"x" * 1000, 1)
+    monkeypatch.undo()
+    assert [p.name for p in (cache.folder / "pdf").iterdir()] == []
