@@ -15,7 +15,7 @@ from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
 from kfh_site.downloads import tables
-from kfh_site.errors import ConfigError
+from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html.content import Page, load_pages
@@ -36,12 +36,12 @@ if TYPE_CHECKING:
 
 
 def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache, inputs: str,
-              progress: Progress | None, with_pdf: bool, jobs: int | None) -> BuildResult:
+              progress: Progress | None, with_pdf: bool, jobs: int | None, strict: bool = False) -> BuildResult:
     """Every stage, in order; called by ``site.build`` with the lock held. Each output
     kind (downloads, PDFs, pages) offers a plan that returns ``{path: bytes}``; the one
     writer puts them on disk."""
     output = config.paths.output
-    returns = read_returns(config, data_files)
+    returns = read_returns(config, data_files, strict)
     figures = compute(config, returns)
     pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
     env = make_environment(config.template_folders)
@@ -77,15 +77,19 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
+        warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=with_pdf,
         images_resized=tuple(resized),
     )
 
 
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    from kfh_site.returns.table import load_returns  # pandas loads only when there is something to build
+def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None, strict: bool = False) -> Returns:
+    """The validated returns the report is made from: a region's report names the rows
+    for other regions and what happens to them (returns.table.in_scope)."""
+    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only when there is something to build
 
-    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns)
+    returns = load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns, strict)
+    return in_scope(returns, config.scope)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:

@@ -27,6 +27,8 @@ class BuildResult:
     up_to_date: bool = False
     notes: tuple[str, ...] = ()
     """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
+    warnings: tuple[str, ...] = ()
+    """Unlikely figures in the returns, one line each, for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
 
