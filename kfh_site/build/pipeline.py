@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import jinja2
 
-from kfh_site.build.result import BuildResult, return_files
+from kfh_site.build.result import BuildResult, read_returns
 from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
@@ -81,15 +81,6 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         with_pdf=with_pdf,
         images_resized=tuple(resized),
     )
-
-
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None, strict: bool = False) -> Returns:
-    """The validated returns the report is made from: a region's report names the rows
-    for other regions and what happens to them (returns.table.in_scope)."""
-    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only when there is something to build
-
-    returns = load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns, strict)
-    return in_scope(returns, config.scope)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:
