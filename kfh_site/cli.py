@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
-from kfh_site.config import SiteConfig, find_config, load_config, url_path
-from kfh_site.errors import KfhError
+from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
+from kfh_site.errors import ConfigError, KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kfh_site.build.result import BuildResult
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE = 0, 1, 2
+CONFIG_HELP = "config file (default: kfh-site.toml here or in the nearest folder above)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="validate the returns and build the site")
-    build.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    build.add_argument("--config", type=Path, help=CONFIG_HELP)
     build.add_argument("--data", type=Path, nargs="+", metavar="PATH",
                        help="return files or folders to use instead of data/")
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
@@ -44,9 +45,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes rendering pages and PDFs (default: one per core)")
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
+    build.add_argument("--strict", action="store_true",
+                       help="treat unlikely figures in the returns (warnings) as errors")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
-    serve.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    serve.add_argument("--config", type=Path, help=CONFIG_HELP)
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     serve.add_argument("--data", type=Path, nargs="+", metavar="PATH", help="return files or folders instead of data/")
     serve.add_argument("--no-pdf", action="store_true", help="skip the PDF infographics")
@@ -55,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
     check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
-    check.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+    check.add_argument("--config", type=Path, help=CONFIG_HELP)
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
                        help="check every page and PDF, also those unchanged since they last passed")
@@ -66,13 +69,15 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check return files against the data contract")
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
-    validate.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml)")
+    validate.add_argument("--config", type=Path, help=CONFIG_HELP)
+    validate.add_argument("--strict", action="store_true",
+                          help="treat unlikely figures (warnings) as errors")
 
     template = commands.add_parser("template", help="write the blank return (.xlsx) for services to fill in")
     template.add_argument("file", type=Path, metavar="FILE.xlsx", help="where to write it")
     template.add_argument("--force", action="store_true", help="replace FILE.xlsx if it exists")
     template.add_argument("--send-to", metavar="WHERE", help="where services send the return, e.g. an email address")
-    template.add_argument("--config", type=Path, help="config file (default: ./kfh-site.toml, if there is one)")
+    template.add_argument("--config", type=Path, help=CONFIG_HELP)
 
     new = commands.add_parser("new", help="start a report project in a new or empty folder")
     new.add_argument("folder", type=Path, metavar="FOLDER", help="the folder to create")
@@ -127,9 +132,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _config_file(args: argparse.Namespace) -> Path:
+    """Every command's config: ``--config``, else kfh-site.toml here or in the nearest folder above."""
+    return args.config if args.config else find_config(Path.cwd())
+
+
+def _optional_config(args: argparse.Namespace, **overrides: object) -> SiteConfig | None:
+    """The config of a command that can run without one (check, template, validate FILE...)."""
+    path = args.config if args.config else look_for_config(Path.cwd())
+    return load_config(path, overrides) if path is not None else None
+
+
 def _config(args: argparse.Namespace, **overrides: object) -> SiteConfig:
-    path = args.config if args.config else find_config(Path.cwd())
-    return load_config(path, overrides)
+    return load_config(_config_file(args), overrides)
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -157,7 +172,7 @@ def run_build(args: argparse.Namespace) -> int:
             )
     with progress_display() as progress:
         result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs,
-                       use_cache=not args.clean)
+                       use_cache=not args.clean, strict=args.strict)
     print(build_summary(result))
     return EXIT_OK
 
@@ -175,6 +190,7 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
         pdf_note = ", no PDFs: --no-pdf"
     lines = [
         *result.notes,
+        *result.warnings,
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
     ]
@@ -192,7 +208,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
 
-    config_file = args.config if args.config else find_config(Path.cwd())
+    config_file = _config_file(args)
     pdfs = None if args.no_pdf else PdfsOnRequest()
 
     def rebuild(folder: Path) -> str:
@@ -233,8 +249,9 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from kfh_site.check.checks import check_build
 
-    config_path = args.config or (Path.cwd() / "kfh-site.toml")
-    config = load_config(config_path, {"base_url": args.base_url}) if config_path.is_file() else None
+    if args.base_url is not None:
+        checked_base_url_option(args.base_url)
+    config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
     base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
     deadline = {} if args.deadline is None else {"deadline": args.deadline}
@@ -244,28 +261,40 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+    from kfh_site.build.result import read_returns
+    from kfh_site.errors import problem_lines
 
     if args.paths:
-        files, root = _expand(args.paths), Path.cwd()
-        config = load_config(args.config) if args.config else None
-        sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
+        files = _expand(args.paths)
+        config = _optional_config(args)
+        if config is not None:  # the project's settings, [workforce] and scope among them
+            returns = read_returns(config, files, strict=args.strict)
+        else:
+            from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+
+            returns = load_returns(files, Path.cwd(), strict=args.strict)
     else:
         config = _config(args)
-        files, root = find_return_files(config.paths.data, config.root), config.root
-        sheet, columns = config.xlsx_sheet, config.columns
-    returns = load_returns(files, root, sheet, columns)
+        returns = read_returns(config, strict=args.strict)
+    problem = config.report_year_problem(returns.years) if config is not None else None
+    if problem:
+        raise ConfigError(problem)
     for note in returns.notes:
         print(note)
+    for line in problem_lines(list(returns.warnings)):
+        print(line)
     print(f"OK: {returns.summary()}")
+    if returns.warnings:
+        count = len(returns.warnings)
+        print(f"{count} unlikely {'figure' if count == 1 else 'figures'} to check; validate --strict "
+              "makes them errors.")
     return EXIT_OK
 
 
 def run_template(args: argparse.Namespace) -> int:
     from kfh_site.project.blank_return import FormSettings, write_template
 
-    config_path = args.config or (Path.cwd() / "kfh-site.toml")
-    config = load_config(config_path) if args.config or config_path.is_file() else None
+    config = _optional_config(args)
     write_template(args.file, FormSettings.from_config(config, args.send_to), force=args.force)
     print(f"Wrote the blank return to {_shown(args.file)}. Services fill in its Return sheet; "
           f"check a filled copy with: kfh-site validate FILE.xlsx")
@@ -274,13 +303,13 @@ def run_template(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from kfh_site.config import config_from_mapping
-    from kfh_site.project.new import new_project
+    from kfh_site.project.new import kfh_site_command, new_project
 
     # The scope is checked as kfh-site.toml would check it, before anything is written.
     scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope
     written = new_project(args.folder, scope, args.title)
     print(f"Wrote a report project of {len(written)} files into {_shown(args.folder)}. Next: cd {_shown(args.folder)} "
-          "&& kfh-site build (its README says how to make it yours).")
+          f"&& {kfh_site_command()} build (its README says how to make it yours).")
     return EXIT_OK
 
 

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import jinja2
 
-from kfh_site.build.result import BuildResult, return_files
+from kfh_site.build.result import BuildResult, read_returns
 from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
 from kfh_site.downloads import tables
-from kfh_site.errors import ConfigError
+from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
+from kfh_site.html.about import with_about_the_data
 from kfh_site.html.content import Page, load_pages
 from kfh_site.html.images import ResizedImage, web_image
 from kfh_site.html.pages import plan_pages, render_pages
@@ -37,16 +38,18 @@ if TYPE_CHECKING:
 
 
 def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache, inputs: str,
-              progress: Progress | None, with_pdf: bool, jobs: int | None,
+              progress: Progress | None, with_pdf: bool, jobs: int | None, strict: bool = False,
               pdf_on_request: bool = False) -> BuildResult:
     """Every stage, in order; called by ``site.build`` with the lock held. Each output
     kind (downloads, PDFs, pages) offers a plan that returns ``{path: bytes}``; the one
     writer puts them on disk. With ``pdf_on_request`` (the preview) the PDFs are planned,
     not made: the result says how to make each when it is asked for."""
     output = config.paths.output
-    returns = read_returns(config, data_files)
+    returns = read_returns(config, data_files, strict)
     figures = compute(config, returns)
-    pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
+    pages = with_about_the_data(
+        load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
+        config, figures, config.abbreviations)
     env = make_environment(config.template_folders)
     palette = Palette(accent=config.theme.accent_colour)
     teller = StoryTeller(figures, palette)
@@ -85,26 +88,19 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
+        warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=with_pdf,
         images_resized=tuple(resized),
         pdfs_on_request=planned_pdfs,
     )
 
 
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    from kfh_site.returns.table import load_returns  # pandas loads only when there is something to build
-
-    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns)
-
-
 def compute(config: SiteConfig, returns: Returns) -> Figures:
-    if config.report_year and config.report_year not in returns.years:
-        raise ConfigError(
-            f"key 'report_year' is {config.report_year!r}, but the returns hold "
-            f"{', '.join(returns.years)}"
-        )
+    problem = config.report_year_problem(returns.years)
+    if problem:
+        raise ConfigError(problem)
     check_mergers(config, returns)
-    policy = Policy(config.recommended_ratio, config.baseline_ratio)
+    policy = Policy(config.recommended_ratio, config.baseline_ratio, config.same_within)
     figures = compute_figures(returns.table, policy, config.report_year, config.scope, config.mergers)
     if not figures.latest_for_each_org:
         raise ConfigError(f"key 'scope' is {config.scope!r}, but no return in the data is from {config.scope}")

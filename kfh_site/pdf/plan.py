@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import jinja2
+from markupsafe import Markup, escape
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig
@@ -64,6 +65,16 @@ def plan_infographics(figures: Figures, teller: StoryTeller) -> list[Infographic
     return plans
 
 
+def qr_code(address: str) -> Markup:
+    """The web page's address as a QR code: an SVG path (segno draws it, with no image
+    library), a tagged Figure whose text alternative gives the address."""
+    import segno
+
+    svg = segno.make(address, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#000")
+    label = escape(f"QR code for {address}")
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
 def pdf_title(name: str, year: str) -> str:
     return f"{name}: library and knowledge services {year}"
 
@@ -103,9 +114,10 @@ def shared_context(config: SiteConfig, figures: Figures) -> dict:
 
 
 def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: Infographic) -> PdfJob:
-    address = (config.absolute_base or config.base_path).split("://", 1)[-1]
+    address = config.absolute_base or config.base_path
     return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
-                                    pdf_title=plan.title, web_page=address + plan.page))
+                                    pdf_title=plan.title, web_page=address + plan.page,
+                                    qr_code=qr_code(address + plan.page)))
 
 
 def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:
