@@ -199,3 +199,17 @@ def test_the_shipped_figures_read_in_their_published_shape():
     assert len(workforce.staff) == 247
     assert round(sum(workforce.staff.values()), 2) == 1331554.28
     assert workforce.staff[("RC9", Month(2025, 11))] == 7719.22
+
+
+def test_every_workforce_header_in_the_code_is_in_the_data_contract_and_back():
+    import re
+
+    from kfh_site.returns.contract import WORKFORCE
+
+    doc = (REPO / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## NHS workforce files", 1)[1].split("| column | other headers |", 1)[1]
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(WORKFORCE.by_name)
+    for column in WORKFORCE.columns:
+        assert re.findall(r"`([^`]+)`", rows[column.name]) == list(column.aliases), column.name
