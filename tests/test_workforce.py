@@ -47,9 +47,9 @@ def staff_of(returns: Returns) -> dict[tuple[str, str], tuple[float, str, str | 
 
 def test_periods_in_every_published_spelling_are_months():
     for text in ("2024-12", "Dec-24", "December 2024", "Dec 2024", "202412", "31/12/2024", "2024-12-31",
-                 "2024-12-31T00:00:00", "12/2024"):
+                 "2024-12-31T00:00:00", "12/2024", "202411 to 202412", "Nov-24 - Dec-24"):
         assert parse_month(text) == Month(2024, 12), text
-    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024"):
+    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024", "2024 to 2025", "soon to 202412"):
         assert parse_month(text) is None, text
     assert month_in_name("nhs-staff-fte-2025-11") == Month(2025, 11)
     assert month_in_name("workforce November 2025") == Month(2025, 11)
