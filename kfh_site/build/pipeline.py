@@ -18,6 +18,7 @@ from kfh_site.downloads import tables
 from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
+from kfh_site.html.about import with_about_the_data
 from kfh_site.html.content import Page, load_pages
 from kfh_site.html.images import ResizedImage, web_image
 from kfh_site.html.pages import plan_pages, render_pages
@@ -43,7 +44,9 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
     output = config.paths.output
     returns = read_returns(config, data_files, strict)
     figures = compute(config, returns)
-    pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
+    pages = with_about_the_data(
+        load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
+        config, figures, config.abbreviations)
     env = make_environment(config.template_folders)
     palette = Palette(accent=config.theme.accent_colour)
     teller = StoryTeller(figures, palette)
@@ -84,11 +87,9 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:
-    if config.report_year and config.report_year not in returns.years:
-        raise ConfigError(
-            f"key 'report_year' is {config.report_year!r}, but the returns hold "
-            f"{', '.join(returns.years)}"
-        )
+    problem = config.report_year_problem(returns.years)
+    if problem:
+        raise ConfigError(problem)
     check_mergers(config, returns)
     policy = Policy(config.recommended_ratio, config.baseline_ratio, config.same_within)
     figures = compute_figures(returns.table, policy, config.report_year, config.scope, config.mergers)
