@@ -304,3 +304,60 @@ def test_the_cache_writes_whole_files_or_none(tmp_path, monkeypatch):
         cache.store_pdf("0123abcd", b"%PDF-1.7 " + b"x" * 1000, 1)
     monkeypatch.undo()
     assert [p.name for p in (cache.folder / "pdf").iterdir()] == []
+
+
+# --- item 10: everything that changes the output is in the up-to-date check
+
+SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="{}"/></svg>'
+
+
+def test_a_changed_logo_is_built_again_and_published(project, capsys):
+    from conftest import CONFIG
+
+    (project / "kfh-site.toml").write_text(CONFIG + '[theme]\nlogo = "logo.svg"\nlogo_alt = "Test LKS team"\n')
+    (project / "logo.svg").write_text(SVG_LOGO.format("#005eb8"), encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    (project / "logo.svg").write_text(SVG_LOGO.format("#7c2855"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert "#7c2855" in (project / "build" / "assets" / "logo.svg").read_text(encoding="utf-8")
+
+
+def test_a_changed_file_under_templates_or_an_image_is_built_again(project, capsys):
+    (project / "templates" / "assets" / "note.txt").write_text("one", encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    for change in (project / "templates" / "assets" / "note.txt", project / "templates" / "_macros.html"):
+        change.write_text(change.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        capsys.readouterr()
+        assert run_cli(project, "build", "--no-pdf") == 0
+        assert "up to date" not in capsys.readouterr().out, change
+
+
+def test_the_pdf_fonts_are_in_the_up_to_date_check(project, tmp_path, monkeypatch):
+    """Fonts found where fontconfig looks (here a folder of copies): a changed font file
+    changes what a build with PDFs is keyed on, and only that."""
+    from kfh_site.build.site import build_inputs_key
+    from kfh_site.config import load_config
+    from kfh_site.pdf import fonts
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    for path in fonts.font_files():
+        shutil.copy(path, folder / path.name)
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{folder}</dir>'
+        f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "fonts.conf"))
+    fonts.font_files.cache_clear()
+    try:
+        assert {p.parent for p in fonts.font_files()} == {folder}
+        assert {p.name for p in fonts.font_files()} >= {"LiberationSans-Regular.ttf", "DejaVuSans.ttf"}
+        config = load_config(project / "kfh-site.toml")
+        before = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        regular = folder / "LiberationSans-Regular.ttf"
+        regular.write_bytes(regular.read_bytes() + b"\0")
+        after = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        assert after[0] != before[0] and after[1] == before[1]
+    finally:
+        fonts.font_files.cache_clear()
