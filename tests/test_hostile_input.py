@@ -361,3 +361,58 @@ def test_the_pdf_fonts_are_in_the_up_to_date_check(project, tmp_path, monkeypatc
         assert after[0] != before[0] and after[1] == before[1]
     finally:
         fonts.font_files.cache_clear()
+
+
+# --- item 9: characters the text font lacks
+
+def test_symbols_the_text_font_lacks_are_drawn_in_the_fallback_font(project):
+    import pypdf
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u2605 \u2192 \u03a9"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma \u2603 Community NHS Trust \U0001F600"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 0, err
+    reader = pypdf.PdfReader(project / "build" / "pdf" / "organisations" / "ccc.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Gamma \u2603 Community" in text and "\u2605" in text
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"]["/Font"].values() if "/Font" in page["/Resources"] else ())
+             for font in [font.get_object()]}
+    assert any("DejaVu-Sans" in f for f in fonts) and any("Liberation-Sans" in f for f in fonts), fonts
+
+
+def test_a_character_no_pdf_font_has_is_named_where_it_is_written(project):
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u6f22"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma Community NHS Trust \U0001F984"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 1
+    assert ("data/returns/2024-25.csv, row 4, column org_name: \U0001F984 (U+1F984 UNICORN FACE) cannot be drawn "
+            "in the PDFs") in err, err
+    assert "kfh-site.toml, key 'publisher': \u6f22 (U+6F22 CJK UNIFIED IDEOGRAPH-6F22) cannot be drawn" in err
+    assert "Traceback" not in err and len(err.splitlines()) < 8
+    assert run_bounded(project, "build", "--no-pdf", seconds=600)[0] == 0
+
+
+# --- item 11: which files in an output folder are a file manager's
+
+def test_a_dot_underscore_file_alone_is_a_users_file_and_stops_the_build(built, capsys):
+    (built / "build" / "._thesis.docx").write_bytes(b"my thesis")
+    assert run_cli(built, "build", "--no-pdf") == 1
+    assert "._thesis.docx" in capsys.readouterr().err
+    assert (built / "build" / "._thesis.docx").read_bytes() == b"my thesis"
+
+
+def test_a_file_managers_files_go_with_the_old_build(built, capsys):
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini", "._index.html", "regions/._london.html", "._regions"):
+        (built / "build" / name).write_bytes(b"file manager")
+    assert run_cli(built, "build", "--no-pdf") == 0, capsys.readouterr().err
+    assert not (built / "build" / "._index.html").exists() and not (built / "build" / ".DS_Store").exists()

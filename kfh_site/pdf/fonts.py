@@ -14,7 +14,16 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kfh_site.errors import Problem, problem_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kfh_site.config import SiteConfig
 
 PDF_FONTS = ("Liberation Sans", "DejaVu Sans")
 
@@ -74,3 +83,43 @@ def undrawable(text: str) -> list[str]:
         return []
     have = drawable()
     return sorted({c for c in text if ord(c) not in have and not c.isspace()})
+
+
+PDF_SETTINGS = ("title", "publisher", "data_credit")
+"""The settings a PDF prints (with ``[theme] logo_alt``, read for screen readers)."""
+PDF_COLUMNS = ("org_name", "org_type")
+"""The return columns a PDF prints as written (codes, regions and years are checked)."""
+SHOWN = 10
+
+
+def undrawable_problems(config: SiteConfig, table: pd.DataFrame) -> list[str]:
+    """Every setting and return cell a PDF shows that holds a character neither PDF font
+    has, named by key or by file, row and column: checked before any PDF is made, since
+    WeasyPrint would print a blank box and can say only which template it was drawing."""
+    if not font_files():
+        return []
+    lines = []
+    for key in PDF_SETTINGS:
+        if missing := undrawable(str(getattr(config, key) or "")):
+            lines.append(f"kfh-site.toml, key {key!r}: {_described(missing)}")
+    if missing := undrawable(config.theme.logo_alt):
+        lines.append(f"kfh-site.toml, key 'theme.logo_alt': {_described(missing)}")
+    problems = []
+    for column in PDF_COLUMNS:
+        if column not in table:
+            continue
+        bad = {text: undrawable(text) for text in table[column].dropna().unique()}
+        bad = {text: missing for text, missing in bad.items() if missing}
+        for text, file, row in zip(table[column], table["source_file"], table["source_row"], strict=True):
+            if text in bad:
+                problems.append(Problem(str(file), int(row), column, _described(bad[text])))
+    lines.extend(problem_lines(problems))
+    return lines[:SHOWN] + ([f"and {len(lines) - SHOWN} more"] if len(lines) > SHOWN else [])
+
+
+def _described(missing: list[str]) -> str:
+    shown = ", ".join(f"{c} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')})" for c in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return (f"{shown}{more} cannot be drawn in the PDFs: neither {' nor '.join(PDF_FONTS)} has "
+            f"{'it' if len(missing) == 1 else 'them'}. Remove or replace {'it' if len(missing) == 1 else 'them'}, "
+            "or build without PDFs (--no-pdf)")
