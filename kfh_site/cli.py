@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
-from kfh_site.errors import KfhError
+from kfh_site.errors import ConfigError, KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
 
@@ -184,6 +184,8 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
     if result.up_to_date:
         return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
+    if result.pdfs_on_request is not None:
+        pdf_note += " made when opened"
     if not result.with_pdf:
         pdf_note = ", no PDFs: --no-pdf"
     lines = [
@@ -203,16 +205,22 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     from kfh_site.build.site import build
+    from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
 
     config_file = _config_file(args)
+    pdfs = None if args.no_pdf else PdfsOnRequest()
 
     def rebuild(folder: Path) -> str:
         # The config is read again on every build: editing it is one of the changes watched.
         # The preview goes into serve's own folder, never into the output you publish.
+        # Its PDFs are made when the browser asks for one, not on every edit.
         config = load_config(config_file, {"output": folder})
         files = _expand(args.data) if args.data else None
-        return build_summary(build(config, files, with_pdf=not args.no_pdf), where="the preview")
+        result = build(config, files, with_pdf=pdfs is not None, pdf_on_request=True)
+        if pdfs is not None and result.pdfs_on_request is not None:
+            pdfs.plan(result.pdfs_on_request)
+        return build_summary(result, where="the preview")
 
     def report(line: str) -> None:
         print(line, flush=True)
@@ -220,7 +228,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # Stopped by a service manager or `kill`: tidy up as after Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     serve(load_config(config_file), config_file, args.port, rebuild, report,
-          data_paths=[p for p in (args.data or []) if p.exists()])
+          data_paths=[p for p in (args.data or []) if p.exists()], pdfs=pdfs.get if pdfs else None)
     return EXIT_OK
 
 
@@ -266,7 +274,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
             returns = load_returns(files, Path.cwd(), strict=args.strict)
     else:
-        returns = read_returns(_config(args), strict=args.strict)
+        config = _config(args)
+        returns = read_returns(config, strict=args.strict)
+    problem = config.report_year_problem(returns.years) if config is not None else None
+    if problem:
+        raise ConfigError(problem)
     for note in returns.notes:
         print(note)
     for line in problem_lines(list(returns.warnings)):
@@ -291,13 +303,13 @@ def run_template(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from kfh_site.config import config_from_mapping
-    from kfh_site.project.new import new_project
+    from kfh_site.project.new import kfh_site_command, new_project
 
     # The scope is checked as kfh-site.toml would check it, before anything is written.
     scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope
     written = new_project(args.folder, scope, args.title)
     print(f"Wrote a report project of {len(written)} files into {_shown(args.folder)}. Next: cd {_shown(args.folder)} "
-          "&& kfh-site build (its README says how to make it yours).")
+          f"&& {kfh_site_command()} build (its README says how to make it yours).")
     return EXIT_OK
 
 

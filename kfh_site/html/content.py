@@ -205,6 +205,17 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContentError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return page_from_markdown(text, name, slug, abbreviations, allow_raw_html, path.parent,
+                              content or path.parent, section)
+
+
+def page_from_markdown(text: str, name: str, slug: str, abbreviations: Mapping[str, str],
+                       allow_raw_html: bool = False, folder: Path | None = None, content: Path | None = None,
+                       section: str = "") -> Page:
+    """Markdown text (front matter and body) as a Page: a file's, or one kfh-site writes
+    itself (the About the data page a project without its own gets). ``folder`` is where
+    the page's images are looked for; kfh-site's own pages have none."""
+    folder = folder or Path(".")
     meta, body = split_front_matter(text, name)
     facts = PageFacts(title_wanted="title" not in meta, front_title=meta.get("title", ""))
     converter = markdown.Markdown(
@@ -226,7 +237,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             "front matter with 'title: ...' between two '---' lines at the top"
         )
     # Before the sanitiser, which would drop a file: or data: src and publish an empty image.
-    images = local_images(html, path.parent, content or path.parent, name)
+    images = local_images(html, folder, content or folder, name)
     if not allow_raw_html:
         html = nh3.clean(
             html,
@@ -236,7 +247,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             url_schemes={"http", "https", "mailto"},
             link_rel=None,
         )
-    html = with_image_sizes(html, path.parent)
+    html = with_image_sizes(html, folder)
     headings = converter.toc_tokens  # type: ignore[attr-defined]
     toc_html = ""
     if len(headings) >= TOC_MIN_SECTIONS:
