@@ -1,119 +1,141 @@
-"""Which font files the PDFs can be made from, by path and SHA-256: part of every PDF's
-cache key and of the up-to-date check, so a machine whose Liberation Sans differs (another
-version, another path) makes its PDFs again rather than reuse ones made with other fonts.
+"""The fonts the PDF infographics are set in, found where fontconfig finds them.
 
-The files are those fontconfig (the library WeasyPrint finds fonts with) holds for each
-family the infographic stylesheet names, or, for a generic family or one it does not
-hold, the file it falls back to; and any font file in the project's templates. Looked up
-with fontconfig itself, through ctypes, so that WeasyPrint need not be loaded to know
-whether a PDF is up to date.
+Liberation Sans for the text (its widths are the charts' measure, story/charts/widths.py)
+and DejaVu Sans for the symbols it lacks (arrows, stars, Greek, Cyrillic...): both named
+in templates/infographic.css, both from Debian packages (fonts-liberation2,
+fonts-dejavu-core). Light on purpose (no WeasyPrint): the up-to-date check keys on the
+font files, and the build checks, before any PDF is rendered, that every name and setting
+a PDF shows can be drawn in them, so a character neither font has is a message naming
+where it is written rather than a blank box.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Sequence
+import shutil
+import subprocess
+import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-FONT_FILES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
-_FAMILIES = re.compile(r"font-family\s*:\s*([^;}]+)", re.IGNORECASE)
+from kfh_site.errors import Problem, problem_lines
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def font_families(stylesheet: str) -> list[str]:
-    """The family names a stylesheet asks for, in order, each once."""
-    names: list[str] = []
-    for declaration in _FAMILIES.findall(stylesheet):
-        for name in declaration.replace("!important", "").split(","):
-            name = name.strip().strip("'\"").strip()
-            if name and not name.startswith("var(") and name not in names:
-                names.append(name)
-    return names
+    from kfh_site.config import SiteConfig
+
+PDF_FONTS = ("Liberation Sans", "DejaVu Sans")
 
 
-def infographic_fonts_key(template_folders: Sequence[Path]) -> str:
-    """``fonts_key`` of the infographic stylesheet the templates hold (the first found)."""
-    stylesheet = next((f / "infographic.css" for f in template_folders if (f / "infographic.css").is_file()), None)
-    return fonts_key(stylesheet.read_text(encoding="utf-8") if stylesheet else "", template_folders)
-
-
-def fonts_key(stylesheet: str, template_folders: Sequence[Path] = ()) -> str:
-    """The font files a stylesheet's PDFs can be made from, as ``[[path, sha256], ...]``
-    (JSON): the same text on two machines means the same fonts. The default sans-serif is
-    always among them: it is where a character no named font has is looked for."""
-    files = set(fontconfig_files([*font_families(stylesheet), "sans-serif"]))
-    files.update(str(p) for folder in template_folders for p in sorted(folder.rglob("*"))
-                 if p.suffix.lower() in FONT_FILES and p.is_file() and not p.is_symlink())
-    return json.dumps([[path, _sha(path)] for path in sorted(files)])
-
-
-def _sha(path: str) -> str:
+@functools.lru_cache(maxsize=1)
+def font_files() -> tuple[Path, ...]:
+    """Every file of the PDF fonts' families that fontconfig knows, sorted; empty when
+    fontconfig is not installed (then WeasyPrint cannot find them either)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
+        listed = subprocess.run([fc_list, "--format", "%{family}\t%{file}\n"], capture_output=True, text=True,
+                                timeout=60, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    files = set()
+    for line in listed.splitlines():
+        families, _, file = line.partition("\t")
+        if file.lower().endswith((".ttf", ".otf")) and any(f.strip() in PDF_FONTS for f in families.split(",")):
+            files.add(Path(file))
+    return tuple(sorted(files))
 
 
-class _FontSet(ctypes.Structure):
-    _fields_ = [("nfont", ctypes.c_int), ("sfont", ctypes.c_int), ("fonts", ctypes.POINTER(ctypes.c_void_p))]
+def fonts_key() -> str:
+    """What the up-to-date check knows of the fonts: each file's path, size and time, so an
+    upgraded or replaced font makes the PDFs again (reading them whole would cost a no-op
+    build more than everything else it does)."""
+    parts = []
+    for path in font_files():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ";".join(parts)
 
 
-def fontconfig_files(families: Iterable[str]) -> list[str]:
-    """Every file fontconfig holds for each family; for a family it holds no file of (a
-    generic family such as sans-serif, or a font not installed), the file it falls back to.
-    Empty where there is no fontconfig."""
-    name = ctypes.util.find_library("fontconfig")
-    if name is None:
+@functools.lru_cache(maxsize=1)
+def drawable() -> frozenset[int]:
+    """Every character (code point) one of the PDF fonts has a glyph for."""
+    from fontTools.ttLib import TTFont  # WeasyPrint's own dependency; loaded only here
+
+    points: set[int] = set()
+    for path in font_files():
+        try:
+            with TTFont(path, lazy=True) as font:
+                points.update(font.getBestCmap() or {})
+        except Exception:  # noqa: BLE001 - a font fontTools cannot read draws nothing
+            continue
+    return frozenset(points)
+
+
+def undrawable(text: str) -> list[str]:
+    """The characters of ``text`` no PDF font can draw (spaces and line breaks aside)."""
+    if not font_files():
         return []
-    fc = ctypes.CDLL(name)
-    fc.FcInit.restype = ctypes.c_int
-    fc.FcNameParse.restype = ctypes.c_void_p
-    fc.FcNameParse.argtypes = [ctypes.c_char_p]
-    fc.FcObjectSetBuild.restype = ctypes.c_void_p
-    fc.FcFontList.restype = ctypes.POINTER(_FontSet)
-    fc.FcFontList.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-    fc.FcPatternGetString.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)]
-    fc.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
-    fc.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
-    fc.FcFontMatch.restype = ctypes.c_void_p
-    fc.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
-    fc.FcPatternDestroy.argtypes = [ctypes.c_void_p]
-    fc.FcObjectSetDestroy.argtypes = [ctypes.c_void_p]
-    fc.FcFontSetDestroy.argtypes = [ctypes.POINTER(_FontSet)]
-    if not fc.FcInit():
+    have = drawable()
+    return sorted({c for c in text if ord(c) not in have and not c.isspace()})
+
+
+PDF_SETTINGS = ("title", "publisher", "data_credit")
+"""The settings a PDF prints (with ``[theme] logo_alt``, read for screen readers)."""
+PDF_COLUMNS = ("org_name", "org_type")
+"""The return columns a PDF prints as written (codes, regions and years are checked)."""
+SHOWN = 10
+
+
+def undrawable_problems(config: SiteConfig, table: pd.DataFrame) -> list[str]:
+    """Every setting and return cell a PDF shows that holds a character neither PDF font
+    has, named by key or by file, row and column: checked before any PDF is made, since
+    WeasyPrint would print a blank box and can say only which template it was drawing."""
+    if not font_files():
         return []
+    lines = []
+    for key in PDF_SETTINGS:
+        if missing := undrawable(str(getattr(config, key) or "")):
+            lines.append(f"kfh-site.toml, key {key!r}: {_described(missing)}")
+    if missing := undrawable(config.theme.logo_alt):
+        lines.append(f"kfh-site.toml, key 'theme.logo_alt': {_described(missing)}")
+    problems = []
+    for column in PDF_COLUMNS:
+        if column not in table:
+            continue
+        bad = {text: undrawable(text) for text in table[column].dropna().unique()}
+        bad = {text: missing for text, missing in bad.items() if missing}
+        for text, file, row in zip(table[column], table["source_file"], table["source_row"], strict=True):
+            if text in bad:
+                problems.append(Problem(str(file), int(row), column, _described(bad[text])))
+    lines.extend(problem_lines(problems))
+    return lines[:SHOWN] + ([f"and {len(lines) - SHOWN} more"] if len(lines) > SHOWN else [])
 
-    def file_of(pattern: int) -> str | None:
-        value = ctypes.c_char_p()
-        if fc.FcPatternGetString(pattern, b"file", 0, ctypes.byref(value)) == 0 and value.value:
-            return value.value.decode("utf-8", "replace")
-        return None
 
-    files: list[str] = []
-    objects = fc.FcObjectSetBuild(b"file", None)
-    try:
-        for family in families:
-            pattern = fc.FcNameParse(family.replace("-", "\\-").replace(":", "\\:").encode())
-            if not pattern:
-                continue
-            try:
-                found = fc.FcFontList(None, pattern, objects)
-                listed = [f for i in range(found.contents.nfont) if (f := file_of(found.contents.fonts[i]))]
-                fc.FcFontSetDestroy(found)
-                if not listed:
-                    fc.FcConfigSubstitute(None, pattern, 0)  # 0: FcMatchPattern
-                    fc.FcDefaultSubstitute(pattern)
-                    result = ctypes.c_int()
-                    match = fc.FcFontMatch(None, pattern, ctypes.byref(result))
-                    if match:
-                        listed = [f for f in [file_of(match)] if f]
-                        fc.FcPatternDestroy(match)
-                files += sorted(listed)
-            finally:
-                fc.FcPatternDestroy(pattern)
-    finally:
-        fc.FcObjectSetDestroy(objects)
-    return files
+def _described(missing: list[str]) -> str:
+    shown = ", ".join(f"{c} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')})" for c in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return (f"{shown}{more} cannot be drawn in the PDFs: neither {' nor '.join(PDF_FONTS)} has "
+            f"{'it' if len(missing) == 1 else 'them'}. Remove or replace {'it' if len(missing) == 1 else 'them'}, "
+            "or build without PDFs (--no-pdf)")
+
+
+def embedded_fonts_key() -> str:
+    """The font files a PDF is made from, each path and SHA-256: part of every PDF's cache
+    key, since the same HTML makes other bytes with another Liberation Sans, so a machine
+    whose fonts differ (another version, another path) makes its PDFs again rather than
+    reuse ones made with other fonts. Read once per build that makes PDFs (about 10 ms)."""
+    files = []
+    for path in font_files():
+        try:
+            files.append([str(path), hashlib.sha256(path.read_bytes()).hexdigest()])
+        except OSError:
+            files.append([str(path), ""])
+    return json.dumps(files)

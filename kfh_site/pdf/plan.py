@@ -21,7 +21,7 @@ from kfh_site.domain import ENGLAND, slugify
 from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
-from kfh_site.pdf.fonts import infographic_fonts_key
+from kfh_site.pdf.fonts import embedded_fonts_key
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
@@ -135,7 +135,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     planned = infographic_jobs(env, config, teller, palette)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for key, job in keyed(planned, infographic_fonts_key(config.template_folders)):
+    for key, job in keyed(planned, embedded_fonts_key()):
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
@@ -171,7 +171,7 @@ def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTe
     by_path = {plan.path: plan for plan in plans}
     shared = shared_context(config, teller.figures)
     stylesheet = infographic_stylesheet(config, palette)
-    fonts = infographic_fonts_key(config.template_folders)
+    fonts = embedded_fonts_key()
 
     def job(path: str) -> tuple[str, PdfJob]:
         made = infographic_job(env, config, shared, by_path[path])
