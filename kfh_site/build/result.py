@@ -11,6 +11,7 @@ from typing import Sequence
 
 from kfh_site.config import SiteConfig
 from kfh_site.html.images import ResizedImage
+from kfh_site.output.progress import Progress
 from kfh_site.returns.contract import find_return_files
 
 
@@ -29,6 +30,16 @@ class BuildResult:
     """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, as the command line asked: with PDFs or not, on how many processes,
+    showing progress to whom."""
+
+    with_pdf: bool = True
+    jobs: int | None = None
+    progress: Progress | None = None
 
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:

@@ -8,9 +8,9 @@ into tagged PDFs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import jinja2
 
@@ -20,13 +20,12 @@ from kfh_site.domain import ENGLAND, slugify
 from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
+from kfh_site.output.context import BuildContext, Made, template_context
+from kfh_site.output.write import output_error
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
-
-if TYPE_CHECKING:
-    from kfh_site.output.cache import BuildCache
 
 
 @dataclass(frozen=True)
@@ -82,17 +81,12 @@ class InfographicJobs:
 
 
 def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller,
-                     palette: Palette) -> InfographicJobs:
-    """Each infographic's HTML, from its story, with the palette before the stylesheet."""
+                     palette: Palette, shared: Mapping[str, Any] | None = None) -> InfographicJobs:
+    """Each infographic's HTML, from its story, with the palette before the stylesheet.
+    ``shared`` is the build's template context (made here when there is no build)."""
     figures = teller.figures
     plans = plan_infographics(figures, teller)
-    shared = {
-        "site": config,
-        "policy": figures.policy,
-        "report_year": figures.report_year,
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
-        "logo_uri": config.theme.data_uri(),
-    }
+    shared = {**(shared or template_context(config, figures)), "logo_uri": config.theme.data_uri()}
     address = (config.absolute_base or config.base_path).split("://", 1)[-1]
     jobs = [
         PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
@@ -105,12 +99,26 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
     return InfographicJobs(plans, jobs, stylesheet)
 
 
-def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
-                      cache: BuildCache, workers: int | None = None,
-                      progress: Callable[[str, int, int], None] | None = None
-                      ) -> tuple[list[Infographic], dict[str, PdfResult]]:
+def plan(ctx: BuildContext) -> Made:
+    """The PDF infographics: their files, and (``about``) what a page says of its PDF
+    (path, title, pages, size) keyed as pages ask for it ('top', 'region:london', 'org:rj1')."""
+    try:
+        infographics, results = make_infographics(ctx)
+    except OSError as exc:  # the PDF cache beside the output could not be written
+        raise output_error(exc, ctx.cache.folder) from None
+    files = {item.path: results[item.path].data for item in infographics}
+    described = {
+        item.key: {"path": item.path, "title": item.title, "pages": results[item.path].pages,
+                   "size": len(results[item.path].data)}
+        for item in infographics
+    }
+    return Made.of(files, "the PDF infographics", about=described)
+
+
+def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, PdfResult]]:
     """Render every infographic's HTML, then the PDFs the cache does not already hold."""
-    planned = infographic_jobs(env, config, teller, palette)
+    config, cache = ctx.config, ctx.cache
+    planned = infographic_jobs(ctx.env, config, ctx.teller, ctx.palette, ctx.template_context)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
     for job in planned.jobs:
@@ -123,7 +131,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     if missing:
         from kfh_site.pdf.render import render_pdfs  # loads WeasyPrint, only when needed
 
-        rendered = render_pdfs([job for _, job in missing], planned.settings(config), workers, progress)
+        rendered = render_pdfs([job for _, job in missing], planned.settings(config), ctx.jobs, ctx.progress)
         for key, job in missing:
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
