@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
-from kfh_site.config import SiteConfig, find_config, load_config, look_for_config, url_path
+from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
 from kfh_site.errors import KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
@@ -236,6 +236,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from kfh_site.check.checks import check_build
 
+    if args.base_url is not None:
+        checked_base_url_option(args.base_url)
     config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
     base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")

@@ -95,8 +95,30 @@ def _settings(cls: type) -> list[tuple[Field[Any], Setting]]:
 
 # The checks and conversions the settings below name.
 
-def _greater_than_zero(key: str, value: Any, root: Path) -> list[str]:
-    return [] if value > 0 else [f"key {key!r}: expected a number greater than 0, got {value!r}"]
+RATIO_RANGE = (1, 100_000)
+"""What a staff ratio of the policy can be: NHS staff per qualified WTE, far either side of
+any policy (1 : 1,250 now); past it, every figure computed from it would be nonsense."""
+
+
+def _ratio_check(key: str, value: float, root: Path) -> list[str]:
+    low, high = RATIO_RANGE
+    if low <= value <= high:  # false for nan and inf too
+        return []
+    return [f"key {key!r}: expected a number of NHS staff per qualified WTE from {low} to {high:,}, "
+            f"got {value!r}"]
+
+
+def _folder_check(key: str, value: str, root: Path) -> list[str]:
+    """A configured folder that is not there is a typo, not an empty project."""
+    folder = (root / value).resolve()
+    if folder.is_dir():
+        return []
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return [f"key {key!r}: {value!r} {what} ({folder}); check the spelling, or remove the key to use the default"]
+
+
+def _share_check(key: str, value: float, root: Path) -> list[str]:
+    return [] if 0 <= value < 1 else [f"key {key!r}: expected a share from 0 to below 1 (0.02 is 2 %), got {value!r}"]
 
 
 def _year_check(key: str, value: str, root: Path) -> list[str]:
@@ -117,7 +139,10 @@ def _to_date(value: dt.date | str, root: Path) -> dt.date:
 
 
 def _base_url_check(key: str, value: str, root: Path) -> list[str]:
-    if value.startswith("/") or re.match(r"^https?://", value):
+    """A path on this host or an http(s) URL: nothing a browser would run (``javascript:``),
+    send elsewhere (``//host``) or read as the end of an attribute."""
+    plain = not re.search(r"[\s\x00-\x1f\x7f<>\"'`\\]", value)
+    if plain and ((value.startswith("/") and not value.startswith("//")) or re.match(r"^https?://[^/]", value)):
         return []
     return [f"key {key!r}: expected a path such as \"/kfh-report/\" or a URL such as "
             f"\"https://example.github.io/kfh-report/\", got {value!r}"]
@@ -261,10 +286,11 @@ def _to_mergers(mergers: list[Mapping[str, Any]], root: Path) -> tuple[Merger, .
 class Paths:
     """``[paths]``: project folders, relative to the config file, absolute once loaded."""
 
-    data: Path = setting(Path("data"), doc="return files", toml=(str,), convert=_in_project)
-    content: Path = setting(Path("content"), doc="Markdown pages", toml=(str,), convert=_in_project)
+    data: Path = setting(Path("data"), doc="return files", toml=(str,), check=_folder_check, convert=_in_project)
+    content: Path = setting(Path("content"), doc="Markdown pages", toml=(str,), check=_folder_check,
+                            convert=_in_project)
     templates: Path = setting(Path("templates"), doc="the project's own templates", toml=(str,),
-                              convert=_in_project)
+                              check=_folder_check, convert=_in_project)
     output: Path = setting(Path("build"), doc="the built site", toml=(str,), convert=_in_project)
 
 
@@ -313,10 +339,14 @@ class SiteConfig:
         dt.date(2026, 1, 1), toml=(dt.date, str), shown="`2026-01-01`", check=_date_check, convert=_to_date,
         doc="publication date (footer, sitemap, PDF metadata); fixed so builds are reproducible")
     recommended_ratio: float = setting(
-        1250, toml=(int, float), shown="`1250`", check=_greater_than_zero,
+        1250, toml=(int, float), shown="`1250`", check=_ratio_check,
         doc="the policy's recommended NHS staff WTE per qualified LKS WTE")
     baseline_ratio: float = setting(1730, doc="the 2019 average the policy was written against", toml=(int, float),
-                                    shown="`1730`", check=_greater_than_zero)
+                                    shown="`1730`", check=_ratio_check)
+    same_within: float = setting(
+        0.02, toml=(int, float), shown="`0.02`", check=_share_check,
+        doc="a staff ratio that moved by less than this share of itself in a year is \"about the same\", "
+            "not better or worse (stated on every page's policy note)")
     illustrative_data: bool = setting(
         False, toml=(bool,), shown="`false`",
         doc="`true` shows a notice on every page and PDF that the LKS figures are illustrative")
@@ -499,8 +529,17 @@ def apply_overrides(config: SiteConfig, overrides: Mapping[str, Any]) -> SiteCon
     if output is not None:
         config = replace(config, paths=replace(config.paths, output=Path(output).resolve()))
     if base_url is not None:
-        config = replace(config, base_url=base_url)
+        config = replace(config, base_url=checked_base_url_option(base_url))
     return config
+
+
+def checked_base_url_option(value: str) -> str:
+    """``--base-url`` checked as the base_url setting is: the option must not let in what
+    kfh-site.toml would refuse."""
+    problems = _base_url_check("base_url", value, Path("."))
+    if problems:
+        raise ConfigError("--base-url: " + problems[0].removeprefix("key 'base_url': "))
+    return value
 
 
 def _unknown_key(key: str, known: set[str]) -> str:

@@ -39,6 +39,9 @@ class Policy:
 
     recommended_ratio: float
     baseline_ratio: float
+    same_within: float = 0.02
+    """A ratio that moved by less than this share of itself is "about the same": a
+    change of a few staff per qualified WTE is noise in a return, not news."""
 
 
 @dataclass(frozen=True)
@@ -86,21 +89,32 @@ def qualified_wte_needed(nhs_staff_wte: float, qualified_lks_wte: float, policy:
     return max(0.0, round_up(nhs_staff_wte / policy.recommended_ratio - qualified_lks_wte))
 
 
+_WHOLE = 2.0 ** 52
+"""Every float this large is a whole number; rounding it would only overflow."""
+
+
 def round_half_up(value: float, places: int = 0) -> float:
     """Round as people do (2.5 -> 3), not as binary floats happen to fall."""
     factor = 10 ** places
-    return math.floor(value * factor + 0.5 + 1e-9) / factor
+    scaled = value * factor
+    if not abs(scaled) < _WHOLE:
+        return value  # already whole at this precision (or not finite): nothing to round
+    return math.floor(scaled + 0.5 + 1e-9) / factor
 
 
 def round_up(value: float, places: int = 1) -> float:
     """Up to the next 0.1 (for ``places=1``), ignoring float noise such as 3.2000000001."""
     factor = 10 ** places
-    return math.ceil(round(value * factor, 6)) / factor
+    scaled = value * factor
+    if not abs(scaled) < _WHOLE:
+        return value
+    return math.ceil(round(scaled, 6)) / factor
 
 
-def ratio_direction(now: float | None, before: float | None) -> str:
-    """Better, worse or the same, on the ratios as shown; fewer staff per qualified
-    member is better, and having qualified staff is better than having none."""
+def ratio_direction(now: float | None, before: float | None, same_within: float) -> str:
+    """Better, worse or about the same; fewer staff per qualified member is better, and
+    having qualified staff is better than having none. A move of less than
+    ``same_within`` (a share of the earlier ratio, Policy.same_within) is the same."""
     if now is None and before is None:
         return SAME
     if before is None:
@@ -108,6 +122,6 @@ def ratio_direction(now: float | None, before: float | None) -> str:
     if now is None:
         return WORSE
     shown_now, shown_before = round_half_up(now), round_half_up(before)
-    if shown_now == shown_before:
+    if shown_now == shown_before or abs(now - before) < same_within * before:
         return SAME
     return BETTER if shown_now < shown_before else WORSE

@@ -108,7 +108,7 @@ def test_a_required_column_missing(tmp_path):
         "r.csv, row 1: required column qualified_lks_wte is missing")
 
 
-@pytest.mark.parametrize("text, value", [("1,234", 1234.0), (" 12.5 ", 12.5), ("1.2e3", 1200.0), ("-0", 0.0),
+@pytest.mark.parametrize("text, value", [("1,000", 1000.0), (" 12.5 ", 12.5), ("0.8e3", 800.0), ("-0", 0.0),
                                          ("+7", 7.0), ("0012", 12.0)])
 def test_numbers_that_are_accepted(tmp_path, text, value):
     table = load_returns([write_csv(tmp_path / "r.csv", [row(nhs_staff_wte="20000", qualified_lks_wte=text,

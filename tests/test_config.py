@@ -32,7 +32,7 @@ def test_a_mistyped_key_is_named_with_the_closest_known_key(tmp_path):
 
 @pytest.mark.parametrize("line, expected", [
     ("recommended_ratio = 'many'", "key 'recommended_ratio': expected int or float, got 'many'"),
-    ("baseline_ratio = 0", "key 'baseline_ratio': expected a number greater than 0, got 0"),
+    ("baseline_ratio = 0", "key 'baseline_ratio': expected a number of NHS staff per qualified WTE from 1 to 100,000, got 0"),
     ("illustrative_data = 'yes'", "key 'illustrative_data': expected bool, got 'yes'"),
     ("report_year = '2024-25'", "key 'report_year': expected a year like \"2024/25\", got '2024-25'"),
     ("base_url = 'example.org/x'", "key 'base_url': expected a path such as"),

@@ -167,7 +167,7 @@ def test_ranks_share_places_for_equal_ratios_as_shown_and_leave_out_no_qualified
     assert org["AAA"].rank_all.ranked == 5 and org["AAA"].rank_all.unranked == 1
     assert fmt.rank(org["BBB"].rank_all) == "=2nd of 5"
     assert fmt.rank(org["DDD"].rank_all) == "5th of 5"
-    assert fmt.rank(org["EEE"].rank_all) == "Not ranked"
+    assert fmt.rank(org["EEE"].rank_all) == "not ranked"  # inside sentences and cells: lower case (issue 19, item 16)
     # Among the same type, and within the region.
     assert fmt.rank(org["BBB"].rank_type) == "2nd of 2" and org["BBB"].rank_type.group == "Acute"
     assert org["EEE"].rank_type.unranked == 1

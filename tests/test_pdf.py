@@ -53,8 +53,8 @@ def test_pdf_link_reads_like_a_gov_uk_attachment(example_site):
     text = text_of(example_site / "regions" / "london.html")
     size = (example_site / "pdf" / "regions" / "london.pdf").stat().st_size
     kb = round(size / 1024)
-    assert f"London: library and knowledge services 2024/25 (PDF, 1 page, {kb} KB)" in text
-    assert "This page holds the same information as the PDF, with fuller tables." in text
+    # Beside the title (issue 19): the first thing after the page's name and its line of facts.
+    assert f"London: 2024/25 Download the one-page PDF (A4, {kb} KB)" in text
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_pdf_text_holds_the_name_the_headline_and_the_tiles_of_the_html_page(exa
         assert headline in text, name   # the same sentence, from the same code, on the page and in the PDF
         if name != "index":
             assert heading in text, name
-        for value in re.findall(r'<span class="big">(.*?)</span>', page):
+        for value in re.findall(r'<p class="tile-value">(.*?)</p>', page):
             value = " ".join(value.replace("&#39;", "'").split())
             assert value in text, (name, value)
 

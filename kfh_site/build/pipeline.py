@@ -94,7 +94,7 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
             f"{', '.join(returns.years)}"
         )
     check_mergers(config, returns)
-    policy = Policy(config.recommended_ratio, config.baseline_ratio)
+    policy = Policy(config.recommended_ratio, config.baseline_ratio, config.same_within)
     figures = compute_figures(returns.table, policy, config.report_year, config.scope, config.mergers)
     if not figures.latest_for_each_org:
         raise ConfigError(f"key 'scope' is {config.scope!r}, but no return in the data is from {config.scope}")

@@ -29,7 +29,18 @@ from kfh_site.domain import (
     staff_per_qualified,
 )
 from kfh_site.figures.peers import activity_rates, area_rates, median, ranks_in
-from kfh_site.figures.types import ALL, REGION, TYPE, AreaFigures, Figures, LikeForLike, OrgFigures, Reported, TypeGroup
+from kfh_site.figures.types import (
+    ALL,
+    REGION,
+    TYPE,
+    AreaFigures,
+    Figures,
+    LikeForLike,
+    OrgFigures,
+    Reported,
+    TypeGroup,
+    org_change,
+)
 from kfh_site.returns.contract import ACTIVITY, REGIONS
 
 if TYPE_CHECKING:
@@ -58,11 +69,13 @@ def compute_figures(table: pd.DataFrame, policy: Policy, report_year: str | None
             previous = None
             if before:
                 previous = organisations.get((before, org.org_code)) or combined.get((before, org.org_code))
-            organisations[(year, org.org_code)] = _replace(org, previous=previous)
+            organisations[(year, org.org_code)] = _replace(
+                org, previous=previous, change=org_change(org, previous, policy) if previous else None)
         for key, merged in combined.items():
             if key[0] == year:
                 earlier = combined_out.get((before, key[1])) if before else None
-                combined_out[key] = _replace(merged, previous=earlier)
+                combined_out[key] = _replace(
+                    merged, previous=earlier, change=org_change(merged, earlier, policy) if earlier else None)
     regions: dict[tuple[str, str], AreaFigures] = {}
     england: dict[str, AreaFigures] = {}
     for year in years:

@@ -53,6 +53,8 @@ class OrgFigures:
     rates: Mapping[str, Rates] = field(default_factory=dict)
     previous: OrgFigures | None = None
     combined_from: tuple[str, ...] = ()
+    change: OrgChange | None = None
+    """Since ``previous`` (org_change, with the policy's "about the same" share)."""
     nhs_staff_source: str = NHS_STAFF_FROM_RETURN
     """Where ``nhs_staff_wte`` came from: the NHS Workforce Statistics or the return."""
     nhs_staff_month: str | None = None
@@ -61,10 +63,6 @@ class OrgFigures:
     @property
     def slug(self) -> str:
         return self.org_code.lower()
-
-    @property
-    def change(self) -> OrgChange | None:
-        return org_change(self, self.previous) if self.previous else None
 
 
 @dataclass(frozen=True)
@@ -280,7 +278,7 @@ class Rates:
     peer_median_per_1000_staff: float | None
 
 
-def org_change(current: OrgFigures, previous: OrgFigures) -> OrgChange:
+def org_change(current: OrgFigures, previous: OrgFigures, policy: Policy) -> OrgChange:
     ratio_change = None
     if current.staff_per_qualified is not None and previous.staff_per_qualified is not None:
         ratio_change = current.staff_per_qualified - previous.staff_per_qualified
@@ -293,6 +291,6 @@ def org_change(current: OrgFigures, previous: OrgFigures) -> OrgChange:
         status_changed=current.status != previous.status,
         previous_status=previous.status,
         previous_staff_per_qualified=previous.staff_per_qualified,
-        direction=ratio_direction(current.staff_per_qualified, previous.staff_per_qualified),
+        direction=ratio_direction(current.staff_per_qualified, previous.staff_per_qualified, policy.same_within),
         combined_from=previous.combined_from,
     )

@@ -1,5 +1,10 @@
-"""The Jinja environment: autoescape on, the formatting filters, and a url helper that
-keeps every link relative so the site works from any sub-path.
+"""The Jinja environment: sandboxed, autoescape on, the formatting filters, and a url
+helper that keeps every link relative so the site works from any sub-path.
+
+The sandbox because a project's templates are the project's to edit, and a template in a
+shared folder should not be able to run a command on the machine that builds it
+(``lipsum.__globals__``...); it refuses attributes such as ``__globals__`` and
+``__subclasses__`` and leaves what templates do with stories as it was.
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ from typing import Any
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.sandbox import SandboxedEnvironment
 
 from kfh_site.domain import slugify
-from kfh_site.errors import ContentError
+from kfh_site.errors import ContentError, KfhError
 from kfh_site.story.formatting import FILTERS
 
 
 def make_environment(folders: Sequence[Path]) -> jinja2.Environment:
     """One environment per build: templates from the project's folder, then the starter's."""
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -68,12 +74,53 @@ def url(context: Any, target: str) -> str:
 
 
 def render(env: jinja2.Environment, template: str, **context: Any) -> str:
-    """Render a template; a broken template is a user error naming file and line."""
+    """Render a template; a broken template is a user error naming file and line, whether
+    it fails to compile or while it renders (``{{ "x" + 1 }}``, ``{{ 1/0 }}``)."""
     try:
         return env.get_template(template).render(**context)
+    except KfhError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise ContentError(f"templates/{exc.name or template}, line {exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise ContentError(f"templates/{exc.name}: template not found") from None
-    except jinja2.UndefinedError as exc:
-        raise ContentError(f"templates/{template}: {exc.message}") from None
+    except jinja2.TemplateError as exc:  # undefined names, unsafe attributes (the sandbox)
+        place = _failing_line(exc, env) or f"templates/{template}"
+        raise ContentError(f"{place}: {_short(exc.message or str(exc))}") from None
+    except Exception as exc:
+        where = _failing_line(exc, env)
+        if where is None:  # it failed in kfh-site's own code, not in a template: a bug
+            raise
+        raise ContentError(f"{where}: {type(exc).__name__}: {_short(str(exc))}") from None
+
+
+def _failing_line(exc: BaseException, env: jinja2.Environment) -> str | None:
+    """``templates/page.html, line 12``: the template line where ``exc`` was raised, when
+    it was raised by template code (or by Jinja running it) rather than by a function the
+    template called. Jinja gives each template line's frame the template's file name."""
+    where = None
+    tb = exc.__traceback__
+    last_module = ""
+    while tb is not None:
+        frame = tb.tb_frame
+        if "__jinja_exception__" in frame.f_globals:
+            where = (frame.f_code.co_filename, tb.tb_lineno)
+            last_module = "template"
+        else:
+            last_module = frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    if where is None or not (last_module == "template" or last_module.split(".")[0] in ("jinja2", "markupsafe")):
+        return None
+    return f"templates/{_template_name(where[0], env)}, line {where[1]}"
+
+
+def _template_name(filename: str, env: jinja2.Environment) -> str:
+    path = Path(filename)
+    for folder in getattr(env.loader, "searchpath", ()):
+        if path.is_relative_to(folder):
+            return path.relative_to(folder).as_posix()
+    return path.name
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -47,7 +47,29 @@ class Column:
     minimum_inclusive: bool = True
     label: str = ""
     aliases: tuple[str, ...] = ()
+    bounds: Bounds | None = None
 
+
+@dataclass(frozen=True)
+class Bounds:
+    """What one organisation's figure can be at all: beyond these a value is a slip (a
+    total typed for a single trust, a figure in the wrong column) and an error, and no
+    figure a chart or a sum cannot handle reaches them. Plausibility warnings are softer
+    and elsewhere."""
+
+    highest: float
+    lowest_above_zero: float = 0.0
+    """A value above 0 but below this is an error (0 itself is allowed when the column's
+    minimum allows it)."""
+    why: str = ""
+
+
+STAFF_MOST = 200_000
+"""The most NHS staff one organisation can have: the largest trusts have about a tenth of it."""
+_STAFF = Bounds(STAFF_MOST, 1, "for one organisation")
+_LKS_WTE = Bounds(1_000, 0.05, "WTE for one library and knowledge service")
+_ROLE_WTE = Bounds(1_000, why="WTE for one library and knowledge service")
+_COUNT = Bounds(10_000_000, why="in one year for one organisation")
 
 COLUMNS: tuple[Column, ...] = (
     Column("org_code", True, "code", label="ODS organisation code", aliases=(
@@ -62,35 +84,37 @@ COLUMNS: tuple[Column, ...] = (
         "Year", "Return year", "Financial year", "Reporting year")),
     Column("nhs_staff_wte", True, "number", 0, False, "NHS staff served (WTE)", aliases=(
         "NHS staff (WTE)", "NHS staff", "NHS staff served (WTE)", "NHS staff served",
-        "Total NHS staff (WTE)", "NHS workforce (WTE)")),
+        "Total NHS staff (WTE)", "NHS workforce (WTE)"), bounds=_STAFF),
     Column("qualified_lks_wte", True, "number", label="qualified LKS staff (WTE)", aliases=(
         "Qualified LKS staff (WTE)", "Qualified LKS staff", "Qualified staff (WTE)",
-        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)")),
+        "Qualified library and knowledge staff (WTE)", "Qualified librarians and knowledge specialists (WTE)"),
+        bounds=_LKS_WTE),
     Column("other_lks_wte", False, "number", label="other LKS staff (WTE)", aliases=(
-        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)")),
+        "Other LKS staff (WTE)", "Other LKS staff", "Other staff (WTE)", "Other library and knowledge staff (WTE)"),
+        bounds=_ROLE_WTE),
     Column("clinical_librarian_wte", False, "number", label="clinical librarians (WTE)", aliases=(
         "Clinical librarians (WTE)", "Clinical librarian (WTE)", "Clinical librarians",
-        "Embedded clinical librarians (WTE)")),
+        "Embedded clinical librarians (WTE)"), bounds=_ROLE_WTE),
     Column("knowledge_manager_wte", False, "number", label="knowledge managers (WTE)", aliases=(
-        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers")),
-    Column("literature_searches", False, "whole", label="literature searches", aliases=(
+        "Knowledge managers (WTE)", "Knowledge manager (WTE)", "Knowledge managers"), bounds=_ROLE_WTE),
+    Column("literature_searches", False, "whole", bounds=_COUNT, label="literature searches", aliases=(
         "Literature searches", "Number of literature searches", "Lit searches")),
-    Column("evidence_summaries", False, "whole", label="evidence summaries", aliases=(
+    Column("evidence_summaries", False, "whole", bounds=_COUNT, label="evidence summaries", aliases=(
         "Evidence summaries", "Number of evidence summaries")),
-    Column("training_sessions", False, "whole", label="training sessions", aliases=(
+    Column("training_sessions", False, "whole", bounds=_COUNT, label="training sessions", aliases=(
         "Training sessions", "Number of training sessions", "Training sessions delivered")),
-    Column("people_trained", False, "whole", label="people trained", aliases=(
+    Column("people_trained", False, "whole", bounds=_COUNT, label="people trained", aliases=(
         "People trained", "Number of people trained", "Number trained")),
-    Column("document_supply_requests", False, "whole", label="document supply requests", aliases=(
+    Column("document_supply_requests", False, "whole", bounds=_COUNT, label="document supply requests", aliases=(
         "Document supply requests", "Number of document supply requests", "Document supply")),
-    Column("loans", False, "whole", label="loans", aliases=(
+    Column("loans", False, "whole", bounds=_COUNT, label="loans", aliases=(
         "Loans", "Number of loans")),
-    Column("registered_users", False, "whole", label="registered users", aliases=(
+    Column("registered_users", False, "whole", bounds=_COUNT, label="registered users", aliases=(
         "Registered users", "Number of registered users")),
-    Column("current_awareness_subscribers", False, "whole", label="current awareness subscribers", aliases=(
+    Column("current_awareness_subscribers", False, "whole", bounds=_COUNT, label="current awareness subscribers", aliases=(
         "Current awareness subscribers", "Number of current awareness subscribers",
         "Current awareness bulletin subscribers")),
-    Column("impact_case_studies", False, "whole", label="impact case studies", aliases=(
+    Column("impact_case_studies", False, "whole", bounds=_COUNT, label="impact case studies", aliases=(
         "Impact case studies", "Number of impact case studies")),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)

@@ -455,6 +455,9 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         values[blank | formula] = np.nan
         for i in np.flatnonzero(invalid & check):
             bad.append((int(i), f'{_expected(column)}, got "{_shorten(text.iloc[i])}"'))
+        for position, message in _out_of_bounds(values, column):
+            bad.append((position, f'{message}, got "{_shorten(text.iloc[position])}"'))
+            values[position] = np.nan
         return values, bad
     values = text.to_numpy(dtype=object).copy()
     values[blank | formula] = None
@@ -496,6 +499,30 @@ def _parse_numbers(text: pd.Series, column: Column) -> tuple[np.ndarray, np.ndar
             ok &= np.floor(values) == values
     values = np.where(ok, values, np.nan) + 0.0  # -0 becomes 0
     return values, ~ok
+
+
+def _out_of_bounds(values: np.ndarray, column: Column) -> list[tuple[int, str]]:
+    """Each figure past the column's hard bounds, with what it may be; the bounds are far
+    from any real return, so such a figure is a slip, never a figure to publish."""
+    bounds = column.bounds
+    if bounds is None:
+        return []
+    found = []
+    with np.errstate(invalid="ignore"):
+        high = np.flatnonzero(values > bounds.highest)
+        low = np.flatnonzero((values > 0) & (values < bounds.lowest_above_zero))
+    for i in high:
+        found.append((int(i), f"expected at most {_plain_bound(bounds.highest)} {bounds.why} (is it a total, "
+                              "or in the wrong column?)"))
+    least = _plain_bound(bounds.lowest_above_zero)
+    zero = "0 or " if column.minimum_inclusive else ""
+    for i in low:
+        found.append((int(i), f"expected {zero}at least {least} {bounds.why}"))
+    return sorted(found)
+
+
+def _plain_bound(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
 
 
 def _expected(column: Column) -> str:

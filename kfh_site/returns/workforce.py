@@ -24,7 +24,7 @@ import pandas as pd
 
 from kfh_site.domain import NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
-from kfh_site.returns.contract import Column, Contract, display_name, find_return_files
+from kfh_site.returns.contract import STAFF_MOST, Bounds, Column, Contract, display_name, find_return_files
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
 from kfh_site.returns.table import Returns, read_raw_table, validate_table
 
@@ -42,7 +42,8 @@ WORKFORCE = Contract(
             "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
         Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
             "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
-            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE")),
+            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
+            bounds=Bounds(STAFF_MOST, why="for one organisation")),
     ),
     mapping="[workforce.columns]",
 )

@@ -119,6 +119,11 @@ def status_short(status: str) -> str:
     return STATUS_SHORT[status]
 
 
+def share_percent(value: float) -> str:
+    """``2%``: a setting given as a share (0.02)."""
+    return f"{round_half_up(100 * value, 1):g}%"
+
+
 def share(part: int, total: int) -> str:
     """``31%`` of a whole, rounded half up like every other figure."""
     return f"{int(round_half_up(100 * part / total)) if total else 0}%"
@@ -153,9 +158,10 @@ def ordinal(position: int) -> str:
 
 
 def rank(value: Rank | None) -> str:
-    """``36th of 134``, ``=4th of 134`` when it shares the place, ``Not ranked``."""
+    """``36th of 134``, ``=4th of 134`` when it shares the place, ``not ranked`` (lower
+    case: it stands inside sentences and table cells alike)."""
     if value is None or value.position is None:
-        return "Not ranked"
+        return "not ranked"
     return f"{'=' if value.tied else ''}{ordinal(value.position)} of {value.ranked:,}"
 
 
@@ -193,7 +199,7 @@ def peer_group(value: Rank, scope: str = "England") -> str:
     raise ValueError(value.kind)
 
 
-DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "No change", NEW: "New return", GAP: "No return last year"}
+DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "About the same", NEW: "New return", GAP: "No return last year"}
 
 
 def direction(value: str) -> str:
@@ -218,5 +224,6 @@ FILTERS = {
     "capitalised": capitalised,
     "direction": direction,
     "share": share,
+    "share_percent": share_percent,
     "file_size": file_size,
 }

@@ -68,6 +68,7 @@ class Palette:
             "ref-baseline": {"stroke": dark, "stroke-width": "2", "stroke-dasharray": "5 3"},
             "ref-england": {"stroke": self.england, "stroke-width": "2.5"},
             "zone": {"fill": self.zone},
+            "gap-area": {"fill": mix(accent, self.white, 0.8)},
             "axis": {"stroke": self.others, "stroke-width": "1"},
             "median": {"stroke": dark, "stroke-width": "2.5"},
             "others": {"fill": "none", "stroke": self.others, "stroke-width": "5", "stroke-linecap": "round"},

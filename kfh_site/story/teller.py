@@ -33,7 +33,7 @@ from kfh_site.story.charts.bullet import bullet_layouts
 from kfh_site.story.charts.canvas import ChartCache
 from kfh_site.story.charts.compare import Entry, compare_layouts
 from kfh_site.story.charts.strip import StripRow, strip_layouts
-from kfh_site.story.charts.trend import Series, trend_layouts
+from kfh_site.story.charts.staffing_trend import StaffYear, staffing_trend_layouts
 from kfh_site.story.palette import Palette
 
 NOT_APPLICABLE_WORDS = "Not applicable"
@@ -50,16 +50,31 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class Lead:
+    """The ask, the largest figure on a page after its name: "Meets 1 : 1,250: | 0 WTE |
+    needed", with what it is made of beneath ("to meet 1 : 1,250: 14.4 WTE recommended,
+    7.9 WTE now")."""
+
+    prefix: str
+    value: str
+    suffix: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class OrgStory:
     org: OrgFigures
     meta: str
     headline: str
     notice: str             # when the latest return is older than the report year
+    lead: Lead
     tiles: tuple[Tile, ...]
     bullet: Chart
     strip: Chart
     trend: Chart
+    trend_brief: ChartTable   # the trend's table with the columns a half-width PDF block holds
     staffing: ChartTable
+    staffing_words: str       # the staffing table in a sentence, where the PDF has no room for it
     activity: ChartTable
 
 
@@ -67,6 +82,7 @@ class OrgStory:
 class AreaStory:
     area: AreaFigures
     headline: str
+    lead: Lead
     tiles: tuple[Tile, ...]
     change: str             # the like-for-like change in words
     types: Chart            # the area's organisations by type
@@ -87,6 +103,7 @@ class StoryTeller:
         self.palette = palette
         self.cache = ChartCache()
         self._groups: dict[tuple[str, str, str], tuple[float, ...]] = {}
+        self._activities: dict[str, frozenset[str]] = {}
         for org in sorted(figures.organisations.values(), key=lambda o: (o.year, o.org_code)):
             if org.staff_per_qualified is None or org.rank_all is None:
                 continue
@@ -104,39 +121,49 @@ class StoryTeller:
             meta=org_meta(org),
             headline=org_headline(org, self.policy.recommended_ratio, year),
             notice=org_notice(org, self.figures),
+            lead=self.org_lead(org),
             tiles=self.org_tiles(org),
             bullet=self.bullet(org),
             strip=self.where_it_sits(org),
-            trend=self.org_trend(org),
+            trend=(trend := self.org_trend(org)),
+            trend_brief=_brief(trend),
             staffing=org_staffing(org),
-            activity=org_activity(org),
+            staffing_words=org_staffing_words(org),
+            activity=self.org_activity(org),
         )
 
+    def org_lead(self, org: OrgFigures) -> Lead:
+        """The ask: how many more qualified WTE, the largest figure after the name."""
+        target = fmt.ratio(self.policy.recommended_ratio)
+        detail = (f"to meet {target}: {fmt.wte(org.recommended_wte)} recommended, "
+                  f"{fmt.wte(org.qualified_lks_wte)} now")
+        if org.status == STATUS_NONE:
+            return Lead("No qualified staff:", fmt.wte(org.qualified_wte_needed), "needed", detail)
+        if org.qualified_wte_needed <= 0:
+            return Lead(f"Meets {target}:", "0 WTE", "needed", detail)
+        return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
+
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
-        policy = self.policy
-        needed = (Tile(f"Needed to reach {fmt.ratio(policy.recommended_ratio)}", fmt.wte(org.qualified_wte_needed),
-                       f"more qualified staff; {fmt.wte(org.qualified_lks_wte)} now")
-                  if org.qualified_wte_needed > 0 else
-                  Tile(f"Needed to reach {fmt.ratio(policy.recommended_ratio)}", "None",
-                       f"it meets the recommendation with {fmt.wte(org.qualified_lks_wte)}"))
         rank = org.rank_type or org.rank_all
         group = fmt.type_plural(org.org_type) if org.rank_type else "organisations"
         if rank is None:
             rank_tile = Tile("Rank", "Not ranked", "not in this report's scope")
         elif rank.position is None:
+            others = rank.unranked - 1
             rank_tile = Tile(f"Rank among {group}", "Not ranked",
-                             f"{fmt.count(rank.unranked)} of {fmt.count(rank.ranked + rank.unranked)} "
-                             "have no qualified staff")
+                             "no qualified staff" + (f", as {fmt.count(others)} other"
+                                                     f"{'' if others == 1 else 's'} of {fmt.count(rank.ranked + rank.unranked)}"
+                                                     if others else "")
+                             + (f"; median organisation {fmt.ratio(rank.median)}" if rank.median else ""))
         else:
             rank_tile = Tile(f"Rank among {group}", fmt.rank(rank),
-                             f"1st = best ratio; median organisation {fmt.ratio(rank.median)}")
-        return (
-            Tile("Staff ratio", fmt.ratio(org.staff_per_qualified) if org.staff_per_qualified else "None",
-                 fmt.status_label(org.status), org.status),
-            needed,
-            rank_tile,
-            change_tile(org, self.figures),
-        )
+                             f"1st has the fewest staff per qualified WTE; median organisation {fmt.ratio(rank.median)}")
+        if org.staff_per_qualified is None:
+            ratio_tile = Tile("Staff ratio", "No ratio", "no qualified staff reported", org.status)
+        else:
+            ratio_tile = Tile("Staff ratio", fmt.ratio(org.staff_per_qualified), fmt.status_phrase(org.status),
+                              org.status)
+        return (ratio_tile, rank_tile, change_tile(org, self.figures))
 
     def bullet(self, org: OrgFigures) -> Chart:
         policy = self.policy
@@ -215,9 +242,8 @@ class StoryTeller:
     def org_trend(self, org: OrgFigures) -> Chart:
         series = self.figures.series(org.org_code)
         years = [y for y in self.figures.years if y <= self.figures.report_year]
-        own = Series(org.org_code, "this", tuple((f.year, f.staff_per_qualified) for f in series))
-        lines = [own, *self.england_series(years)]
-        wide, narrow = trend_layouts(years, lines, self.policy, self.palette, self.cache)
+        points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
+        wide, narrow = staffing_trend_layouts(years, points, self.palette)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
@@ -225,23 +251,33 @@ class StoryTeller:
             combined = f" (combined: {', '.join(f.combined_from)})" if f is not None and f.combined_from else ""
             rows.append((
                 year,
-                (fmt.ratio(f.staff_per_qualified) + combined) if f is not None else "No return",
-                fmt.wte(f.qualified_lks_wte) if f is not None else "No return",
-                fmt.staff(f.nhs_staff_wte) if f is not None else "No return",
+                (fmt.number(f.qualified_lks_wte) + (" (none)" if f.qualified_lks_wte <= 0 else "")
+                 if f is not None else "no return"),
+                fmt.number(f.recommended_wte) if f is not None else "no return",
+                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
+                fmt.staff(f.nhs_staff_wte) if f is not None else "no return",
                 *([self.england_ratio_text(year)] if self.compare_with_england else []),
             ))
-        said = "; ".join(f"{row[0]}: {row[1]}" for row in rows)
-        versus = (f" England in {years[-1]}: {self.england_ratio_text(years[-1])}." if self.compare_with_england
-                  else "")
-        with_england = ", with England's" if self.compare_with_england else ""
-        description = (f"Line chart of {org.org_name}'s staff ratio each year, lower is better{with_england}. "
-                       f"{said}.{versus}")
-        head = ("Year", "Staff ratio", "Qualified staff", "NHS staff (WTE)",
-                *(["England"] if self.compare_with_england else []))
-        table = ChartTable(f"{org.org_name}: staff ratio and staff each year", head, tuple(rows),
+        description = (f"Line chart of {org.org_name}'s qualified staff each year against the staff the "
+                       f"recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap between "
+                       f"them shaded. {_trend_words(years, points)}")
+        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "NHS staff (WTE)",
+                *(["England's ratio"] if self.compare_with_england else []))
+        table = ChartTable(f"{org.org_name}: staff and staff ratio each year", head, tuple(rows),
                            tuple(range(1, len(head))))
-        return Chart(f"trend-{org.slug}", f"{org.org_name}: staff ratio each year, {years[0]} to {years[-1]}",
+        return Chart(f"trend-{org.slug}", f"{org.org_name}: qualified staff each year, {years[0]} to {years[-1]}",
                      description, wide, narrow, table)
+
+    def org_activity(self, org: OrgFigures) -> ChartTable:
+        return org_activity(org, self.activities_reported(org.year))
+
+    def activities_reported(self, year: str) -> frozenset[str]:
+        """The activities at least one return of ``year`` holds (in scope or not)."""
+        if year not in self._activities:
+            self._activities[year] = frozenset(
+                key for key in ACTIVITY_LABELS
+                if any(o.activity[key] is not None for (y, _), o in self.figures.organisations.items() if y == year))
+        return self._activities[year]
 
     # --- areas ------------------------------------------------------------------------
 
@@ -250,8 +286,9 @@ class StoryTeller:
         return AreaStory(
             area=area,
             headline=area_headline(area, self.policy.recommended_ratio, self.policy.baseline_ratio),
+            lead=self.area_lead(area),
             tiles=self.area_tiles(area),
-            change=like_for_like_words(area),
+            change=like_for_like_words(area, self.policy.same_within),
             types=self.by_type(area),
             compare=self.regions_compared(area) if self.compare_with_england else None,
             trend=self.area_trend(area),
@@ -267,34 +304,44 @@ class StoryTeller:
         figures = self.figures
         return figures.scope == ENGLAND or figures.england_complete(figures.report_year)
 
-    def england_series(self, years: Sequence[str]) -> list[Series]:
-        if not self.compare_with_england:
-            return []
-        return [Series("England", "england", tuple((y, self.figures.england[y].staff_per_qualified) for y in years
-                                                    if self.figures.england_complete(y)
-                                                    or self.figures.scope == ENGLAND))]
-
     def england_ratio_text(self, year: str) -> str:
         figures = self.figures
         if figures.scope == ENGLAND or figures.england_complete(year):
             return fmt.ratio(figures.england[year].staff_per_qualified)
         return "Not all regions"
 
+    def area_lead(self, area: AreaFigures) -> Lead:
+        """The ask of an area: its organisations' shortfalls added up (what it would take to
+        bring each one up to the recommendation), with the pooled figure in words."""
+        target = fmt.ratio(self.policy.recommended_ratio)
+        short = area.organisations - area.meeting_recommendation
+        detail = (f"to bring {fmt.count(short)} of its {fmt.count(area.organisations)} organisations up to {target}, "
+                  f"each by its own shortfall; if its {fmt.wte(area.qualified_lks_wte)} of qualified staff were "
+                  f"shared out, {fmt.wte(area.qualified_wte_needed)} more would do")
+        if not area.organisations:
+            return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
+        if area.organisations_short_wte <= 0:
+            return Lead(f"Every organisation meets {target}:", "0 WTE", "needed", "")
+        return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
+
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
         policy = self.policy
-        ratio = Tile("Staff ratio", fmt.ratio(area.staff_per_qualified) if area.staff_per_qualified else "None",
-                     fmt.status_label(area.status), area.status)
-        needed = Tile(f"Needed to reach {fmt.ratio(policy.recommended_ratio)}", fmt.wte(area.organisations_short_wte),
-                      f"added up organisation by organisation; {fmt.wte(area.qualified_wte_needed)} pooled")
+        if area.staff_per_qualified is None:
+            ratio = Tile("Staff ratio", "No ratio", "no qualified staff reported", area.status)
+        else:
+            ratio = Tile("Staff ratio", fmt.ratio(area.staff_per_qualified),
+                         f"{fmt.status_phrase(area.status)}; all its staff over all its qualified staff",
+                         area.status)
         meets = Tile(f"Meet {fmt.ratio(policy.recommended_ratio)}",
                      f"{fmt.count(area.meeting_recommendation)} of {fmt.count(area.organisations)}",
-                     f"{fmt.count(area.at_least_2019_average)} at or better than the 2019 average")
+                     f"organisations; {fmt.count(area.at_least_2019_average)} at or better than the 2019 average")
         if area.slug == "england":
-            last = Tile("No qualified staff", f"{fmt.count(area.status_counts[STATUS_NONE])} of "
-                        f"{fmt.count(area.organisations)}", "organisations with none")
+            none = area.status_counts[STATUS_NONE]
+            last = Tile("No qualified staff", f"{fmt.count(none)} of {fmt.count(area.organisations)}",
+                        "organisation reported none" if none == 1 else "organisations reported none")
         else:
-            last = area_change_tile(area)
-        return ratio, needed, meets, last
+            last = area_change_tile(area, policy.same_within)
+        return ratio, meets, last
 
     def by_type(self, area: AreaFigures) -> Chart:
         members = [o for o in self.figures.orgs_in(area.year) if area.slug == "england" or o.region == area.name]
@@ -363,25 +410,28 @@ class StoryTeller:
         years = [y for y in figures.years if y <= figures.report_year]
         lookup = (lambda y: figures.england[y]) if area.slug == "england" else (
             lambda y: figures.regions[(y, area.slug)])
-        own = Series(area.name, "this", tuple((y, lookup(y).staff_per_qualified) for y in years
-                                               if lookup(y).organisations))
-        series = [own] if area.slug == "england" else [own, *self.england_series(years)]
-        wide, narrow = trend_layouts(years, series, self.policy, self.palette, self.cache)
+        reported = [y for y in years if lookup(y).organisations]
+        points = [StaffYear(y, lookup(y).qualified_lks_wte, lookup(y).recommended_wte, lookup(y).qualified_wte_needed)
+                  for y in reported]
+        wide, narrow = staffing_trend_layouts(years, points, self.palette)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
-            (y, fmt.ratio(lookup(y).staff_per_qualified) if lookup(y).organisations else "No returns",
-             fmt.count(lookup(y).organisations), fmt.wte(lookup(y).qualified_lks_wte),
-             fmt.staff(lookup(y).nhs_staff_wte), *([self.england_ratio_text(y)] if versus else []))
+            (y, fmt.number(lookup(y).qualified_lks_wte) if y in reported else "no returns",
+             fmt.number(lookup(y).recommended_wte) if y in reported else "no returns",
+             fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
+             fmt.count(lookup(y).organisations), fmt.staff(lookup(y).nhs_staff_wte),
+             *([self.england_ratio_text(y)] if versus else []))
             for y in years
         )
-        description = (f"Line chart of {area.name}'s staff ratio each year, lower is better"
-                       + (", with England's" if versus else "") + ". "
-                       + "; ".join(f"{r[0]}: {r[1]}" for r in rows) + ".")
-        head = ("Year", "Staff ratio", "Organisations", "Qualified staff", "NHS staff (WTE)",
-                *(["England"] if versus else []))
-        return Chart(f"trend-{area.slug}", f"{area.name}: staff ratio each year, {years[0]} to {years[-1]}",
+        description = (f"Line chart of the qualified staff of {area.name}'s organisations each year against the "
+                       f"staff the recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap "
+                       f"(as if their staff were shared out) shaded. {_trend_words(years, points)}")
+        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "Organisations",
+                "NHS staff (WTE)", *(["England's ratio"] if versus else []))
+        return Chart(f"trend-{area.slug}", f"{area.name}: qualified staff each year, {years[0]} to {years[-1]}",
                      description, wide, narrow,
-                     ChartTable(f"{area.name}: staff ratio each year", head, rows, tuple(range(1, len(head)))))
+                     ChartTable(f"{area.name}: staff and staff ratio each year", head, rows,
+                                tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
@@ -445,31 +495,32 @@ def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:
 
 
 def change_tile(org: OrgFigures, figures: Figures) -> Tile:
-    change = org.change
-    if change is None:
+    """The change since the year before, told in the ask's unit (WTE needed then and
+    now) and called better or worse only when the ratio moved by the policy's share."""
+    change, previous = org.change, org.previous
+    if change is None or previous is None:
         earlier = [f for f in figures.series(org.org_code) if f.year < org.year]
         if earlier:
             return Tile("Change in a year", fmt.direction(GAP),
-                        f"no return the year before; last was {fmt.ratio(earlier[-1].staff_per_qualified)} "
-                        f"in {earlier[-1].year}")
+                        f"{fmt.wte(earlier[-1].qualified_wte_needed)} needed in {earlier[-1].year}, "
+                        f"{fmt.number(org.qualified_wte_needed)} now")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
-    was = fmt.ratio(change.previous_staff_per_qualified) if change.previous_staff_per_qualified else "no qualified staff"
-    who = f"combined figures of {', '.join(change.combined_from)} were" if change.combined_from else "was"
-    note = f"{who} {was} in {change.previous_year}"
-    if change.direction in (BETTER, WORSE) and change.staff_per_qualified is not None:
-        moved = int(round(abs(change.staff_per_qualified)))
-        note += f"; {moved:,} {'fewer' if change.direction == BETTER else 'more'} staff per qualified WTE"
+    who = f"{_and(change.combined_from)} together" if change.combined_from else "a year ago"
+    was = fmt.ratio(previous.staff_per_qualified) if previous.staff_per_qualified else "no qualified staff"
+    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} now; "
+            f"staff ratio {was} in {change.previous_year}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 
 
-def area_change_tile(area: AreaFigures) -> Tile:
+def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
     change = area.change
     if change is None or not change.organisations:
         return Tile("Change in a year", fmt.direction(NEW), "no returns the year before to compare with")
-    direction = ratio_direction(change.staff_per_qualified, change.previous_staff_per_qualified)
+    direction = ratio_direction(change.staff_per_qualified, change.previous_staff_per_qualified, same_within)
     return Tile("Change in a year", fmt.direction(direction),
-                f"{fmt.ratio(change.previous_staff_per_qualified)} to {fmt.ratio(change.staff_per_qualified)}, "
-                f"same {fmt.count(change.organisations)} organisations")
+                f"the same {fmt.count(change.organisations)} organisations went from "
+                f"{fmt.ratio(change.previous_staff_per_qualified)} in {change.previous_year} to "
+                f"{fmt.ratio(change.staff_per_qualified)}")
 
 
 def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str:
@@ -478,7 +529,8 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
         return f"There are no returns from {area.name} for {area.year}."
     if area.slug == "england":
         return (f"England has one qualified librarian or knowledge specialist for every "
-                f"{fmt.count(area.staff_per_qualified)} NHS staff ({fmt.ratio(baseline)} in 2019); "
+                f"{fmt.count(area.staff_per_qualified)} NHS staff ({fmt.ratio(baseline)} was the 2019 average the "
+                f"policy was written against); "
                 f"{fmt.wte(area.organisations_short_wte)} more qualified staff would bring every organisation up "
                 f"to the recommended {target}.")
     return (f"{fmt.count(area.meeting_recommendation)} of {fmt.count(area.organisations)} organisations in "
@@ -486,14 +538,14 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
             f"{fmt.wte(area.organisations_short_wte)} more qualified staff.")
 
 
-def like_for_like_words(area: AreaFigures) -> str:
+def like_for_like_words(area: AreaFigures, same_within: float) -> str:
     change = area.change
     if change is None:
         return ""
     if not change.organisations:
         return f"No organisation in {area.name} reported in both {change.previous_year} and {area.year}."
-    direction = ratio_direction(change.staff_per_qualified, change.previous_staff_per_qualified)
-    moved = {BETTER: "which is better", WORSE: "which is worse", SAME: "no change"}[direction]
+    direction = ratio_direction(change.staff_per_qualified, change.previous_staff_per_qualified, same_within)
+    moved = {BETTER: "which is better", WORSE: "which is worse", SAME: "about the same"}[direction]
     text = (f"Among the same {fmt.count(change.organisations)} organisations that reported in both "
             f"{change.previous_year} and {area.year}, qualified staff changed by "
             f"{fmt.signed(change.qualified_change, 1, 'WTE')} to {fmt.wte(change.qualified_lks_wte)} and NHS staff "
@@ -518,12 +570,39 @@ def _organisations(count: int) -> str:
 
 def org_staffing(org: OrgFigures) -> ChartTable:
     return ChartTable(f"Library and knowledge services staff, {org.year}", ("Role", "WTE"), (
-        ("Qualified librarians and knowledge specialists", fmt.wte(org.qualified_lks_wte)),
-        ("of whom embedded clinical librarians", fmt.wte(org.clinical_librarian_wte)),
-        ("of whom knowledge managers", fmt.wte(org.knowledge_manager_wte)),
-        ("Other library and knowledge services staff", fmt.wte(org.other_lks_wte)),
-        ("NHS staff served", f"{fmt.staff(org.nhs_staff_wte)} WTE"),
+        ("Qualified librarians and knowledge specialists", fmt.number(org.qualified_lks_wte)),
+        ("of whom embedded clinical librarians", fmt.number(org.clinical_librarian_wte)),
+        ("of whom knowledge managers", fmt.number(org.knowledge_manager_wte)),
+        ("Other library and knowledge services staff", fmt.number(org.other_lks_wte)),
+        ("NHS staff served", fmt.staff(org.nhs_staff_wte)),
     ))
+
+
+def _trend_words(years: Sequence[str], points: Sequence[StaffYear]) -> str:
+    """Every number the trend chart shows, year by year."""
+    by_year = {p.year: p for p in points}
+    said = []
+    for year in years:
+        p = by_year.get(year)
+        if p is None:
+            said.append(f"{year}: no return")
+        else:
+            now = "none" if p.qualified <= 0 else fmt.number(p.qualified)
+            gap = "meets it" if p.needed <= 0 else f"{fmt.number(p.needed)} more needed"
+            said.append(f"{year}: {now} qualified, {fmt.number(p.recommended)} recommended, {gap}")
+    return "; ".join(said) + "."
+
+
+def _brief(chart: Chart) -> ChartTable:
+    """A trend's table without its NHS staff column, for half the width of a PDF."""
+    assert chart.table is not None
+    head = chart.table.head
+    return chart.table.only(tuple(i for i, h in enumerate(head) if h != "NHS staff (WTE)"))
+
+
+def _ratio_or_none(value: float | None) -> str:
+    """A ratio in a table cell; "none" for a year with no qualified staff."""
+    return fmt.ratio(value) if value is not None else "none (no qualified staff)"
 
 
 def _rate(value: float | None, places: int) -> str:
@@ -532,10 +611,26 @@ def _rate(value: float | None, places: int) -> str:
     return fmt.count(value) if places == 0 else fmt.number(value, places)
 
 
-def org_activity(org: OrgFigures) -> ChartTable:
+def org_staffing_words(org: OrgFigures) -> str:
+    def part(value: float | None, words: str) -> str:
+        return f"{fmt.number(value)} {words}" if value is not None else f"{words} not reported"
+
+    return (f"Staffing, {org.year} (WTE): {fmt.number(org.qualified_lks_wte)} qualified librarians and knowledge "
+            f"specialists (of whom {part(org.clinical_librarian_wte, 'embedded clinical librarians')}, "
+            f"{part(org.knowledge_manager_wte, 'knowledge managers')}); "
+            f"{part(org.other_lks_wte, 'other library and knowledge services staff')}; "
+            f"{fmt.staff(org.nhs_staff_wte)} NHS staff served.")
+
+
+def org_activity(org: OrgFigures, reported: frozenset[str] | None = None) -> ChartTable:
+    """``reported``: the activities some return of the year holds; the others are left
+    out, and the table says so once."""
     peers = fmt.capitalised(fmt.type_plural(org.org_type)) if org.org_type else "All organisations"
     rows = []
+    left_out = [label for key, label in ACTIVITY_LABELS.items() if reported is not None and key not in reported]
     for key, label in ACTIVITY_LABELS.items():
+        if label in left_out:
+            continue
         value = org.activity[key]
         rates = org.rates.get(key)
         if value is None or rates is None:
@@ -546,7 +641,13 @@ def org_activity(org: OrgFigures) -> ChartTable:
                      _rate(rates.peer_median_per_1000_staff, 1)))
     return ChartTable(f"What the service did, {org.year}",
                       ("Activity", "Number", "Per qualified WTE", "Per 1,000 NHS staff",
-                       f"{peers}: median per 1,000"), tuple(rows), (1, 2, 3, 4))
+                       f"{peers}: median per 1,000"), tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
+
+
+def _left_out_note(left_out: Sequence[str]) -> str:
+    if not left_out:
+        return ""
+    return (f"Left out: {_and([label.lower() for label in left_out])}, which no return for the year reports.")
 
 
 def area_staffing(area: AreaFigures) -> ChartTable:
@@ -568,14 +669,17 @@ def area_staffing(area: AreaFigures) -> ChartTable:
 
 def area_activity(area: AreaFigures) -> ChartTable:
     rows = []
+    left_out = [label for key, label in ACTIVITY_LABELS.items() if not area.activity[key].reported]
     for key, label in ACTIVITY_LABELS.items():
         total, rates = area.activity[key], area.rates[key]
+        if label in left_out:
+            continue
         rows.append((label, fmt.count(total.total) if total.reported else fmt.NOT_REPORTED,
                      fmt.reported_by(total.reported, total.of), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
     return ChartTable(f"What the services did, {area.name}, {area.year}",
                       ("Activity", "Total", "Reported by", "Per 1,000 NHS staff", "Median organisation per 1,000"),
-                      tuple(rows), (1, 2, 3, 4))
+                      tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 
 
 def like_for_like_table(area: AreaFigures) -> ChartTable:

@@ -21,6 +21,7 @@ class ChartTable:
     head: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[int, ...] = (1,)
+    note: str = ""          # said once under the table (rows left out, and why)
 
     @functools.cached_property
     def head_cells(self) -> tuple[tuple[str, bool], ...]:
@@ -39,7 +40,7 @@ class ChartTable:
         PDF column); the web page keeps them all."""
         return ChartTable(self.caption, tuple(self.head[i] for i in columns),
                           tuple(tuple(row[i] for i in columns) for row in self.rows),
-                          tuple(n for n, i in enumerate(columns) if i in self.numeric))
+                          tuple(n for n, i in enumerate(columns) if i in self.numeric), self.note)
 
 
 @dataclass(frozen=True)

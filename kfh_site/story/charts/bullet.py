@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from kfh_site.domain import Policy, round_up
 from kfh_site.story import formatting as fmt
-from kfh_site.story.charts.canvas import NARROW, WIDE, Box, Canvas, Frame, Layout, Place, spaced_width, text_box
+from kfh_site.story.charts.canvas import (
+    NARROW, WIDE, Box, Canvas, Frame, Layout, Place, on_axis, spaced_width, text_box,
+)
 from kfh_site.story.palette import Palette
 
 BAR = 30.0
@@ -25,7 +27,8 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
             policy: Policy, palette: Palette, short: bool) -> Layout:
     canvas = Canvas(frame, palette)
     size = frame.text
-    baseline_wte = round_up(nhs_staff / policy.baseline_ratio)
+    baseline_wte = on_axis(round_up(nhs_staff / policy.baseline_ratio))
+    qualified, recommended = on_axis(qualified), on_axis(recommended)
     end_text = f"+{fmt.wte(needed)} needed" if needed > 0 else "meets the recommendation"
     right = spaced_width(end_text, size, True) + 10
     top = size + 10
@@ -33,7 +36,7 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     x0, x1 = 1.0, frame.width - right
 
     def x(value: float) -> float:
-        return x0 + (x1 - x0) * value / span
+        return x0 + (x1 - x0) * (value / span)  # never value * width: 1e308 * 600 is inf
 
     if short:
         rec_text = f"Recommended {fmt.wte(recommended)}"
@@ -50,9 +53,9 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     bar = Box(x0, bar_top, x(qualified), bar_bottom)
     canvas.rect(x0, bar_top, max(x(qualified) - x0, 0.0), BAR, "bar-this", obstacle=False)
     if qualified < recommended:
-        canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap")
+        canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap", obstacle=False)
     canvas.line(xr, top + 2, xr, bar_bottom + 4, "ref-recommended")
-    canvas.line(xb, bar_top - 4, xb, second, "ref-baseline")
+    canvas.line(xb, bar_top + 2, xb, second, "ref-baseline")
     # The WTE now on the bar itself (white on the accent) where it fits clear of the
     # 2019 line; otherwise below the bar.
     now = f"{fmt.wte(qualified)} now"
@@ -61,7 +64,17 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     placed = on_bar.right <= bar.right - 2 and canvas.try_label(now, inside, "label-inverse", bold=True)
     canvas.block(bar)
     end = max(xr, x(qualified))
-    canvas.label(end_text, [Place(end + 6, bar_top + BAR / 2 + size * 0.35)], "label-this", bold=True)
+    middle = bar_top + BAR / 2 + size * 0.35
+    # The gap written in its dashed box where it fits there, clear of the 2019 line.
+    gap_text = f"+{fmt.wte(needed)}"
+    inside_gap = Place((x(qualified) + xr) / 2, middle, "middle")
+    gap_box = text_box(inside_gap.x, inside_gap.y, gap_text, size, "middle", True)
+    in_box = (needed > 0 and gap_box.left >= x(qualified) + 1 and gap_box.right <= xr - 3
+              and not (gap_box.left <= xb <= gap_box.right)
+              and canvas.try_label(gap_text, inside_gap, "label-this", bold=True))
+    if qualified < recommended:
+        canvas.block(Box(x(qualified), bar_top + 1, xr, bar_bottom - 1))
+    canvas.label(("needed" if in_box else end_text), [Place(end + 6, middle)], "label-this", bold=True)
     canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top)], bold=True)
     if not placed:
         canvas.label(now, [Place(0, lane), Place(0, second + size + 6)], bold=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
@@ -195,11 +196,16 @@ class Canvas:
         half = self.palette.stroke_width(role) / 2
         self._grow(Box(min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half))
 
-    def path(self, d: str, role: str, bounds: Box, dy: float = 0.0) -> None:
+    def path(self, d: str, role: str, bounds: Box, dy: float = 0.0, obstacle: bool = True) -> None:
         """A path (many dots, a line series) whose marks all lie inside ``bounds``;
-        ``dy`` moves a path drawn around y = 0 (one that many charts share) into place."""
+        ``dy`` moves a path drawn around y = 0 (one that many charts share) into place.
+        A path that is not an obstacle (a shaded area) only extends the chart's height;
+        the chart then blocks what labels must avoid itself."""
         self._add("path", role, f' d="{d}" transform="translate(0 {_n(dy)})"' if dy else f' d="{d}"')
-        self._grow(bounds)
+        if obstacle:
+            self._grow(bounds)
+        else:
+            self.bottom = max(self.bottom, bounds.bottom)
 
     def text(self, x: float, y: float, text: str, role: str = "label", anchor: str = "start",
              size: float | None = None, bold: bool = False) -> Box:
@@ -287,6 +293,32 @@ class ChartCache:
         if key not in self._items:
             self._items[key] = make()
         return self._items[key]  # type: ignore[return-value]
+
+
+AXIS_LIMIT = 1e12
+"""The largest figure an axis reaches; beyond it (or below its negative) a figure sits at
+the end. Returns are bounded far below this at validation: the limit is for a figure fed
+straight to a layout, so that every axis has finitely many ticks whatever it is given."""
+
+
+def on_axis(value: float) -> float:
+    """``value`` brought within the axis' reach (a NaN, which no figure is, becomes 0)."""
+    return min(max(value, -AXIS_LIMIT), AXIS_LIMIT) if value == value else 0.0
+
+
+def tick_step(span: float, steps: Sequence[tuple[float, int]], most: int = 10) -> int:
+    """The step of the first ``(widest span, step)`` pair whose span holds ``span``; past
+    them 1, 2 or 5 times a power of ten that gives at most ``most`` steps, so an axis of
+    any finite span ends."""
+    for widest, step in steps:
+        if span <= widest:
+            return step
+    least = max(span / most, float(steps[-1][1]) if steps else 1.0)
+    power = 10 ** max(0, math.floor(math.log10(least)))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= least:
+            return int(factor * power)
+    return int(10 * power)  # not reached: 10 * power >= least
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:

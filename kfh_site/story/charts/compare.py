@@ -20,7 +20,9 @@ from kfh_site.story.charts.canvas import (
     Place,
     dots_path,
     line_gap,
+    on_axis,
     spaced_width,
+    tick_step,
     wrap,
 )
 from kfh_site.story.palette import Palette
@@ -41,9 +43,9 @@ def compare_layouts(entries: Sequence[Entry], england: float | None, policy: Pol
 
 def _axis_range(entries: Sequence[Entry], england: float | None, policy: Policy) -> tuple[float, float, int]:
     values = [e.ratio for e in entries if e.ratio is not None] + ([england] if england else [])
-    low = min([policy.recommended_ratio, *values])
-    high = max([policy.baseline_ratio, *values])
-    step = 250 if high - low <= 1500 else 500 if high - low <= 4000 else 1000
+    low = on_axis(min([policy.recommended_ratio, *values]))
+    high = on_axis(max([policy.baseline_ratio, *values]))
+    step = tick_step(high - low, ((1500, 250), (4000, 500), (10000, 1000)))
     # A step of room at each end, so the reference lines' labels fit beside them.
     return math.floor(low / step) * step - step, math.ceil(high / step) * step + step, step
 
@@ -118,8 +120,8 @@ def _axis(canvas: Canvas, x: Callable[[float], float], low: float, high: float, 
           frame: Frame) -> None:
     size = frame.small
     canvas.line(x(low), y, x(high), y, "axis")
-    every = 1
-    while spaced_width(fmt.count(high), size) + 8 > (x(low + step * every) - x(low)):
+    every, ticks = 1, round((high - low) / step)
+    while every < ticks and spaced_width(fmt.count(high), size) + 8 > (x(low + step * every) - x(low)):
         every += 1
     value = low
     while value <= high:

@@ -24,7 +24,9 @@ from kfh_site.story.charts.canvas import (
     dots_path,
     line_gap,
     number,
+    on_axis,
     spaced_width,
+    tick_step,
 )
 from kfh_site.story.palette import Palette
 
@@ -72,7 +74,8 @@ class Axes:
 
 
 def _ticks(low: float, high: float) -> tuple[float, float, int]:
-    step = 500 if high - low <= 3000 else 1000 if high - low <= 6000 else 5000
+    low, high = on_axis(low), on_axis(high)
+    step = tick_step(high - low, ((3000, 500), (6000, 1000), (50000, 5000)))
     return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
 
@@ -108,7 +111,7 @@ def _layout(frame: Frame, years: Sequence[str], series: Sequence[Series], policy
 
 def _y_scale(low: float, high: float, top: float, bottom: float) -> Callable[[float], float]:
     def y(value: float) -> float:
-        return bottom - (bottom - top) * (value - low) / (high - low)
+        return bottom - (bottom - top) * (on_axis(value) - low) / (high - low)
     return y
 
 

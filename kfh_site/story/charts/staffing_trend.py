@@ -1,0 +1,193 @@
+"""Qualified staff over time, in WTE: up is more staff.
+
+Each year the qualified WTE (a line in the accent colour) against the WTE the
+recommendation asks for that year (a black line), the gap between them shaded and
+written at the first and the last year. A year with no qualified staff is a real 0
+with "none" beside it; a year with no return is a gap in both lines, said in words at
+the foot of the plot. Every year is labelled (on two lanes where one will not hold
+them). The lines are labelled at their ends; there is no key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kfh_site.story import formatting as fmt
+from kfh_site.story.charts.canvas import (
+    NARROW,
+    WIDE,
+    Box,
+    Canvas,
+    Frame,
+    Layout,
+    Place,
+    dots_path,
+    line_gap,
+    number,
+    spaced_width,
+)
+from kfh_site.story.palette import Palette
+
+PLOT_HEIGHT = {"wide": 150.0, "narrow": 100.0}
+END_COLUMN = {"wide": 170.0, "narrow": 104.0}
+
+
+@dataclass(frozen=True)
+class StaffYear:
+    """One year with a return: qualified WTE, the WTE the recommendation asks for, and
+    the more that would meet it (the ask: rounded up, 0 when the ratio meets it)."""
+
+    year: str
+    qualified: float
+    recommended: float
+    needed: float
+
+
+def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
+                           palette: Palette) -> tuple[Layout, Layout]:
+    return _layout(WIDE, years, points, palette), _layout(NARROW, years, points, palette)
+
+
+def nice_top(value: float) -> tuple[float, float]:
+    """An axis top at or above ``value`` and its tick step: 1, 2 or 5 times a power of ten,
+    about four ticks."""
+    value = max(value, 1.0)
+    raw = value / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return math.ceil(value / step - 1e-9) * step, step
+
+
+def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette) -> Layout:
+    canvas = Canvas(frame, palette)
+    size, small = frame.text, frame.small
+    top_value, step = nice_top(max([p.recommended for p in points] + [p.qualified for p in points] + [1.0]) * 1.08)
+    axis_width = spaced_width(fmt.number(top_value, 0 if step >= 1 else 1), small) + 10
+    x0, x1 = axis_width, frame.width - END_COLUMN[frame.name]
+    top = size + 8          # room for the labels over the first and last points
+    bottom = top + PLOT_HEIGHT[frame.name]
+    places = 0 if step >= 1 else 1
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * value / top_value
+
+    inset = max(spaced_width(year, small) for year in years) / 2 + 4 if years else 8
+    index = {year: i for i, year in enumerate(years)}
+
+    def x(year: str) -> float:
+        if len(years) == 1:
+            return (x0 + x1) / 2
+        return x0 + inset + (x1 - x0 - 2 * inset) * index[year] / (len(years) - 1)
+
+    # Axes and grid.
+    tick = 0.0
+    while tick <= top_value + 1e-9:
+        canvas.line(x0 - 4, y(tick), x0, y(tick), "axis")
+        canvas.text(x0 - 7, y(tick) + small * 0.35, fmt.number(tick, places), "label-muted", "end", small)
+        tick += step
+    canvas.line(x0, top - 4, x0, bottom, "axis")
+    canvas.line(x0, bottom, x1, bottom, "axis")
+    canvas.text(0, top - 8, "WTE", "label-muted", size=small)
+    _year_labels(canvas, years, x, bottom, small)
+
+    runs = _runs(years, points)
+    # The gap shaded between the two lines, over each run of consecutive years.
+    for run in runs:
+        if len(run) > 1:
+            upper = "L".join(f"{number(x(p.year))} {number(y(max(p.recommended, p.qualified)))}" for p in run)
+            lower = "L".join(f"{number(x(p.year))} {number(y(p.qualified))}" for p in reversed(run))
+            canvas.path(f"M{upper}L{lower}Z", "gap-area", Box(x0, top, x1, bottom), obstacle=False)
+        else:
+            p = run[0]
+            canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area",
+                        obstacle=False)
+    for role, value in (("ref-recommended", lambda p: p.recommended), ("this-line", lambda p: p.qualified)):
+        d = "".join("M" + "L".join(f"{number(x(p.year))} {number(y(value(p)))}" for p in run)
+                    for run in runs if len(run) > 1)
+        if d:
+            canvas.path(d, role, Box(x0, top - 2, x1, bottom + 2), obstacle=False)
+    if points:
+        canvas.path(dots_path([(x(p.year), y(p.qualified)) for p in points]), "this-points",
+                    Box(x0, top - 5, x1, bottom + 5), obstacle=False)
+    # Labels keep clear of every point and of the lines between them (each segment
+    # blocked as a few boxes along it).
+    for run in runs:
+        for value in (lambda p: p.qualified, lambda p: p.recommended):
+            for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
+                for k in range(5):
+                    t = k / 4
+                    px = x(a.year) + (x(b.year) - x(a.year)) * t
+                    py = y(value(a)) + (y(value(b)) - y(value(a))) * t
+                    canvas.block(Box(px - 5, py - 5, px + 5, py + 5))
+    # Words: "none" at a year with no qualified staff, "no return" where a year is missing.
+    for p in points:
+        if p.qualified <= 0:
+            canvas.label("none", [Place(x(p.year) + 7, y(0) - 6), Place(x(p.year) - 7, y(0) - 6, "end"),
+                                  Place(x(p.year), y(0) - 10, "middle")], "label-this", small, bold=True)
+    reported = {p.year for p in points}
+    for year in years:
+        if year not in reported:
+            canvas.label("no return", [Place(x(year), bottom - 6, "middle"), Place(x(year), (top + bottom) / 2,
+                                                                                   "middle")], "label-muted", small)
+    # The gap written at the first and the last year.
+    if points:
+        for p in dict.fromkeys((points[0], points[-1])):
+            words = "meets" if p.needed <= 0 else f"+{fmt.number(p.needed)}"
+            mid = (y(p.recommended) + y(p.qualified)) / 2 + small * 0.35
+            cx = x(p.year)
+            canvas.label(words, [Place(cx + 7, mid), Place(cx - 7, mid, "end"),
+                                 Place(cx, y(max(p.recommended, p.qualified)) - 8, "middle")],
+                         "label-this", small, bold=True)
+        _end_labels(canvas, points[-1], y, x1 + 8, frame)
+    return canvas.layout()
+
+
+def _runs(years: Sequence[str], points: Sequence[StaffYear]) -> list[list[StaffYear]]:
+    """Points split where a year has no return."""
+    by_year = {p.year: p for p in points}
+    runs: list[list[StaffYear]] = [[]]
+    for year in years:
+        if year in by_year:
+            runs[-1].append(by_year[year])
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _end_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame) -> None:
+    """The two lines named at their ends, pushed apart so that they never touch; in the
+    narrow frame each on two lines."""
+    size = frame.text
+    narrow = frame is NARROW
+    labels = [(y(last.recommended), [f"{fmt.wte(last.recommended)}", "recommended"], "label", False),
+              (y(last.qualified), [f"{fmt.wte(last.qualified)}", "now"], "label-this", True)]
+    if not narrow:
+        labels = [(want, [" ".join(lines)], role, bold) for want, lines, role, bold in labels]
+    gap = line_gap(size)
+    heights = [gap * len(lines) for _, lines, _, _ in labels]
+    # Recommended above qualified unless qualified is higher.
+    order = sorted(range(2), key=lambda i: labels[i][0])
+    baselines: dict[int, float] = {}
+    previous_end = -math.inf
+    for i in order:
+        want = labels[i][0] + size * 0.35 - (heights[i] - gap) / 2
+        start = max(want, previous_end + gap)
+        baselines[i] = start
+        previous_end = start + heights[i] - gap
+    for i, (_, lines, role, bold) in enumerate(labels):
+        for k, text in enumerate(lines):
+            canvas.text(x, baselines[i] + k * gap, text, role, size=size, bold=bold and k == 0)
+
+
+def _year_labels(canvas: Canvas, years: Sequence[str], x: Callable[[str], float], bottom: float,
+                 size: float) -> None:
+    """Every year labelled: on one lane where they fit, else on two, alternately."""
+    width = max((spaced_width(year, size) for year in years), default=0) + 6
+    room = (x(years[-1]) - x(years[0])) / (len(years) - 1) if len(years) > 1 else width
+    lanes = 1 if room >= width else 2
+    for i, year in enumerate(years):
+        lane = i % lanes
+        canvas.line(x(year), bottom, x(year), bottom + 4 + lane * (size + 3), "axis")
+        canvas.text(x(year), bottom + 6 + size + lane * (size + 3), year, "label-muted", "middle", size)
