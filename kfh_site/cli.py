@@ -45,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes rendering pages and PDFs (default: one per core)")
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
+    build.add_argument("--strict", action="store_true",
+                       help="treat unlikely figures in the returns (warnings) as errors")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
     serve.add_argument("--config", type=Path, help=CONFIG_HELP)
@@ -68,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
     validate.add_argument("--config", type=Path, help=CONFIG_HELP)
+    validate.add_argument("--strict", action="store_true",
+                          help="treat unlikely figures (warnings) as errors")
 
     template = commands.add_parser("template", help="write the blank return (.xlsx) for services to fill in")
     template.add_argument("file", type=Path, metavar="FILE.xlsx", help="where to write it")
@@ -168,7 +172,7 @@ def run_build(args: argparse.Namespace) -> int:
             )
     with progress_display() as progress:
         result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs,
-                       use_cache=not args.clean)
+                       use_cache=not args.clean, strict=args.strict)
     print(build_summary(result))
     return EXIT_OK
 
@@ -184,6 +188,7 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
         pdf_note = ", no PDFs: --no-pdf"
     lines = [
         *result.notes,
+        *result.warnings,
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
     ]
@@ -248,7 +253,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+    from kfh_site.errors import problem_lines
+    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only for the commands that read returns
 
     if args.paths:
         files, root = _expand(args.paths), Path.cwd()
@@ -258,10 +264,18 @@ def run_validate(args: argparse.Namespace) -> int:
         config = _config(args)
         files, root = find_return_files(config.paths.data, config.root), config.root
         sheet, columns = config.xlsx_sheet, config.columns
-    returns = load_returns(files, root, sheet, columns)
+    returns = load_returns(files, root, sheet, columns, strict=args.strict)
+    if config is not None:
+        returns = in_scope(returns, config.scope)
     for note in returns.notes:
         print(note)
+    for line in problem_lines(list(returns.warnings)):
+        print(line)
     print(f"OK: {returns.summary()}")
+    if returns.warnings:
+        count = len(returns.warnings)
+        print(f"{count} unlikely {'figure' if count == 1 else 'figures'} to check; validate --strict "
+              "makes them errors.")
     return EXIT_OK
 
 

@@ -98,3 +98,30 @@ def test_pdf_text_is_never_under_8_5_pt(changes):
     for pdf in (changes / "pdf").rglob("*.pdf"):
         small = {(w["text"], round(w["size"], 1)) for w in _words(pdf) if w["size"] < 8.5 - 0.01}
         assert not small, (pdf, sorted(small)[:10])
+
+
+def test_the_pdf_footer_links_the_full_address_and_carries_its_qr_code(changes):
+    import pikepdf
+
+    address = "https://example.github.io/kfh-report/organisations/wor.html"
+    with pikepdf.open(changes / "pdf" / "organisations" / "wor.pdf") as pdf:
+        links = [str(a.A.URI) for page in pdf.pages for a in page.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link" and "/A" in a and "/URI" in a.A]
+        assert address in links
+        alts = [str(obj.Alt) for obj in pdf.objects
+                if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure" and "/Alt" in obj]
+        assert f"QR code for {address}" in alts
+
+
+def test_every_custom_property_the_stylesheets_use_is_defined():
+    import re
+
+    from kfh_site.story.palette import Palette
+    from tests.conftest import REPO
+
+    sheets = [Palette().css()] + [(REPO / "templates" / name).read_text(encoding="utf-8")
+                                  for name in ("assets/style.css", "infographic.css")]
+    text = "\n".join(sheets)
+    defined = set(re.findall(r"(--[\w-]+)\s*:", text))
+    used = set(re.findall(r"var\(\s*(--[\w-]+)", text))
+    assert used - defined == set()

@@ -170,16 +170,16 @@ def test_every_problem_in_a_workforce_file_names_file_row_and_column(tmp_path):
         load_workforce([path], tmp_path)
     shown = [str(p) for p in error.value.problems]
     assert shown == [
-        'wf.csv, row 3, column org_code ("Organisation code"): RAA has a second figure for December 2024 '
+        'wf.csv, row 3, column "Organisation code" (org_code): RAA has a second figure for December 2024 '
         "(the first is in wf.csv, row 2); keep one",
-        'wf.csv, row 4, column org_code ("Organisation code"): expected an ODS code of 3 to 6 letters and digits, '
+        'wf.csv, row 4, column "Organisation code" (org_code): expected an ODS code of 3 to 6 letters and digits, '
         'got "r!"',
-        'wf.csv, row 4, column period ("Date"): expected a month such as "2024-12", "Dec-24", "December 2024" '
+        'wf.csv, row 4, column "Date" (period): expected a month such as "2024-12", "Dec-24", "December 2024" '
         'or a date, got "Smarch 2024"',
-        'wf.csv, row 4, column staff_fte ("Full time equivalent"): expected a number greater than 0, got "-5"',
-        'wf.csv, row 5, column period ("Date"): expected a month such as "2024-12", "Dec-24", "December 2024" '
+        'wf.csv, row 4, column "Full time equivalent" (staff_fte): expected a number greater than 0, got "-5"',
+        'wf.csv, row 5, column "Date" (period): expected a month such as "2024-12", "Dec-24", "December 2024" '
         "or a date, got a blank cell",
-        'wf.csv, row 5, column staff_fte ("Full time equivalent"): expected a number greater than 0, got "lots"',
+        'wf.csv, row 5, column "Full time equivalent" (staff_fte): expected a number greater than 0, got "lots"',
     ]
 
 

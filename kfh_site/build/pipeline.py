@@ -12,7 +12,7 @@ from kfh_site.build.result import BuildOptions, BuildResult, return_files
 from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
-from kfh_site.errors import ConfigError
+from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html import assets, pages
@@ -34,7 +34,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
     """Every stage, in order; called by ``site.build`` with the lock held. Everything is
     read and checked before anything is made; then each output kind plans its files from
     the one build context, and the one writer puts them on disk."""
-    returns = read_returns(config, data_files)
+    returns = read_returns(config, data_files, options.strict)
     figures = compute(config, returns)
     content = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
     env = make_environment(config.template_folders)
@@ -76,15 +76,19 @@ def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: Bu
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
         notes=returns.notes,
+        warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=options.with_pdf,
         images_resized=ctx.about["assets"],
     )
 
 
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None) -> Returns:
-    from kfh_site.returns.table import load_returns  # pandas loads only when there is something to build
+def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None, strict: bool = False) -> Returns:
+    """The validated returns the report is made from: a region's report names the rows
+    for other regions and what happens to them (returns.table.in_scope)."""
+    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only when there is something to build
 
-    return load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns)
+    returns = load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns, strict)
+    return in_scope(returns, config.scope)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:

@@ -28,6 +28,8 @@ class BuildResult:
     up_to_date: bool = False
     notes: tuple[str, ...] = ()
     """What the returns stage noted (header rows found, columns ignored), for the CLI to show."""
+    warnings: tuple[str, ...] = ()
+    """Unlikely figures in the returns, one line each, for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
 
@@ -40,6 +42,8 @@ class BuildOptions:
     with_pdf: bool = True
     jobs: int | None = None
     progress: Progress | None = None
+    strict: bool = False
+    """Unlikely figures in the returns are errors, not warnings."""
 
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:

@@ -18,26 +18,27 @@ from kfh_site.returns.contract import display_name
 
 def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
           progress: Progress | None = None, with_pdf: bool = True, jobs: int | None = None,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, strict: bool = False) -> BuildResult:
     """Build the site from the project folder into ``config.paths.output``.
 
     Only what changed since the last build is redone (see cache.py); the output is
     byte-for-byte what a clean build (``use_cache=False``) would write. An output folder
-    the build would damage is refused before anything is touched.
+    the build would damage is refused before anything is touched. ``strict`` makes
+    unlikely figures in the returns errors.
     """
     output = config.paths.output
     data_files = return_files(config, data_files)
     check_output_folder(output, config.root, *project_folders(config, data_files))
     with BuildLock(output):
         cache = BuildCache.beside(output, use_cache)
-        inputs = build_inputs_key(config, data_files, with_pdf)
+        inputs = build_inputs_key(config, data_files, with_pdf, strict)
         if cache.up_to_date(inputs, output):
             return BuildResult(output, files=len(cache.previous_files), up_to_date=True, with_pdf=with_pdf)
         # Only now is what building needs loaded (pandas, Jinja, Markdown, Pagefind's client):
         # a build with nothing to do answers at once.
         from kfh_site.build.pipeline import make_site
 
-        return make_site(config, data_files, BuildOptions(with_pdf, jobs, progress), cache, inputs)
+        return make_site(config, data_files, BuildOptions(with_pdf, jobs, progress, strict), cache, inputs)
 
 
 def project_folders(config: SiteConfig, data_files: Sequence[Path]
@@ -51,10 +52,10 @@ def project_folders(config: SiteConfig, data_files: Sequence[Path]
     return keep, sources
 
 
-def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool) -> str:
+def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool, strict: bool = False) -> str:
     """A hash of everything a build reads: change any of it and the build runs again."""
     folders = (config.paths.content, *config.template_folders)
     files = [*data_files, *(p for folder in folders for p in files_in(folder, config.root))]
-    options = {"config": repr(config), "pdf": with_pdf,
+    options = {"config": repr(config), "pdf": with_pdf, "strict": strict,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
     return inputs_key(files, config.root, options)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig
@@ -62,6 +63,16 @@ def plan_infographics(figures: Figures, teller: StoryTeller) -> list[Infographic
     return plans
 
 
+def qr_code(address: str) -> Markup:
+    """The web page's address as a QR code: an SVG path (segno draws it, with no image
+    library), a tagged Figure whose text alternative gives the address."""
+    import segno
+
+    svg = segno.make(address, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#000")
+    label = escape(f"QR code for {address}")
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
 def pdf_title(name: str, year: str) -> str:
     return f"{name}: library and knowledge services {year}"
 
@@ -87,10 +98,11 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
     figures = teller.figures
     plans = plan_infographics(figures, teller)
     shared = {**(shared or template_context(config, figures)), "logo_uri": config.theme.data_uri()}
-    address = (config.absolute_base or config.base_path).split("://", 1)[-1]
+    address = config.absolute_base or config.base_path
     jobs = [
         PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
-                                 pdf_title=plan.title, web_page=address + plan.page))
+                                 pdf_title=plan.title, web_page=address + plan.page,
+                                 qr_code=qr_code(address + plan.page)))
         for plan in plans
     ]
     stylesheet_path = next((f / "infographic.css" for f in config.template_folders

@@ -142,6 +142,12 @@ KNOWN_HEADERS: dict[str, str] = {
 """Every header the contract understands, normalised -> its column."""
 
 
+def heading(column: str) -> str:
+    """The column's header in the blank return ("NHS staff (WTE)"): the words messages use,
+    with the contract's name after them."""
+    return COLUMNS_BY_NAME[column].aliases[0]
+
+
 def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     """Known headers plus the site's own ``[columns]`` table, which wins."""
     lookup = dict(KNOWN_HEADERS)
@@ -205,6 +211,11 @@ class Contract:
 
     def closest(self, header: str) -> str | None:
         return closest_column(header, self.known_headers)
+
+    def heading(self, name: str) -> str:
+        """A column's header in the blank return ("NHS staff (WTE)"): the words messages use,
+        with the contract's name after them."""
+        return self.by_name[name].aliases[0]
 
     def with_optional(self, *names: str) -> Contract:
         """The same contract with ``names`` no longer required (NHS staff, when the

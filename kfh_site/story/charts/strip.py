@@ -119,7 +119,7 @@ def _wide_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legen
     for row in rows:
         titles = wrap(row.title, WIDE_LEFT, frame.text, bold=True)
         subtitles = wrap(row.subtitle, WIDE_LEFT, small)
-        height = max(36.0, 8 + line * len(titles) + (small + 2) * len(subtitles) + 2)
+        height = max(32.0, 6 + line * len(titles) + (small + 2) * len(subtitles) + 2)
         baseline = y + 15
         for text in titles:
             canvas.text(0, baseline, text, bold=True)
