@@ -253,20 +253,20 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from kfh_site.build.result import read_returns
     from kfh_site.errors import problem_lines
-    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only for the commands that read returns
 
     if args.paths:
-        files, root = _expand(args.paths), Path.cwd()
+        files = _expand(args.paths)
         config = _optional_config(args)
-        sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
+        if config is not None:  # the project's settings, [workforce] and scope among them
+            returns = read_returns(config, files, strict=args.strict)
+        else:
+            from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+
+            returns = load_returns(files, Path.cwd(), strict=args.strict)
     else:
-        config = _config(args)
-        files, root = find_return_files(config.paths.data, config.root), config.root
-        sheet, columns = config.xlsx_sheet, config.columns
-    returns = load_returns(files, root, sheet, columns, strict=args.strict)
-    if config is not None:
-        returns = in_scope(returns, config.scope)
+        returns = read_returns(_config(args), strict=args.strict)
     for note in returns.notes:
         print(note)
     for line in problem_lines(list(returns.warnings)):

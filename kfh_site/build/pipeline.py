@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from kfh_site.build.result import BuildOptions, BuildResult, return_files
+from kfh_site.build.result import BuildOptions, BuildResult, read_returns
 from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
@@ -80,15 +80,6 @@ def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: Bu
         with_pdf=options.with_pdf,
         images_resized=ctx.about["assets"],
     )
-
-
-def read_returns(config: SiteConfig, data_files: Sequence[Path] | None = None, strict: bool = False) -> Returns:
-    """The validated returns the report is made from: a region's report names the rows
-    for other regions and what happens to them (returns.table.in_scope)."""
-    from kfh_site.returns.table import in_scope, load_returns  # pandas loads only when there is something to build
-
-    returns = load_returns(return_files(config, data_files), config.root, config.xlsx_sheet, config.columns, strict)
-    return in_scope(returns, config.scope)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:

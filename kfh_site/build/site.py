@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from kfh_site.build.result import BuildOptions, BuildResult, return_files
+from kfh_site.build.result import BuildOptions, BuildResult, return_files, workforce_files
 from kfh_site.config import SiteConfig
 from kfh_site.output.cache import BuildCache, inputs_key, package_version
 from kfh_site.output.progress import Progress
@@ -48,6 +48,7 @@ def project_folders(config: SiteConfig, data_files: Sequence[Path]
                for name, path in (("content", config.paths.content), ("data", config.paths.data),
                                   ("templates", config.paths.templates))]
     keep = [*sources, *((f"the return file {display_name(path, config.root)}", path) for path in data_files),
+            *((f"the workforce file {display_name(path, config.root)}", path) for path in workforce_files(config)),
             ("your home folder", Path.home())]
     return keep, sources
 
@@ -55,7 +56,7 @@ def project_folders(config: SiteConfig, data_files: Sequence[Path]
 def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: bool, strict: bool = False) -> str:
     """A hash of everything a build reads: change any of it and the build runs again."""
     folders = (config.paths.content, *config.template_folders)
-    files = [*data_files, *(p for folder in folders for p in files_in(folder, config.root))]
+    files = [*data_files, *workforce_files(config), *(p for folder in folders for p in files_in(folder, config.root))]
     options = {"config": repr(config), "pdf": with_pdf, "strict": strict,
                "weasyprint": package_version("weasyprint") if with_pdf else ""}
     return inputs_key(files, config.root, options)

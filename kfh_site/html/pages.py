@@ -27,7 +27,7 @@ from kfh_site.output.write import Unchanged, Written
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import REGIONS
 from kfh_site.search.index import is_indexed, searchable_html
-from kfh_site.story.teller import StoryTeller
+from kfh_site.story.teller import StoryTeller, area_nhs_staff_source, nhs_staff_notes
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: 
         *organisation_pages(figures, teller, pdfs),
         *index_page(figures),
         *content_pages(pages),
-        data_page(files),
+        data_page(files, figures),
         PagePlan("search.html", "search.html", "Search", "Search every page of this site."),
         PagePlan("404.html", "404.html", "Page not found", "Page not found."),
     ]
@@ -228,7 +228,7 @@ def _nav_link(item: Page | Section) -> NavLink:
     return NavLink(key, item.path, item.title, item.nav_title, item.summary)
 
 
-def data_page(files: dict[str, bytes]) -> PagePlan:
+def data_page(files: dict[str, bytes], figures: Figures) -> PagePlan:
     return PagePlan(
         "data.html", "data.html", "Open data",
         "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",
@@ -238,6 +238,7 @@ def data_page(files: dict[str, bytes]) -> PagePlan:
                 {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
                 for name, columns in downloads.column_descriptions()
             ],
+            "nhs_staff_notes": nhs_staff_notes(figures),
         },
         nav_current="data",
     )
@@ -262,6 +263,7 @@ def render_pages(ctx: BuildContext, pages: list[Page], plans: list[PagePlan]) ->
         "page_slugs": tuple(sorted(p.key for p in pages)),
         "link_base": "",
         "crumbs": [],
+        "nhs_staff_source": area_nhs_staff_source(ctx.figures.top(ctx.figures.report_year)),
     }
     # Everything a page's output depends on: the templates, the code, the shared context
     # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed

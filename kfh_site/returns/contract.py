@@ -234,6 +234,26 @@ def returns_contract(workforce: bool) -> Contract:
     return RETURNS.with_optional("nhs_staff_wte") if workforce else RETURNS
 
 
+WORKFORCE = Contract(
+    (
+        Column("org_code", True, "code", label="ODS organisation code", aliases=(
+            "Organisation code", "Org code", "ODS code", "ODS organisation code", "Organisation ODS code",
+            "Org ODS code", "Trust code")),
+        Column("org_name", False, "text", label="organisation name", aliases=(
+            "Organisation name", "Org name", "Organisation", "Trust name")),
+        Column("period", False, "text", label="month", aliases=(
+            "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
+        Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
+            "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
+            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
+            bounds=Bounds(STAFF_MOST, why="for one organisation")),
+    ),
+    mapping="[workforce.columns]",
+)
+"""What a workforce file holds: one row per organisation (per month, if it has a period
+column; otherwise its name gives the month, as the published files' names do)."""
+
+
 def _stems(key: str) -> set[str]:
     """Words without their plural ending, so "summary" and "summaries" are one word."""
     stems = set()

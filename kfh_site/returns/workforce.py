@@ -22,33 +22,14 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from kfh_site.domain import NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
+from kfh_site.domain import ENGLAND, NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
-from kfh_site.returns.contract import STAFF_MOST, Bounds, Column, Contract, display_name, find_return_files
+from kfh_site.returns.contract import WORKFORCE, display_name, returns_contract
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
-from kfh_site.returns.table import Returns, read_raw_table, validate_table
+from kfh_site.returns.table import Returns, in_scope, load_returns, read_raw_table, validate_table
 
 DIFFERENCE_WARNED = 0.05
 """How far (a share of the workforce figure) a return's own NHS staff may differ unremarked."""
-
-WORKFORCE = Contract(
-    (
-        Column("org_code", True, "code", label="ODS organisation code", aliases=(
-            "Organisation code", "Org code", "ODS code", "ODS organisation code", "Organisation ODS code",
-            "Org ODS code", "Trust code")),
-        Column("org_name", False, "text", label="organisation name", aliases=(
-            "Organisation name", "Org name", "Organisation", "Trust name")),
-        Column("period", False, "text", label="month", aliases=(
-            "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
-        Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
-            "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
-            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
-            bounds=Bounds(STAFF_MOST, why="for one organisation")),
-    ),
-    mapping="[workforce.columns]",
-)
-"""What a workforce file holds: one row per organisation (per month, if it has a period
-column; otherwise its name gives the month, as the published files' names do)."""
 
 PERIOD_EXPECTED = 'expected a month such as "2024-12", "Dec-24", "December 2024" or a date'
 
@@ -76,13 +57,6 @@ class Workforce:
             wanted = month_in_year(financial_year, month)
             return wanted if wanted in held else None
         return max(held, default=None)
-
-
-def workforce_files(path: Path, root: Path) -> list[Path]:
-    """The ``file`` setting: one file, or every .csv and .xlsx in a folder."""
-    if path.is_dir():
-        return find_return_files(path, root if path.resolve().is_relative_to(root.resolve()) else path)
-    return [path]
 
 
 def load_workforce(paths: Sequence[Path], root: Path, columns: Iterable[tuple[str, str]] = (),
@@ -252,3 +226,39 @@ def _figure(workforce: Workforce, code: str, year: str, month: int | None, prede
         return _Found(None, chosen, f"the workforce files hold no figure for {code} for {chosen.label}, "
                       f"the month used for {year}{also}")
     return _Found(value, chosen)
+
+
+# --- returns and workforce files together ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkforceSource:
+    """The ``[workforce]`` setting as the readers need it."""
+
+    files: tuple[Path, ...]
+    month: int | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    sheet: str | None = None
+
+
+def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
+                 columns: Iterable[tuple[str, str]] = (), workforce: WorkforceSource | None = None,
+                 mergers: Sequence[Merger] = (), strict: bool = False, scope: str = ENGLAND) -> Returns:
+    """The returns of the report's ``scope`` (table.in_scope) with their NHS staff: the
+    workforce figures joined when ``workforce`` is given, else the returns' own. Every
+    problem in the returns and the workforce files is raised at once, in one DataError."""
+    if workforce is None:
+        return given_in_returns(in_scope(load_returns(files, root, sheet, columns, strict), scope))
+    problems: list[Problem] = []
+    returns = figures = None
+    try:
+        returns = load_returns(files, root, sheet, columns, strict, contract=returns_contract(True))
+    except DataError as exc:
+        problems.extend(exc.problems)
+    try:
+        figures = load_workforce(workforce.files, root, workforce.columns, workforce.sheet)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    if returns is None or figures is None:
+        raise DataError(problems)
+    return join_workforce(in_scope(returns, scope), figures, workforce.month, mergers)
