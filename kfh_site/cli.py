@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
-from kfh_site.errors import KfhError
+from kfh_site.errors import ConfigError, KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
 
@@ -266,7 +266,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
             returns = load_returns(files, Path.cwd(), strict=args.strict)
     else:
-        returns = read_returns(_config(args), strict=args.strict)
+        config = _config(args)
+        returns = read_returns(config, strict=args.strict)
+    problem = config.report_year_problem(returns.years) if config is not None else None
+    if problem:
+        raise ConfigError(problem)
     for note in returns.notes:
         print(note)
     for line in problem_lines(list(returns.warnings)):
@@ -291,13 +295,13 @@ def run_template(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from kfh_site.config import config_from_mapping
-    from kfh_site.project.new import new_project
+    from kfh_site.project.new import kfh_site_command, new_project
 
     # The scope is checked as kfh-site.toml would check it, before anything is written.
     scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope
     written = new_project(args.folder, scope, args.title)
     print(f"Wrote a report project of {len(written)} files into {_shown(args.folder)}. Next: cd {_shown(args.folder)} "
-          "&& kfh-site build (its README says how to make it yours).")
+          f"&& {kfh_site_command()} build (its README says how to make it yours).")
     return EXIT_OK
 
 

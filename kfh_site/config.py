@@ -20,7 +20,7 @@ import textwrap
 import tomllib
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from kfh_site.domain import ENGLAND, Merger
 from kfh_site.errors import ConfigError
@@ -469,6 +469,17 @@ class SiteConfig:
         starter = starter_folder("templates").resolve()
         own = self.paths.templates
         return (starter,) if not own.is_dir() or own.resolve() == starter else (own, starter)
+
+    def report_year_problem(self, years: Sequence[str]) -> str | None:
+        """Why ``report_year`` cannot be reported from returns holding ``years``, if it cannot."""
+        if not self.report_year or self.report_year in years:
+            return None
+        held = sorted(years)
+        shown = held[0] if len(held) == 1 else ", ".join(held[:-1]) + " and " + held[-1]
+        return (f"{CONFIG_NAME}: report_year is \"{self.report_year}\", but the returns hold "
+                f"{'no year' if not held else shown}. Set report_year to "
+                f"{'that year' if len(held) == 1 else 'one of them'}, or delete the line to report the latest "
+                f"year in the data{f' ({held[-1]})' if held else ''}.")
 
     @property
     def base_path(self) -> str:

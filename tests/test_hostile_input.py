@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,79 @@ def test_the_pdf_templates_are_sandboxed_too(project):
     assert code == 1
     assert "templates/infographic.html, line 2: " in err and "unsafe" in err, err
     assert not (project / "PWNED").exists()
+
+
+# --- item 5: front matter that would expand, or fill the terminal
+
+LAUGHS = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                   + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+                   + ["title: *i"])
+
+
+@pytest.mark.parametrize("front, expected", [
+    (LAUGHS, "anchors (&name) are not allowed in front matter"),
+    ("title: &t Methods\nsummary: *t", "anchors (&name) are not allowed in front matter"),
+    ("title: Methods\nsummary: " + "x" * 100_000, "front matter that starts here is longer than 16 KB"),
+    ("title: " + "[" * 5_000, "front matter is nested too deeply to read"),
+    ("title: [" + ", ".join(["lol"] * 2_000) + "]", "'title' must be text, got ['lol', 'lol'"),
+    ("title: Methods\n" + "\n".join(f"k{i}: v" for i in range(500)), "and 495 more"),
+])
+def test_front_matter_is_read_safely_and_reported_in_a_few_lines(project, front, expected):
+    from bounded import run_bounded
+
+    (project / "content" / "laughs.md").write_text(f"---\n{front}\n---\n\nBody.\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120, memory=2 * 1024 ** 3)
+    assert code == 1
+    assert "content/laughs.md" in err and expected in err, err[:2000]
+    assert len(err) < 1_000 and len(err.splitlines()) < 6, err[:2000]
+    assert "Traceback" not in err
+
+
+# --- item 13: what a killed build leaves, and files outside the output's parent
+
+def test_the_next_build_removes_what_a_killed_build_left_even_when_up_to_date(built, capsys):
+    """As a build killed during the swap and while writing its cache leaves them."""
+    parent = built
+    assert run_cli(built, "build", "--no-pdf") == 0  # a copied project renders again once
+    tmp = parent / ".build.kfh-tmp-k1ll3d"
+    shutil.copytree(built / "build", tmp)
+    old = parent / ".build.kfh-old-k1ll3d"
+    (old / "build").mkdir(parents=True)
+    (old / "build" / "index.html").write_text("old", encoding="utf-8")
+    (parent / ".build.kfh-written.4242").write_text('{"files": [', encoding="utf-8")
+    cache = parent / ".build.kfh-cache"
+    (cache / "manifest.json.4242").write_text('{"inputs": "half', encoding="utf-8")
+    (cache / "pdf").mkdir(exist_ok=True)
+    (cache / "pdf" / "0123abcd.pdf.4242").write_bytes(b"%PDF-1.7 half")
+    assert run_cli(built, "build", "--no-pdf") == 0
+    out = capsys.readouterr().out
+    assert "up to date" in out
+    left = sorted(p.name for p in parent.iterdir() if ".kfh-" in p.name)
+    assert left == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"], left
+    assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == ["manifest.json", "search-text.json"]
+
+
+def test_an_output_that_is_a_mount_point_is_refused_leaving_nothing_beside_it(project, capsys):
+    assert os.path.ismount("/dev/shm")
+    before = sorted(os.listdir("/dev"))
+    assert run_cli(project, "build", "--no-pdf", "--out", "/dev/shm") == 1
+    err = capsys.readouterr().err
+    assert "/dev/shm is a mount point" in err and "--out" in err
+    assert sorted(os.listdir("/dev")) == before
+
+
+def test_the_cache_writes_whole_files_or_none(tmp_path, monkeypatch):
+    from kfh_site.output.cache import BuildCache
+
+    cache = BuildCache.beside(tmp_path / "build")
+    real = Path.write_bytes
+
+    def full_disk(path, data):
+        real(path, data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OSError):
+        cache.store_pdf("0123abcd", b"%PDF-1.7 " + b"x" * 1000, 1)
+    monkeypatch.undo()
+    assert [p.name for p in (cache.folder / "pdf").iterdir()] == []

@@ -16,6 +16,7 @@ from kfh_site.errors import ConfigError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html import assets, pages
+from kfh_site.html.about import with_about_the_data
 from kfh_site.html.content import load_pages
 from kfh_site.html.render import make_environment
 from kfh_site.output.cache import BuildCache
@@ -36,7 +37,9 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
     the one build context, and the one writer puts them on disk."""
     returns = read_returns(config, data_files, options.strict)
     figures = compute(config, returns)
-    content = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
+    content = with_about_the_data(
+        load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
+        config, figures, config.abbreviations)
     env = make_environment(config.template_folders)
     palette = Palette(accent=config.theme.accent_colour)
     with FreshFolder(config.paths.output) as fresh:
@@ -83,11 +86,9 @@ def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: Bu
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:
-    if config.report_year and config.report_year not in returns.years:
-        raise ConfigError(
-            f"key 'report_year' is {config.report_year!r}, but the returns hold "
-            f"{', '.join(returns.years)}"
-        )
+    problem = config.report_year_problem(returns.years)
+    if problem:
+        raise ConfigError(problem)
     check_mergers(config, returns)
     policy = Policy(config.recommended_ratio, config.baseline_ratio, config.same_within)
     figures = compute_figures(returns.table, policy, config.report_year, config.scope, config.mergers)

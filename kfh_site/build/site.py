@@ -11,7 +11,7 @@ from kfh_site.build.result import BuildOptions, BuildResult, return_files, workf
 from kfh_site.config import SiteConfig
 from kfh_site.output.cache import BuildCache, inputs_key, package_version
 from kfh_site.output.progress import Progress
-from kfh_site.output.write import BuildLock, check_output_folder
+from kfh_site.output.write import BuildLock, check_output_folder, remove_leftovers
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import display_name
 
@@ -30,6 +30,8 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
     data_files = return_files(config, data_files)
     check_output_folder(output, config.root, *project_folders(config, data_files))
     with BuildLock(output):
+        # What a killed build left goes first: it must not make the next one "up to date".
+        remove_leftovers(output)
         cache = BuildCache.beside(output, use_cache)
         inputs = build_inputs_key(config, data_files, with_pdf, strict)
         if cache.up_to_date(inputs, output):

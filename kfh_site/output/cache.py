@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -134,8 +135,17 @@ class BuildCache:
     def store_pdf(self, key: str, data: bytes, pages: int) -> None:
         folder = self.folder / "pdf"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{key}.pdf").write_bytes(data)
+        _write_whole(folder / f"{key}.pdf", data)
         self.used_pdfs[key] = pages
+
+    def tidy(self) -> None:
+        """Remove what a build killed while writing the cache left (``manifest.json.PID``,
+        ``KEY.pdf.PID``): only whole files ever carry the cache's own names."""
+        for folder in (self.folder, self.folder / "pdf"):
+            if folder.is_dir() and not folder.is_symlink():
+                for path in folder.iterdir():
+                    if _PARTIAL.search(path.name) and path.is_file():
+                        path.unlink(missing_ok=True)
 
     def search_index(self, key: str, output: Path) -> dict | None:
         """The last build's search index, ``{"keys": [...], "files": {path: sha}}``, if it
@@ -192,6 +202,19 @@ class BuildCache:
         self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
 
     def _replace(self, name: str, text: str) -> None:
-        temporary = self.folder / f"{name}.{os.getpid()}"
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self.folder / name)
+        _write_whole(self.folder / name, text.encode("utf-8"))
+
+
+_PARTIAL = re.compile(r"\.\d+$")
+"""A file being written: its final name and the writing process's id."""
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a full disk or a kill leaves at most a
+    ``NAME.PID`` file, which ``tidy`` removes, never a short file under the real name."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -354,6 +354,10 @@ def check_output_folder(output: Path, root: Path, keep: Sequence[tuple[str, Path
             raise OutputError(
                 f"{shown(output)} is inside {name}: the site's files would be mixed with your own, and "
                 f"a later build could read them as input. {choose}.")
+    if os.path.ismount(target):
+        raise OutputError(
+            f"{shown(output)} is a mount point, and a build replaces the whole output folder, which cannot be "
+            f"done to a mount point. Choose a folder inside it, such as {shown(output / 'site')} (--out DIR).")
     for parent in (target, *target.parents):
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
@@ -497,6 +501,17 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+def remove_leftovers(output: Path) -> None:
+    """Everything a killed build left beside ``output``: its fresh folder, the old one set
+    aside (put back if the output is missing), a half-written record, partial cache files.
+    Called with the build lock held, so no running build's files are among them."""
+    try:
+        recover(output)
+        BuildCache.beside(output, enabled=False).tidy()
+    except OSError as exc:
+        raise output_error(exc, output.parent) from None
 
 
 def recover(output: Path) -> None:
