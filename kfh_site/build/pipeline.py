@@ -5,6 +5,7 @@ Read ``make_site`` first: every stage is named there, in order.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -34,7 +35,8 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
               inputs: str) -> BuildResult:
     """Every stage, in order; called by ``site.build`` with the lock held. Everything is
     read and checked before anything is made; then each output kind plans its files from
-    the one build context, and the one writer puts them on disk."""
+    the one build context, and the one writer puts them on disk. With ``pdf_on_request``
+    (the preview) the PDFs are planned, not made: the result says how to make each."""
     returns = read_returns(config, data_files, options.strict)
     figures = compute(config, returns)
     content = with_about_the_data(
@@ -47,14 +49,19 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
                            options.progress, options.jobs, content)
         ctx.add("assets", assets.plan(ctx))
         ctx.add("downloads", downloads.plan(ctx))
+        planned_pdfs = None
         if options.with_pdf:
             from kfh_site.pdf import plan as pdf  # WeasyPrint loads only when PDFs are made
 
-            ctx.add("pdf", pdf.plan(ctx))
+            if options.pdf_on_request:  # serve's preview: planned here, made when asked for
+                made, planned_pdfs = pdf.plan_on_request(ctx)
+                ctx.add("pdf", made)
+            else:
+                ctx.add("pdf", pdf.plan(ctx))
         ctx.add("pages", pages.plan(ctx))
         ctx.add("search", search.plan(ctx))
         report = write(ctx, inputs)
-    return result(ctx, returns, report, options)
+    return replace(result(ctx, returns, report, options), pdfs_on_request=planned_pdfs)
 
 
 def write(ctx: BuildContext, inputs: str) -> WriteReport:

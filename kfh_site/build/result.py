@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 from kfh_site.config import SiteConfig
 from kfh_site.html.images import ResizedImage
 from kfh_site.output.progress import Progress
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import find_return_files
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ class BuildResult:
     """Unlikely figures in the returns, one line each, for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
+    pdfs_on_request: PlannedPdfs | None = None
+    """The preview's PDFs, planned and not made: serve renders each when it is asked for."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class BuildOptions:
     progress: Progress | None = None
     strict: bool = False
     """Unlikely figures in the returns are errors, not warnings."""
+    pdf_on_request: bool = False
+    """The PDFs are planned, not made: serve's preview makes each when it is asked for."""
 
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:

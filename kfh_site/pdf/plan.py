@@ -24,6 +24,7 @@ from kfh_site.output.cache import package_version, sha256
 from kfh_site.output.context import BuildContext, Made, template_context
 from kfh_site.output.write import output_error
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
@@ -95,20 +96,29 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
                      palette: Palette, shared: Mapping[str, Any] | None = None) -> InfographicJobs:
     """Each infographic's HTML, from its story, with the palette before the stylesheet.
     ``shared`` is the build's template context (made here when there is no build)."""
-    figures = teller.figures
-    plans = plan_infographics(figures, teller)
-    shared = {**(shared or template_context(config, figures)), "logo_uri": config.theme.data_uri()}
+    plans = plan_infographics(teller.figures, teller)
+    shared = shared_context(config, teller.figures, shared)
+    jobs = [infographic_job(env, config, shared, plan) for plan in plans]
+    return InfographicJobs(plans, jobs, infographic_stylesheet(config, palette))
+
+
+def shared_context(config: SiteConfig, figures: Figures, shared: Mapping[str, Any] | None = None) -> dict:
+    """What every infographic's template is given besides its own story: the build's
+    template context (the pages have the same) and the logo inline."""
+    return {**(shared or template_context(config, figures)), "logo_uri": config.theme.data_uri()}
+
+
+def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: Infographic) -> PdfJob:
     address = config.absolute_base or config.base_path
-    jobs = [
-        PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
-                                 pdf_title=plan.title, web_page=address + plan.page,
-                                 qr_code=qr_code(address + plan.page)))
-        for plan in plans
-    ]
+    return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
+                                    pdf_title=plan.title, web_page=address + plan.page,
+                                    qr_code=qr_code(address + plan.page)))
+
+
+def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:
     stylesheet_path = next((f / "infographic.css" for f in config.template_folders
                             if (f / "infographic.css").is_file()), None)
-    stylesheet = palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
-    return InfographicJobs(plans, jobs, stylesheet)
+    return palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
 
 
 def plan(ctx: BuildContext) -> Made:
@@ -127,14 +137,22 @@ def plan(ctx: BuildContext) -> Made:
     return Made.of(files, "the PDF infographics", about=described)
 
 
+def plan_on_request(ctx: BuildContext) -> tuple[Made, PlannedPdfs]:
+    """The preview's infographics, planned and not made, and what a page says of its PDF:
+    its path and title (its size and pages are not known until it is made)."""
+    infographics, planned = planned_on_request(ctx.env, ctx.config, ctx.teller, ctx.palette, ctx.template_context)
+    described = {item.key: {"path": item.path, "title": item.title, "pages": None, "size": None}
+                 for item in infographics}
+    return Made.of({}, "the PDF infographics", about=described), planned
+
+
 def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, PdfResult]]:
     """Render every infographic's HTML, then the PDFs the cache does not already hold."""
     config, cache = ctx.config, ctx.cache
     planned = infographic_jobs(ctx.env, config, ctx.teller, ctx.palette, ctx.template_context)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for job in planned.jobs:
-        key = sha256("\0".join((__version__, package_version("weasyprint"), planned.stylesheet, job.html)).encode())
+    for key, job in keyed(planned):
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
@@ -148,3 +166,30 @@ def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, P
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
     return planned.plans, results
+
+
+def keyed(planned: InfographicJobs) -> list[tuple[str, PdfJob]]:
+    """Each job with its cache key."""
+    return [(pdf_key(planned.stylesheet, job), job) for job in planned.jobs]
+
+
+def pdf_key(stylesheet: str, job: PdfJob) -> str:
+    """A hash of everything a PDF is made from."""
+    return sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, job.html)).encode())
+
+
+def planned_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
+                       shared: Mapping[str, Any] | None = None) -> tuple[list[Infographic], PlannedPdfs]:
+    """Every infographic planned and none made, its HTML not even rendered: the preview
+    renders the HTML, then the PDF, of each one when it is asked for (on_request.py)."""
+    plans = plan_infographics(teller.figures, teller)
+    by_path = {plan.path: plan for plan in plans}
+    shared = shared_context(config, teller.figures, shared)
+    stylesheet = infographic_stylesheet(config, palette)
+
+    def job(path: str) -> tuple[str, PdfJob]:
+        made = infographic_job(env, config, shared, by_path[path])
+        return pdf_key(stylesheet, made), made
+
+    settings = InfographicJobs(plans, [], stylesheet).settings(config)
+    return plans, PlannedPdfs(settings, frozenset(by_path), job)
