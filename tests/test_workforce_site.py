@@ -241,3 +241,14 @@ def test_a_merged_trusts_years_before_the_merger_add_up_its_predecessors_workfor
     early = figures_csv(root)[("RZZ", "2022/23")]
     assert (early["nhs_staff_wte"], early["nhs_staff_source"], early["nhs_staff_month"]) == (
         "4300.00", "NHS Workforce Statistics", "2023-03")
+
+
+def test_a_changed_workforce_file_is_built_again_and_one_inside_data_is_no_return(tmp_path):
+    root = workforce_project(tmp_path / "project", '\n[workforce]\nfile = "data/workforce"\n')
+    (root / "data-sources" / "workforce").rename(root / "data" / "workforce")
+    assert run_cli(root, "build", "--no-pdf") == 0  # not read as returns: they would lack the contract's columns
+    assert figures_csv(root)[("EEE", "2024/25")]["nhs_staff_wte"] == "800.00"
+    monthly = root / "data" / "workforce" / "nhs-staff-fte-2025-03.csv"
+    monthly.write_text(monthly.read_text(encoding="utf-8").replace(",800\n", ",810\n"), encoding="utf-8")
+    assert run_cli(root, "build", "--no-pdf") == 0
+    assert figures_csv(root)[("EEE", "2024/25")]["nhs_staff_wte"] == "810.00"
