@@ -13,7 +13,7 @@ from kfh_site.build.result import BuildOptions, BuildResult, read_returns
 from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
-from kfh_site.errors import ConfigError, problem_lines
+from kfh_site.errors import ConfigError, UndrawableError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html import assets, pages
@@ -38,6 +38,8 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
     the one build context, and the one writer puts them on disk. With ``pdf_on_request``
     (the preview) the PDFs are planned, not made: the result says how to make each."""
     returns = read_returns(config, data_files, options.strict)
+    if options.with_pdf:
+        check_drawable(config, returns)
     figures = compute(config, returns)
     content = with_about_the_data(
         load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
@@ -102,6 +104,15 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
     if not figures.latest_for_each_org:
         raise ConfigError(f"key 'scope' is {config.scope!r}, but no return in the data is from {config.scope}")
     return figures
+
+
+def check_drawable(config: SiteConfig, returns: Returns) -> None:
+    """Every name and setting a PDF prints can be drawn in the PDF fonts."""
+    from kfh_site.pdf.fonts import undrawable_problems
+
+    lines = undrawable_problems(config, returns.table)
+    if lines:
+        raise UndrawableError("a name or setting cannot be printed in the PDF infographics:\n  " + "\n  ".join(lines))
 
 
 def check_mergers(config: SiteConfig, returns: Returns) -> None:

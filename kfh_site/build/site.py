@@ -12,6 +12,7 @@ from kfh_site.config import SiteConfig
 from kfh_site.output.cache import BuildCache, inputs_key, package_version
 from kfh_site.output.progress import Progress
 from kfh_site.output.write import BuildLock, check_output_folder, remove_leftovers
+from kfh_site.pdf.fonts import fonts_key
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import display_name
 
@@ -62,6 +63,9 @@ def build_inputs_key(config: SiteConfig, data_files: Sequence[Path], with_pdf: b
     """A hash of everything a build reads: change any of it and the build runs again."""
     folders = (config.paths.content, *config.template_folders)
     files = [*data_files, *workforce_files(config), *(p for folder in folders for p in files_in(folder, config.root))]
+    if config.theme.logo is not None:
+        files.append(config.theme.logo)
     options = {"config": repr(config), "pdf": with_pdf, "strict": strict, "pdf_on_request": pdf_on_request,
-               "weasyprint": package_version("weasyprint") if with_pdf else ""}
+               "weasyprint": package_version("weasyprint") if with_pdf else "",
+               "fonts": fonts_key() if with_pdf else ""}
     return inputs_key(files, config.root, options)
