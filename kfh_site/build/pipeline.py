@@ -69,7 +69,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         plan.add(search_index(rendered.files, output, cache, rendered.search_text, fresh.path),
                  "the search index")
         report = write_site(output, plan.files, lambda path, sha: cache.reusable(output, path, sha),
-                            lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys), fresh)
+                            lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys, config.base_url), fresh)
     return BuildResult(
         output=output,
         files=len(plan.files),
