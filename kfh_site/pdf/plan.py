@@ -23,6 +23,7 @@ from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.returns.contract import REGIONS
+from kfh_site.story.formatting import titled
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
 
@@ -101,6 +102,7 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
+        "report_heading": titled(config.title, figures.report_year),
         "published_text": f"{config.published.day} {config.published:%B %Y}",
         "logo_uri": config.theme.data_uri(),
     }
