@@ -259,6 +259,10 @@ def run_check(args: argparse.Namespace) -> int:
     deadline = {} if args.deadline is None else {"deadline": args.deadline}
     report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
+    if config is not None and not config.contact.email:
+        print("Warning: kfh-site.toml has no [contact] email. The accessibility regulations ask the accessibility "
+              "statement to say how readers can contact you: add [contact] with email = \"...\" (phone and "
+              "address are optional), and build again.")
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 
 
