@@ -185,6 +185,8 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
     if result.up_to_date:
         return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
+    if result.pdfs_on_request is not None:
+        pdf_note += " made when opened"
     if not result.with_pdf:
         pdf_note = ", no PDFs: --no-pdf"
     lines = [
@@ -204,16 +206,22 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     from kfh_site.build.site import build
+    from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
 
     config_file = _config_file(args)
+    pdfs = None if args.no_pdf else PdfsOnRequest()
 
     def rebuild(folder: Path) -> str:
         # The config is read again on every build: editing it is one of the changes watched.
         # The preview goes into serve's own folder, never into the output you publish.
+        # Its PDFs are made when the browser asks for one, not on every edit.
         config = load_config(config_file, {"output": folder})
         files = _expand(args.data) if args.data else None
-        return build_summary(build(config, files, with_pdf=not args.no_pdf), where="the preview")
+        result = build(config, files, with_pdf=pdfs is not None, pdf_on_request=True)
+        if pdfs is not None and result.pdfs_on_request is not None:
+            pdfs.plan(result.pdfs_on_request)
+        return build_summary(result, where="the preview")
 
     def report(line: str) -> None:
         print(line, flush=True)
@@ -221,7 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # Stopped by a service manager or `kill`: tidy up as after Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     serve(load_config(config_file), config_file, args.port, rebuild, report,
-          data_paths=[p for p in (args.data or []) if p.exists()])
+          data_paths=[p for p in (args.data or []) if p.exists()], pdfs=pdfs.get if pdfs else None)
     return EXIT_OK
 
 

@@ -23,6 +23,10 @@ class ContentError(KfhError):
     """A Markdown page or template cannot be used."""
 
 
+class UndrawableError(KfhError):
+    """A name or setting a PDF shows holds a character none of the PDF fonts can draw."""
+
+
 class FetchError(KfhError):
     """A page or PDF asked for a resource outside the project or on the network."""
 

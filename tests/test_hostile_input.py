@@ -304,3 +304,115 @@ def test_the_cache_writes_whole_files_or_none(tmp_path, monkeypatch):
         cache.store_pdf("0123abcd", b"%PDF-1.7 " + b"x" * 1000, 1)
     monkeypatch.undo()
     assert [p.name for p in (cache.folder / "pdf").iterdir()] == []
+
+
+# --- item 10: everything that changes the output is in the up-to-date check
+
+SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="{}"/></svg>'
+
+
+def test_a_changed_logo_is_built_again_and_published(project, capsys):
+    from conftest import CONFIG
+
+    (project / "kfh-site.toml").write_text(CONFIG + '[theme]\nlogo = "logo.svg"\nlogo_alt = "Test LKS team"\n')
+    (project / "logo.svg").write_text(SVG_LOGO.format("#005eb8"), encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    (project / "logo.svg").write_text(SVG_LOGO.format("#7c2855"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert "#7c2855" in (project / "build" / "assets" / "logo.svg").read_text(encoding="utf-8")
+
+
+def test_a_changed_file_under_templates_or_an_image_is_built_again(project, capsys):
+    (project / "templates" / "assets" / "note.txt").write_text("one", encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    for change in (project / "templates" / "assets" / "note.txt", project / "templates" / "_macros.html"):
+        change.write_text(change.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        capsys.readouterr()
+        assert run_cli(project, "build", "--no-pdf") == 0
+        assert "up to date" not in capsys.readouterr().out, change
+
+
+def test_the_pdf_fonts_are_in_the_up_to_date_check(project, tmp_path, monkeypatch):
+    """Fonts found where fontconfig looks (here a folder of copies): a changed font file
+    changes what a build with PDFs is keyed on, and only that."""
+    from kfh_site.build.site import build_inputs_key
+    from kfh_site.config import load_config
+    from kfh_site.pdf import fonts
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    for path in fonts.font_files():
+        shutil.copy(path, folder / path.name)
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{folder}</dir>'
+        f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "fonts.conf"))
+    fonts.font_files.cache_clear()
+    try:
+        assert {p.parent for p in fonts.font_files()} == {folder}
+        assert {p.name for p in fonts.font_files()} >= {"LiberationSans-Regular.ttf", "DejaVuSans.ttf"}
+        config = load_config(project / "kfh-site.toml")
+        before = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        regular = folder / "LiberationSans-Regular.ttf"
+        regular.write_bytes(regular.read_bytes() + b"\0")
+        after = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        assert after[0] != before[0] and after[1] == before[1]
+    finally:
+        fonts.font_files.cache_clear()
+
+
+# --- item 9: characters the text font lacks
+
+def test_symbols_the_text_font_lacks_are_drawn_in_the_fallback_font(project):
+    import pypdf
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u2605 \u2192 \u03a9"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma \u2603 Community NHS Trust \U0001F600"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 0, err
+    reader = pypdf.PdfReader(project / "build" / "pdf" / "organisations" / "ccc.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Gamma \u2603 Community" in text and "\u2605" in text
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"]["/Font"].values() if "/Font" in page["/Resources"] else ())
+             for font in [font.get_object()]}
+    assert any("DejaVu-Sans" in f for f in fonts) and any("Liberation-Sans" in f for f in fonts), fonts
+
+
+def test_a_character_no_pdf_font_has_is_named_where_it_is_written(project):
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u6f22"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma Community NHS Trust \U0001F984"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 1
+    assert ("data/returns/2024-25.csv, row 4, column org_name: \U0001F984 (U+1F984 UNICORN FACE) cannot be drawn "
+            "in the PDFs") in err, err
+    assert "kfh-site.toml, key 'publisher': \u6f22 (U+6F22 CJK UNIFIED IDEOGRAPH-6F22) cannot be drawn" in err
+    assert "Traceback" not in err and len(err.splitlines()) < 8
+    assert run_bounded(project, "build", "--no-pdf", seconds=600)[0] == 0
+
+
+# --- item 11: which files in an output folder are a file manager's
+
+def test_a_dot_underscore_file_alone_is_a_users_file_and_stops_the_build(built, capsys):
+    (built / "build" / "._thesis.docx").write_bytes(b"my thesis")
+    assert run_cli(built, "build", "--no-pdf") == 1
+    assert "._thesis.docx" in capsys.readouterr().err
+    assert (built / "build" / "._thesis.docx").read_bytes() == b"my thesis"
+
+
+def test_a_file_managers_files_go_with_the_old_build(built, capsys):
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini", "._index.html", "regions/._london.html", "._regions"):
+        (built / "build" / name).write_bytes(b"file manager")
+    assert run_cli(built, "build", "--no-pdf") == 0, capsys.readouterr().err
+    assert not (built / "build" / "._index.html").exists() and not (built / "build" / ".DS_Store").exists()

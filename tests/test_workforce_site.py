@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -75,6 +76,12 @@ def test_a_build_joins_the_workforce_figures_and_says_their_source_on_every_page
         ("EEE", "2024/25"): ("800.00", "NHS Workforce Statistics", "2025-03"),
     }
     assert rows[("AAA1", "2024/25")]["staff_per_qualified"] == "1260.0"  # 12,600.25 / 10 qualified
+    document = json.loads((root / "build" / "downloads" / "figures.json").read_text(encoding="utf-8"))
+    alpha = next(o for o in document["organisations"] if (o["org_code"], o["year"]) == ("AAA1", "2023/24"))
+    assert (alpha["nhs_staff_wte"], alpha["nhs_staff_source"], alpha["nhs_staff_month"]) == (
+        12000.5, "NHS Workforce Statistics", "2024-03")
+    england = next(a for a in document["areas"] if (a["area"], a["year"]) == ("England", "2024/25"))
+    assert (england["nhs_staff_months"], england["nhs_staff_from_returns"]) == ("2025-03", 0)
     pages = sorted((root / "build").rglob("*.html"))
     assert len(pages) > 10
     for page in pages:

@@ -15,7 +15,7 @@ from kfh_site.config import SiteConfig
 from kfh_site.domain import Policy
 from kfh_site.downloads import files as downloads
 from kfh_site.downloads import tables
-from kfh_site.errors import ConfigError, problem_lines
+from kfh_site.errors import ConfigError, UndrawableError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html.about import with_about_the_data
@@ -26,6 +26,7 @@ from kfh_site.html.pages import plan_pages, render_pages
 from kfh_site.html.render import make_environment
 from kfh_site.output.cache import BuildCache
 from kfh_site.output.progress import Progress
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.output.write import FreshFolder, OutputPlan, Unchanged, output_error, write_site
 from kfh_site.project_files import checked_file, files_in
 from kfh_site.returns.contract import display_name
@@ -38,12 +39,16 @@ if TYPE_CHECKING:
 
 
 def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache, inputs: str,
-              progress: Progress | None, with_pdf: bool, jobs: int | None, strict: bool = False) -> BuildResult:
+              progress: Progress | None, with_pdf: bool, jobs: int | None, strict: bool = False,
+              pdf_on_request: bool = False) -> BuildResult:
     """Every stage, in order; called by ``site.build`` with the lock held. Each output
     kind (downloads, PDFs, pages) offers a plan that returns ``{path: bytes}``; the one
-    writer puts them on disk."""
+    writer puts them on disk. With ``pdf_on_request`` (the preview) the PDFs are planned,
+    not made: the result says how to make each when it is asked for."""
     output = config.paths.output
     returns = read_returns(config, data_files, strict)
+    if with_pdf:
+        check_drawable(config, returns)
     figures = compute(config, returns)
     pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
     pages = with_about_the_data(pages, config, figures, config.abbreviations)
@@ -59,8 +64,13 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         images, resized = content_images(config, pages)
         plan.add(images, lambda path: display_name(config.paths.content / path, config.root))
         plan.add(open_data(figures, config), "the open data downloads")
-        pdf_files, pdfs = (infographic_files(env, config, teller, palette, cache, jobs, progress)
-                           if with_pdf else ({}, {}))
+        pdf_files: dict[str, bytes] = {}
+        pdfs: dict[str, dict[str, Any]] = {}
+        planned_pdfs = None
+        if with_pdf and pdf_on_request:
+            pdfs, planned_pdfs = infographics_on_request(env, config, teller, palette)
+        elif with_pdf:
+            pdf_files, pdfs = infographic_files(env, config, teller, palette, cache, jobs, progress)
         plan.add(pdf_files, "the PDF infographics")
         made = {path: data for path, data in plan.files.items() if isinstance(data, bytes)}
         plans = plan_pages(figures, teller, pages, made, pdfs)
@@ -84,6 +94,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=with_pdf,
         images_resized=tuple(resized),
+        pdfs_on_request=planned_pdfs,
     )
 
 
@@ -97,6 +108,15 @@ def compute(config: SiteConfig, returns: Returns) -> Figures:
     if not figures.latest_for_each_org:
         raise ConfigError(f"key 'scope' is {config.scope!r}, but no return in the data is from {config.scope}")
     return figures
+
+
+def check_drawable(config: SiteConfig, returns: Returns) -> None:
+    """Every name and setting a PDF prints can be drawn in the PDF fonts."""
+    from kfh_site.pdf.fonts import undrawable_problems
+
+    lines = undrawable_problems(config, returns.table)
+    if lines:
+        raise UndrawableError("a name or setting cannot be printed in the PDF infographics:\n  " + "\n  ".join(lines))
 
 
 def check_mergers(config: SiteConfig, returns: Returns) -> None:
@@ -135,6 +155,18 @@ def infographic_files(env: jinja2.Environment, config: SiteConfig, teller: Story
         for item in infographics
     }
     return files, described
+
+
+def infographics_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette
+                            ) -> tuple[dict[str, dict[str, Any]], PlannedPdfs]:
+    """The infographics planned but not made, and what a page says of its PDF: its path
+    and title (its size and pages are not known until it is made)."""
+    from kfh_site.pdf.plan import plan_on_request
+
+    infographics, planned = plan_on_request(env, config, teller, palette)
+    described = {item.key: {"path": item.path, "title": item.title, "pages": None, "size": None}
+                 for item in infographics}
+    return described, planned
 
 
 def palette_css(palette: Palette) -> dict[str, bytes]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from kfh_site.config import SiteConfig
 from kfh_site.html.images import ResizedImage
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import find_return_files
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class BuildResult:
     """Unlikely figures in the returns, one line each, for the CLI to show."""
     with_pdf: bool = True
     images_resized: tuple[ResizedImage, ...] = ()
+    pdfs_on_request: PlannedPdfs | None = None
+    """The preview's PDFs, planned and not made: serve renders each when it is asked for."""
 
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:

@@ -396,11 +396,20 @@ def foreign_files(folder: Path, recorded: set[str]) -> list[str]:
         links = [d for d in dirs if (base / d).is_symlink()]
         for name in sorted(names + links):
             relative = (base / name).relative_to(folder).as_posix()
-            if relative not in recorded and not (name in DISPOSABLE or name.startswith("._")):
+            if relative not in recorded and not _disposable(name, (*names, *dirs)):
                 found.append(relative)
         if len(found) >= FOREIGN_LIMIT:
             break
     return sorted(found)
+
+
+def _disposable(name: str, beside: Sequence[str]) -> bool:
+    """A file manager's own file: ``.DS_Store``, ``Thumbs.db``, ``desktop.ini``, or the
+    ``._NAME`` macOS keeps a file's attributes in, only where ``NAME`` is there too (a
+    user may name a file ``._thesis.docx``; macOS never makes one alone)."""
+    if name in DISPOSABLE:
+        return True
+    return name.startswith("._") and len(name) > 2 and name[2:] in beside
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -22,6 +22,7 @@ from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.formatting import titled
 from kfh_site.story.palette import Palette
@@ -96,9 +97,15 @@ class InfographicJobs:
 def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller,
                      palette: Palette) -> InfographicJobs:
     """Each infographic's HTML, from its story, with the palette before the stylesheet."""
-    figures = teller.figures
-    plans = plan_infographics(figures, teller)
-    shared = {
+    plans = plan_infographics(teller.figures, teller)
+    shared = shared_context(config, teller.figures)
+    jobs = [infographic_job(env, config, shared, plan) for plan in plans]
+    return InfographicJobs(plans, jobs, infographic_stylesheet(config, palette))
+
+
+def shared_context(config: SiteConfig, figures: Figures) -> dict:
+    """What every infographic's template is given besides its own story."""
+    return {
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
@@ -106,17 +113,19 @@ def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryT
         "published_text": f"{config.published.day} {config.published:%B %Y}",
         "logo_uri": config.theme.data_uri(),
     }
+
+
+def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: Infographic) -> PdfJob:
     address = config.absolute_base or config.base_path
-    jobs = [
-        PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
-                                 pdf_title=plan.title, web_page=address + plan.page,
-                                 qr_code=qr_code(address + plan.page)))
-        for plan in plans
-    ]
+    return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
+                                    pdf_title=plan.title, web_page=address + plan.page,
+                                    qr_code=qr_code(address + plan.page)))
+
+
+def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:
     stylesheet_path = next((f / "infographic.css" for f in config.template_folders
                             if (f / "infographic.css").is_file()), None)
-    stylesheet = palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
-    return InfographicJobs(plans, jobs, stylesheet)
+    return palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
 
 
 def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
@@ -127,8 +136,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     planned = infographic_jobs(env, config, teller, palette)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for job in planned.jobs:
-        key = sha256("\0".join((__version__, package_version("weasyprint"), planned.stylesheet, job.html)).encode())
+    for key, job in keyed(planned):
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
@@ -142,3 +150,30 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
     return planned.plans, results
+
+
+def keyed(planned: InfographicJobs) -> list[tuple[str, PdfJob]]:
+    """Each job with its cache key."""
+    return [(pdf_key(planned.stylesheet, job), job) for job in planned.jobs]
+
+
+def pdf_key(stylesheet: str, job: PdfJob) -> str:
+    """A hash of everything a PDF is made from."""
+    return sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, job.html)).encode())
+
+
+def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette
+                    ) -> tuple[list[Infographic], PlannedPdfs]:
+    """Every infographic planned and none made, its HTML not even rendered: the preview
+    renders the HTML, then the PDF, of each one when it is asked for (on_request.py)."""
+    plans = plan_infographics(teller.figures, teller)
+    by_path = {plan.path: plan for plan in plans}
+    shared = shared_context(config, teller.figures)
+    stylesheet = infographic_stylesheet(config, palette)
+
+    def job(path: str) -> tuple[str, PdfJob]:
+        made = infographic_job(env, config, shared, by_path[path])
+        return pdf_key(stylesheet, made), made
+
+    settings = InfographicJobs(plans, [], stylesheet).settings(config)
+    return plans, PlannedPdfs(settings, frozenset(by_path), job)
