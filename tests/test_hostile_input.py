@@ -416,3 +416,17 @@ def test_a_file_managers_files_go_with_the_old_build(built, capsys):
         (built / "build" / name).write_bytes(b"file manager")
     assert run_cli(built, "build", "--no-pdf") == 0, capsys.readouterr().err
     assert not (built / "build" / "._index.html").exists() and not (built / "build" / ".DS_Store").exists()
+
+
+# --- item 12: spreadsheets kfh-site does not read are named, not skipped
+
+@pytest.mark.parametrize("name", ["2022-23.xlsm", "2022-23.xls", "2022-23.ods", "2022-23.XLSB"])
+def test_a_spreadsheet_of_another_kind_in_data_is_named_not_skipped(project, capsys, name):
+    (project / "data" / "returns" / name).write_bytes(b"PK\x03\x04 not read")
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert f"data/returns/{name}: is " in err and "save it as an Excel Workbook (.xlsx)" in err, err
+    assert run_cli(project, "validate") == 1
+    assert f"data/returns/{name}" in capsys.readouterr().err
+    assert run_cli(project, "validate", f"data/returns/{name}") == 1
+    assert "save it as an Excel Workbook (.xlsx)" in capsys.readouterr().err
