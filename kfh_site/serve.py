@@ -141,6 +141,8 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
     paths = [config.paths.data, config.paths.content, config.paths.templates]
+    if config.workforce.file is not None:  # the NHS staff joined from the workforce files
+        paths.append(config.workforce.file)
     return [p for p in paths if p.exists()] + [config_file]
 
 

@@ -47,9 +47,9 @@ def staff_of(returns: Returns) -> dict[tuple[str, str], tuple[float, str, str | 
 
 def test_periods_in_every_published_spelling_are_months():
     for text in ("2024-12", "Dec-24", "December 2024", "Dec 2024", "202412", "31/12/2024", "2024-12-31",
-                 "2024-12-31T00:00:00", "12/2024"):
+                 "2024-12-31T00:00:00", "12/2024", "202411 to 202412", "Nov-24 - Dec-24"):
         assert parse_month(text) == Month(2024, 12), text
-    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024"):
+    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024", "2024 to 2025", "soon to 202412"):
         assert parse_month(text) is None, text
     assert month_in_name("nhs-staff-fte-2025-11") == Month(2025, 11)
     assert month_in_name("workforce November 2025") == Month(2025, 11)
@@ -199,3 +199,17 @@ def test_the_shipped_figures_read_in_their_published_shape():
     assert len(workforce.staff) == 247
     assert round(sum(workforce.staff.values()), 2) == 1331554.28
     assert workforce.staff[("RC9", Month(2025, 11))] == 7719.22
+
+
+def test_every_workforce_header_in_the_code_is_in_the_data_contract_and_back():
+    import re
+
+    from kfh_site.returns.contract import WORKFORCE
+
+    doc = (REPO / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## NHS workforce files", 1)[1].split("| column | other headers |", 1)[1]
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(WORKFORCE.by_name)
+    for column in WORKFORCE.columns:
+        assert re.findall(r"`([^`]+)`", rows[column.name]) == list(column.aliases), column.name

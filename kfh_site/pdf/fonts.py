@@ -12,6 +12,8 @@ where it is written rather than a blank box.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import shutil
 import subprocess
 import unicodedata
@@ -123,3 +125,17 @@ def _described(missing: list[str]) -> str:
     return (f"{shown}{more} cannot be drawn in the PDFs: neither {' nor '.join(PDF_FONTS)} has "
             f"{'it' if len(missing) == 1 else 'them'}. Remove or replace {'it' if len(missing) == 1 else 'them'}, "
             "or build without PDFs (--no-pdf)")
+
+
+def embedded_fonts_key() -> str:
+    """The font files a PDF is made from, each path and SHA-256: part of every PDF's cache
+    key, since the same HTML makes other bytes with another Liberation Sans, so a machine
+    whose fonts differ (another version, another path) makes its PDFs again rather than
+    reuse ones made with other fonts. Read once per build that makes PDFs (about 10 ms)."""
+    files = []
+    for path in font_files():
+        try:
+            files.append([str(path), hashlib.sha256(path.read_bytes()).hexdigest()])
+        except OSError:
+            files.append([str(path), ""])
+    return json.dumps(files)

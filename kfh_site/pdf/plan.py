@@ -21,6 +21,7 @@ from kfh_site.domain import ENGLAND, slugify
 from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
+from kfh_site.pdf.fonts import embedded_fonts_key
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
@@ -134,7 +135,7 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     planned = infographic_jobs(env, config, teller, palette)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
-    for key, job in keyed(planned):
+    for key, job in keyed(planned, embedded_fonts_key()):
         cached = cache.pdf(key)
         if cached:
             results[job.path] = PdfResult(job.path, cached[0], cached[1])
@@ -150,14 +151,16 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     return planned.plans, results
 
 
-def keyed(planned: InfographicJobs) -> list[tuple[str, PdfJob]]:
+def keyed(planned: InfographicJobs, fonts: str) -> list[tuple[str, PdfJob]]:
     """Each job with its cache key."""
-    return [(pdf_key(planned.stylesheet, job), job) for job in planned.jobs]
+    return [(pdf_key(planned.stylesheet, fonts, job), job) for job in planned.jobs]
 
 
-def pdf_key(stylesheet: str, job: PdfJob) -> str:
-    """A hash of everything a PDF is made from."""
-    return sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, job.html)).encode())
+def pdf_key(stylesheet: str, fonts: str, job: PdfJob) -> str:
+    """A hash of everything a PDF is made from: kfh-site, WeasyPrint, the stylesheet, the
+    font files (fonts.py: the same HTML makes other bytes with another Liberation Sans)
+    and the HTML."""
+    return sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, fonts, job.html)).encode())
 
 
 def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette
@@ -168,10 +171,11 @@ def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTe
     by_path = {plan.path: plan for plan in plans}
     shared = shared_context(config, teller.figures)
     stylesheet = infographic_stylesheet(config, palette)
+    fonts = embedded_fonts_key()
 
     def job(path: str) -> tuple[str, PdfJob]:
         made = infographic_job(env, config, shared, by_path[path])
-        return pdf_key(stylesheet, made), made
+        return pdf_key(stylesheet, fonts, made), made
 
     settings = InfographicJobs(plans, [], stylesheet).settings(config)
     return plans, PlannedPdfs(settings, frozenset(by_path), job)

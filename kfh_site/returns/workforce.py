@@ -14,6 +14,7 @@ and used only where the files hold no figure for the organisation that year.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,8 +43,9 @@ class Workforce:
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def months(self) -> tuple[Month, ...]:
+        """Every month the files hold (asked once per return row: worked out once)."""
         return tuple(sorted({month for _, month in self.staff}))
 
     def months_of(self, code: str) -> tuple[Month, ...]:
