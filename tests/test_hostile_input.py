@@ -199,7 +199,7 @@ def test_base_url_on_the_command_line_is_checked_as_the_setting_is(project, comm
 @pytest.mark.parametrize("expression, expected", [
     ('{{ "x" + 1 }}', "TypeError: can only concatenate str"),
     ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
-    ("{{ nothing_by_this_name }}", "'nothing_by_this_name' is undefined"),
+    ("{{ nothing_by_this_name }}", "nothing_by_this_name is not defined"),
     ("{{ lipsum.__globals__['os'].system('touch PWNED') }}", "unsafe"),
     ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe"),
 ])

@@ -19,6 +19,7 @@ from kfh_site.errors import ConfigError, UndrawableError, problem_lines
 from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html.about import with_about_the_data
+from kfh_site.html.accessibility import with_accessibility_statement
 from kfh_site.html.content import Page, load_pages
 from kfh_site.html.images import ResizedImage, web_image
 from kfh_site.html.pages import plan_pages, render_pages
@@ -49,9 +50,9 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
     if with_pdf:
         check_drawable(config, returns)
     figures = compute(config, returns)
-    pages = with_about_the_data(
-        load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
-        config, figures, config.abbreviations)
+    pages = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
+    pages = with_about_the_data(pages, config, figures, config.abbreviations)
+    pages = with_accessibility_statement(pages, config, with_pdf, config.abbreviations)
     env = make_environment(config.template_folders)
     palette = Palette(accent=config.theme.accent_colour)
     teller = StoryTeller(figures, palette)
@@ -79,7 +80,7 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], cache: BuildCache,
         plan.add(search_index(rendered.files, output, cache, rendered.search_text, fresh.path),
                  "the search index")
         report = write_site(output, plan.files, lambda path, sha: cache.reusable(output, path, sha),
-                            lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys), fresh)
+                            lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys, config.base_url), fresh)
     return BuildResult(
         output=output,
         files=len(plan.files),

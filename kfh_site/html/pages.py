@@ -27,6 +27,7 @@ from kfh_site.output.write import FreshFolder, Unchanged, Written
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import REGIONS
 from kfh_site.search.index import is_indexed, searchable_html
+from kfh_site.story.formatting import titled
 from kfh_site.story.teller import StoryTeller, area_nhs_staff_source, nhs_staff_notes
 
 
@@ -94,7 +95,7 @@ def home_page(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[Pag
         "index.html", "home.html" if figures.scope == ENGLAND else "region.html", f"{top.name}, {year}",
         f"Staffing and activity of NHS library and knowledge services in {top.name}, {year}.",
         {"regions": regions, "organisations": sorted(figures.orgs_in(year), key=_ratio_order),
-         "pdf": pdfs.get("top")},
+         "pdf": pdfs.get("top"), "home": True},
         nav_current="index",
         story=functools.partial(teller.area, top),
     )
@@ -261,6 +262,8 @@ def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, 
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
+        "report_heading": titled(config.title, figures.report_year),
+        "home": False,
         "scope": figures.scope,
         "reporting": len(figures.reporting),
         "nav_pages": main_navigation(pages),

@@ -25,6 +25,7 @@ from kfh_site.pdf.fonts import embedded_fonts_key
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
+from kfh_site.story.formatting import titled
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
 
@@ -109,6 +110,7 @@ def shared_context(config: SiteConfig, figures: Figures) -> dict:
         "site": config,
         "policy": figures.policy,
         "report_year": figures.report_year,
+        "report_heading": titled(config.title, figures.report_year),
         "published_text": f"{config.published.day} {config.published:%B %Y}",
         "logo_uri": config.theme.data_uri(),
     }
