@@ -57,7 +57,8 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a finished build before publishing it")
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
-    check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
+    check.add_argument("--base-url", metavar="URL",
+                       help="where it will be served (default: the base URL the build was made for)")
     check.add_argument("--config", type=Path, help=CONFIG_HELP)
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
@@ -251,12 +252,25 @@ def run_check(args: argparse.Namespace) -> int:
 
     if args.base_url is not None:
         checked_base_url_option(args.base_url)
+    from kfh_site.output.cache import built_base_url
+
     config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
-    base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
+    built_for = built_base_url(build_dir)
+    if args.base_url:
+        base_path = url_path(args.base_url)
+    elif built_for:
+        base_path = url_path(built_for)
+        print(f"Checking {_shown(build_dir)} as it was built, for {built_for} (--base-url checks it for another).")
+    else:
+        base_path = config.base_path if config else "/"
     deadline = {} if args.deadline is None else {"deadline": args.deadline}
     report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
+    if config is not None and not config.contact.email:
+        print("Warning: kfh-site.toml has no [contact] email. The accessibility regulations ask the accessibility "
+              "statement to say how readers can contact you: add [contact] with email = \"...\" (phone and "
+              "address are optional), and build again.")
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 
 

@@ -41,6 +41,7 @@ def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tm
     text = config_text("North West LKS", "North West", dt.date(2026, 11, 23))
     (tmp_path / "kfh-site.toml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "kfh-site.toml")
+    # No report_year: a new project reports the latest year its data holds.
     assert (config.title, config.scope, config.report_year) == ("North West LKS", "North West", None)
     assert config.published == dt.date(2026, 11, 23) and config.illustrative_data is True
     assert config.theme.logo is None and config.mergers == () and config.columns == ()
@@ -57,6 +58,7 @@ def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tm
     assert [m.into for m in config.mergers] == ["RXX"]
     assert config.workforce.file == (tmp_path / "data-sources" / "workforce.csv").resolve()
     assert config.workforce.month == 12
+    assert config.contact.email == "lks@example.nhs.uk"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -18,6 +18,7 @@ from kfh_site.figures.compute import compute_figures
 from kfh_site.figures.types import Figures
 from kfh_site.html import assets, pages
 from kfh_site.html.about import with_about_the_data
+from kfh_site.html.accessibility import with_accessibility_statement
 from kfh_site.html.content import load_pages
 from kfh_site.html.render import make_environment
 from kfh_site.output.cache import BuildCache
@@ -41,9 +42,9 @@ def make_site(config: SiteConfig, data_files: Sequence[Path], options: BuildOpti
     if options.with_pdf:
         check_drawable(config, returns)
     figures = compute(config, returns)
-    content = with_about_the_data(
-        load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html),
-        config, figures, config.abbreviations)
+    content = load_pages(config.paths.content, config.root, config.abbreviations, config.allow_raw_html)
+    content = with_about_the_data(content, config, figures, config.abbreviations)
+    content = with_accessibility_statement(content, config, options.with_pdf, config.abbreviations)
     env = make_environment(config.template_folders)
     palette = Palette(accent=config.theme.accent_colour)
     with FreshFolder(config.paths.output) as fresh:
@@ -72,7 +73,8 @@ def write(ctx: BuildContext, inputs: str) -> WriteReport:
     output, cache = ctx.config.paths.output, ctx.cache
     rendered: RenderedPages = ctx.about["pages"]
     return write_site(output, ctx.plan.files, lambda path, sha: cache.reusable(output, path, sha),
-                      lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys), ctx.fresh)
+                      lambda folder, hashes: cache.save(inputs, folder, hashes, rendered.keys,
+                                                           ctx.config.base_url), ctx.fresh)
 
 
 def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: BuildOptions) -> BuildResult:

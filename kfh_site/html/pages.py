@@ -104,7 +104,7 @@ def home_page(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[Pag
         "index.html", "home.html" if figures.scope == ENGLAND else "region.html", f"{top.name}, {year}",
         f"Staffing and activity of NHS library and knowledge services in {top.name}, {year}.",
         {"regions": regions, "organisations": sorted(figures.orgs_in(year), key=_ratio_order),
-         "pdf": pdfs.get("top")},
+         "pdf": pdfs.get("top"), "home": True},
         nav_current="index",
         story=functools.partial(teller.area, top),
     )
@@ -258,6 +258,7 @@ def render_pages(ctx: BuildContext, pages: list[Page], plans: list[PagePlan]) ->
     config, env = ctx.config, ctx.env
     shared = {
         **ctx.template_context,
+        "home": False,
         "nav_pages": main_navigation(pages),
         "nav_section": "",
         "page_slugs": tuple(sorted(p.key for p in pages)),

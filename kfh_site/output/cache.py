@@ -183,8 +183,9 @@ class BuildCache:
         self.search_text = {"tag": tag, "pages": dict(sorted(text.items()))}
 
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
-             render_keys: Mapping[str, str]) -> None:
-        """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
+             render_keys: Mapping[str, str], base_url: str = "") -> None:
+        """Record this build; PDFs it did not use are dropped so the cache cannot grow.
+        ``base_url`` is the one the build was made for: check reads the build as it was built."""
         files = {}
         for path, sha in hashes.items():
             stat = (output / path).stat()
@@ -196,13 +197,24 @@ class BuildCache:
                 if cached.stem not in self.used_pdfs:
                     cached.unlink(missing_ok=True)
         manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
-                    "search": self.search}
+                    "search": self.search, "base_url": base_url}
         if self.search_text:
             self._replace(SEARCH_TEXT, json.dumps(self.search_text))
         self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
 
     def _replace(self, name: str, text: str) -> None:
         _write_whole(self.folder / name, text.encode("utf-8"))
+
+
+def built_base_url(output: Path) -> str | None:
+    """The base URL the build in ``output`` was made for, as its manifest recorded it; None
+    when no build of kfh-site's left one (or it was deleted)."""
+    try:
+        manifest = json.loads((output.parent / f".{output.name}.kfh-cache" / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    base = manifest.get("base_url") if isinstance(manifest, dict) else None
+    return base if isinstance(base, str) and base else None
 
 
 _PARTIAL = re.compile(r"\.\d+$")
