@@ -104,22 +104,17 @@ def _port(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user's mistake is a message and exit 1, never a traceback."""
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "build": run_build, "check": run_check, "serve": run_serve, "template": run_template,
+        "new": run_new, "validate": run_validate,
+    }
     try:
-        if args.command == "build":
-            return run_build(args)
-        if args.command == "check":
-            return run_check(args)
-        if args.command == "serve":
-            return run_serve(args)
-        if args.command == "template":
-            return run_template(args)
-        if args.command == "new":
-            return run_new(args)
-        return run_validate(args)
+        return commands[args.command](args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
         if args.command == "build":

@@ -199,13 +199,6 @@ def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts | Non
     return findings
 
 
-def check_pdfs(build: Path, workers: int | None = None, deadline: float = PAGE_DEADLINE) -> list[Finding]:
-    """Every PDF is tagged, names its language and shows its title."""
-    pdfs = built_pdfs(build)
-    with worker_pool(workers, len(pdfs) // PDFS_PER_TASK) as pool:
-        return started(pool, functools.partial(pdf_findings, build=build, deadline=deadline), pdfs, PDFS_PER_TASK)()
-
-
 def built_pdfs(build: Path) -> list[Path]:
     return sorted(p for p in build.rglob("*.pdf") if p.is_file())
 

@@ -1,7 +1,7 @@
 """Stories -> one PDF infographic for England, each region and each organisation.
 
 Plans what each infographic shows (the same story as its HTML page, told once by
-stories.py) and renders its HTML with the project's templates; render.py turns the HTML
+story/teller.py) and renders its HTML with the project's templates; render.py turns the HTML
 into tagged PDFs.
 """
 

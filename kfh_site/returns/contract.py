@@ -305,6 +305,17 @@ def other_spreadsheet(path: Path) -> str:
             'Workbook (.xlsx) or as "CSV UTF-8" (.csv), then remove this file from the folder')
 
 
+def column_letter(number: int) -> str:
+    """A spreadsheet column's letters, counting from 1: 1 -> A, 27 -> AA. openpyxl's
+    get_column_letter gives the same (a test says so), but importing openpyxl takes a
+    quarter of a second or more, which every build would pay for the downloads' ODS."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def display_name(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the project when inside it."""
     try:

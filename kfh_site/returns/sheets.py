@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from kfh_site.errors import FileProblem, Problem, WorkbookProblem
-from kfh_site.returns.contract import RETURNS, Contract, financial_year, normalise_header, other_spreadsheet
+from kfh_site.returns.contract import (
+    RETURNS,
+    Contract,
+    column_letter,
+    financial_year,
+    normalise_header,
+    other_spreadsheet,
+)
 from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Workbook, cell_text
 
 HEADER_SEARCH_ROWS = 20
@@ -522,9 +529,5 @@ def row_ranges(numbers: Iterable[int]) -> str:
 
 
 def letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """The spreadsheet's letter for the column at ``index`` (from 0): 0 -> A, 26 -> AA."""
+    return column_letter(index + 1)
