@@ -57,7 +57,18 @@ class _FactParser(HTMLParser):
         self._table_stack: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Count what the checks need of each element, and note its ids and links."""
         a = {k: (v or "") for k, v in attrs}
+        self._count(tag, a)
+        if "id" in a:
+            self.facts.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.facts.ids.add(a["name"])
+        for attr in ("href", "src", "xlink:href"):
+            if (tag, attr.split(":")[-1]) in LINK_ATTRIBUTES and a.get(attr):
+                self.facts.links.append((tag, a[attr]))
+
+    def _count(self, tag: str, a: dict[str, str]) -> None:
         if tag == "html":
             self.facts.lang = a.get("lang")
         elif tag == "title" and not self._svg_depth:
@@ -74,13 +85,6 @@ class _FactParser(HTMLParser):
             self._table_stack.append(False)
         elif tag == "th" and self._table_stack:
             self._table_stack[-1] = True
-        if "id" in a:
-            self.facts.ids.add(a["id"])
-        if tag == "a" and "name" in a:
-            self.facts.ids.add(a["name"])
-        for attr in ("href", "src", "xlink:href"):
-            if (tag, attr.split(":")[-1]) in LINK_ATTRIBUTES and a.get(attr):
-                self.facts.links.append((tag, a[attr]))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -169,34 +173,51 @@ def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts | Non
             findings.append(Finding(name, f"not checked: the page is {page.stat().st_size / 2**20:.1f} MB, larger "
                                           f"than the {MAX_PAGE_BYTES // 2**20} MB a page may be to be checked"))
             continue
-        if not f.lang:
-            findings.append(Finding(name, "the html element has no lang attribute"))
-        if not f.title:
-            findings.append(Finding(name, "the page has no title"))
-        if f.h1 != 1:
-            findings.append(Finding(name, f"expected one h1, found {f.h1}"))
-        if f.images_without_alt:
-            findings.append(Finding(name, f"{f.images_without_alt} image(s) without an alt attribute"))
-        if f.svgs_without_name:
-            findings.append(Finding(name, f"{f.svgs_without_name} chart(s) without a text alternative"))
-        if f.tables_without_headers:
-            findings.append(Finding(name, f"{f.tables_without_headers} table(s) without header cells"))
-        page_url = served_url(build, page, base_path)
-        folder_url = page_url.rsplit("/", 1)[0] + "/"
-        for _tag, link in f.links:
-            # A link to the page itself ("#id", "?q") depends on the page, any other on its folder.
-            start = page_url if not link or link[0] in "#?" else folder_url
-            if (start, link) not in followed:
-                followed[start, link] = resolve(build, base_path, start, link)
-            file, fragment, reason = followed[start, link]
-            if reason:
-                findings.append(Finding(name, f"broken link {link!r}: {reason}"))
-            elif file is not None and fragment and file.suffix == ".html":
-                target = facts[file] if file in facts else (
-                    None if too_large(file) else page_facts(file.read_text(encoding="utf-8")))
-                if target is not None and unquote(fragment) not in target.ids:
-                    findings.append(Finding(name, f"broken link {link!r}: no id {fragment!r} on that page"))
+        findings.extend(Finding(name, problem) for problem in page_problems(f))
+        findings.extend(Finding(name, problem) for problem in link_problems(build, base_path, page, facts, followed))
     return findings
+
+
+def page_problems(f: PageFacts) -> list[str]:
+    """What is missing from one page: its language, title, one h1, text alternatives, headers."""
+    problems = []
+    if not f.lang:
+        problems.append("the html element has no lang attribute")
+    if not f.title:
+        problems.append("the page has no title")
+    if f.h1 != 1:
+        problems.append(f"expected one h1, found {f.h1}")
+    if f.images_without_alt:
+        problems.append(f"{f.images_without_alt} image(s) without an alt attribute")
+    if f.svgs_without_name:
+        problems.append(f"{f.svgs_without_name} chart(s) without a text alternative")
+    if f.tables_without_headers:
+        problems.append(f"{f.tables_without_headers} table(s) without header cells")
+    return problems
+
+
+def link_problems(build: Path, base_path: str, page: Path, facts: dict[Path, PageFacts | None],
+                  followed: dict[tuple[str, str], tuple[Path | None, str, str]]) -> list[str]:
+    """The broken links on one page (``followed`` keeps where each link led, for every page)."""
+    f = facts[page]
+    assert f is not None
+    problems = []
+    page_url = served_url(build, page, base_path)
+    folder_url = page_url.rsplit("/", 1)[0] + "/"
+    for _tag, link in f.links:
+        # A link to the page itself ("#id", "?q") depends on the page, any other on its folder.
+        start = page_url if not link or link[0] in "#?" else folder_url
+        if (start, link) not in followed:
+            followed[start, link] = resolve(build, base_path, start, link)
+        file, fragment, reason = followed[start, link]
+        if reason:
+            problems.append(f"broken link {link!r}: {reason}")
+        elif file is not None and fragment and file.suffix == ".html":
+            target = facts[file] if file in facts else (
+                None if too_large(file) else page_facts(file.read_text(encoding="utf-8")))
+            if target is not None and unquote(fragment) not in target.ids:
+                problems.append(f"broken link {link!r}: no id {fragment!r} on that page")
+    return problems
 
 
 def built_pdfs(build: Path) -> list[Path]:
