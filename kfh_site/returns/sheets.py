@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from kfh_site.errors import FileProblem, Problem, WorkbookProblem
-from kfh_site.returns.contract import RETURNS, Contract, financial_year, normalise_header
+from kfh_site.returns.contract import RETURNS, Contract, financial_year, normalise_header, other_spreadsheet
 from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Workbook, cell_text
 
 HEADER_SEARCH_ROWS = 20
@@ -107,6 +107,8 @@ def read_raw_tables(path: Path, name: str, sheet: str | None = None, reading: Re
     (only the first, unless ``reading.every_sheet``)."""
     reading = reading or Reading.of()
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileProblem.one(name, other_spreadsheet(path))
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -123,7 +125,7 @@ def read_raw_tables(path: Path, name: str, sheet: str | None = None, reading: Re
     if suffix == ".csv":
         cells = _read_csv(data, name)
         return [_read_table(iter(cells), name, None, reading, file_year, "file", False)]
-    raise FileProblem.one(name, "is not a .csv or .xlsx file")
+    raise FileProblem.one(name, other_spreadsheet(path))
 
 
 def _read_csv(data: bytes, name: str) -> list[list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -249,9 +250,28 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         values[blank | formula] = None
     else:
         invalid = np.zeros(len(text), dtype=bool)
+        hidden = text.str.contains(INVISIBLE.pattern, regex=True).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hidden & check):
+            bad.append((int(i), _invisible_message(text.iloc[i])))
     for i in np.flatnonzero(invalid & check):
         bad.append((int(i), _text_message(column, text.iloc[i])))
     return values, bad
+
+
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                       "\ufeff\ufff9-\ufffb]")
+"""Control, zero-width and bidirectional formatting characters: invisible in a name, they
+can make it show as another (right-to-left override) or two names that look the same
+differ (zero-width space)."""
+
+
+def _invisible_message(value: str) -> str:
+    found = INVISIBLE.search(value)
+    assert found is not None
+    char = found.group()
+    name = unicodedata.name(char, "a control character")
+    return (f"holds an invisible character, U+{ord(char):04X} {name}, at character {found.start() + 1}: such "
+            "characters can make a name show as another. Retype the text without it")
 
 
 def _parse_numbers(text: pd.Series, column: Column) -> tuple[np.ndarray, np.ndarray]:

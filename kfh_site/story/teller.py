@@ -465,15 +465,21 @@ def org_meta(org: OrgFigures) -> str:
 
 def org_nhs_staff_source(org: OrgFigures) -> str:
     """Where an organisation's NHS staff figure comes from, said on its page and PDF."""
-    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE and org.nhs_staff_month:
-        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {Month.parse(org.nhs_staff_month).label}"
+    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE:
+        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_month_words(org.nhs_staff_month)}"
     return "NHS staff: as given in the organisation's return"
+
+
+def _month_words(month: str | None) -> str:
+    """``2024-12`` -> ``December 2024``; a figure from a file that gives no month says so."""
+    return Month.parse(month).label if month else "month not given"
 
 
 def area_nhs_staff_source(area: AreaFigures) -> str:
     """Where an area's NHS staff figures come from: the workforce statistics' month (or
     months), and how many organisations gave their own instead."""
     months = [Month.parse(m).label for m in area.nhs_staff_months]
+    months += ["month not given"] if area.nhs_staff_undated else []
     if not months:
         return "NHS staff: as given in each organisation's return"
     text = f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_and(months)}"
@@ -488,14 +494,16 @@ def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
     """The data notes on NHS staff: for each year, the workforce statistics' month used,
     and the licence credit the statistics ask for; or that the returns gave them."""
     areas = [figures.top(year) for year in reversed(figures.years)]
-    if not any(area.nhs_staff_months for area in areas):
+    if not any(area.nhs_staff_months or area.nhs_staff_undated for area in areas):
         return ("NHS staff are the whole-time equivalent (WTE) staff each organisation gave in its return.",)
     years = "; ".join(
-        f"{area.year}: {_and([Month.parse(m).label for m in area.nhs_staff_months]) or 'the returns'}"
+        f"{area.year}: "
+        + (_and([*(Month.parse(m).label for m in area.nhs_staff_months),
+                 *(["a file that gives no month"] if area.nhs_staff_undated else [])]) or "the returns")
         + (f" ({fmt.count(area.nhs_staff_from_returns)} from "
            f"{'its' if area.nhs_staff_from_returns == 1 else 'their'} own "
            f"{'return' if area.nhs_staff_from_returns == 1 else 'returns'})"
-           if area.nhs_staff_months and area.nhs_staff_from_returns else "")
+           if (area.nhs_staff_months or area.nhs_staff_undated) and area.nhs_staff_from_returns else "")
         for area in areas)
     return (
         f"NHS staff are each organisation's full-time equivalent staff, all staff groups, from NHS England's "
