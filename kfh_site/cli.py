@@ -27,6 +27,7 @@ CONFIG_HELP = "config file (default: kfh-site.toml here or in the nearest folder
 
 
 def parser() -> argparse.ArgumentParser:
+    """Every command and option; the README's command reference follows this."""
     main = argparse.ArgumentParser(
         prog="kfh-site",
         description="Publish the annual report of NHS library and knowledge services as a static site.",
@@ -152,6 +153,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """``kfh-site build``: the site and PDFs into the output folder, then one summary line."""
     from kfh_site.build.site import build  # heavy imports only for the command that needs them
 
     config = _config(args, output=args.out, base_url=args.base_url)
@@ -200,6 +202,7 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """``kfh-site serve``: a preview rebuilt on every edit, its PDFs made when asked for."""
     from kfh_site.build.site import build
     from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
@@ -243,6 +246,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """``kfh-site check``: exit 1 when the build should not be published yet."""
     from kfh_site.check.checks import check_build
 
     if args.base_url is not None:
@@ -270,6 +274,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """``kfh-site validate``: every problem in the returns at once, without building."""
     from kfh_site.build.result import read_returns
     from kfh_site.errors import problem_lines
 
@@ -301,6 +306,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
+    """``kfh-site template``: the blank return services fill in."""
     from kfh_site.project.blank_return import FormSettings, write_template
 
     config = _optional_config(args)
@@ -311,6 +317,7 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
+    """``kfh-site new``: a project that builds at once."""
     from kfh_site.config import config_from_mapping
     from kfh_site.project.new import kfh_site_command, new_project
 

@@ -65,15 +65,18 @@ class PreviewState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> dict:
+        """What the reload script polls: the build number and the last error."""
         with self.lock:
             return {"build": self.build, "error": self.error}
 
     def built(self) -> None:
+        """A rebuild succeeded: open pages reload."""
         with self.lock:
             self.build += 1
             self.error = ""
 
     def failed(self, message: str) -> None:
+        """A rebuild failed: open pages show ``message`` and keep the last good build."""
         with self.lock:
             self.error = message
 
@@ -87,6 +90,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     pdfs: Callable[[str], bytes | None] | None = None  # a PDF of the build, made when asked for
 
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's API
+        """As GET, without the body."""
         self.head_only = True
         self.do_GET()
 
@@ -155,10 +159,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
+        """Quiet: the preview prints its own lines, not one per request."""
         pass
 
 
 def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
+    """What a change to rebuilds: the project's folders, the workforce files and the config file."""
     paths = [config.paths.data, config.paths.content, config.paths.templates]
     if config.workforce.file is not None:  # the NHS staff joined from the workforce files
         paths.append(config.workforce.file)

@@ -174,6 +174,7 @@ def chromium() -> Iterator[object]:
 
 @dataclass(frozen=True)
 class AxeViolation:
+    """One axe-core rule a page broke at one window width, as the check report names it."""
     page: str
     width: int
     rule: str

@@ -101,6 +101,7 @@ class _FactParser(HTMLParser):
 
 
 def page_facts(html: str) -> PageFacts:
+    """What the static checks need of one page, read in one pass of the HTML."""
     parser = _FactParser()
     parser.feed(html)
     parser.close()
@@ -109,10 +110,12 @@ def page_facts(html: str) -> PageFacts:
 
 
 def html_pages(build: Path) -> list[Path]:
+    """Every page of a build, in a fixed order so the report reads the same each time."""
     return sorted(p for p in build.rglob("*.html") if p.is_file())
 
 
 def served_url(build: Path, page: Path, base_path: str) -> str:
+    """The address a page will have once served from ``base_path``, so links resolve as a browser's would."""
     return HOST + base_path + page.relative_to(build).as_posix()
 
 
@@ -141,6 +144,7 @@ def resolve(build: Path, base_path: str, page_url: str, link: str) -> tuple[Path
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem on one page (or PDF), as the report lists it."""
     page: str
     message: str
 
@@ -154,6 +158,7 @@ def check_site(build: Path, base_path: str = "/", workers: int | None = None) ->
 
 
 def too_large(page: Path) -> bool:
+    """A page too large to parse is reported rather than read."""
     return page.stat().st_size > MAX_PAGE_BYTES
 
 
@@ -221,6 +226,7 @@ def link_problems(build: Path, base_path: str, page: Path, facts: dict[Path, Pag
 
 
 def built_pdfs(build: Path) -> list[Path]:
+    """Every PDF of a build, in a fixed order."""
     return sorted(p for p in build.rglob("*.pdf") if p.is_file())
 
 
@@ -264,6 +270,7 @@ def pdf_findings(pdfs: Sequence[Path], build: Path, deadline: float = PAGE_DEADL
 
 
 def pdf_problems(path: Path) -> list[str]:
+    """What a PDF lacks for PDF/UA: tags, a language, its title shown; an unreadable file says so."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
     from pypdf.generic import DictionaryObject
@@ -293,6 +300,7 @@ def pdf_problems(path: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class CheckReport:
+    """Everything one check found, and what it left alone because it passed before."""
     build: Path
     base_path: str
     pages: int
@@ -305,9 +313,11 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
+        """True when nothing was found: the build may be published."""
         return not self.findings
 
     def text(self) -> str:
+        """The report as the command line prints it."""
         lines = [f"Checked {self.pages} pages and {self.pdfs} PDFs in {self.build} as served from {self.base_path}",
                  self.browser_note]
         unchanged = ([f"{self.unchanged_pages} of {self.pages} pages in the browser"] if self.unchanged_pages else []) + (

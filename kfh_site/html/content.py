@@ -91,6 +91,7 @@ class Page:
 
     @property
     def path(self) -> str:
+        """Where the page is published."""
         return f"{self.key}.html"
 
 
@@ -106,22 +107,27 @@ class Section:
 
     @property
     def path(self) -> str:
+        """Where the section's index is published."""
         return f"{self.name}/index.html"
 
     @property
     def title(self) -> str:
+        """The landing page's title, else the folder's name made readable."""
         return self.landing.title if self.landing else self.name.replace("-", " ").capitalize()
 
     @property
     def nav_title(self) -> str:
+        """The section's name in navigation."""
         return self.landing.nav_title if self.landing else self.title
 
     @property
     def summary(self) -> str:
+        """What the section's landing page says of it, for the navigation."""
         return self.landing.summary if self.landing else ""
 
     @property
     def nav_order(self) -> int | None:
+        """The section's place in the navigation, from its landing page."""
         return self.landing.nav_order if self.landing else None
 
 
@@ -181,6 +187,7 @@ def sections(pages: list[Page]) -> list[Section]:
 
 
 def check_section_name(folder: Path, root: Path) -> None:
+    """A folder's name becomes an address: refuse one that is not a plain slug or that a built page already uses."""
     name = folder.name
     if not SLUG.match(name) or name in RESERVED_SLUGS:
         raise ContentError(

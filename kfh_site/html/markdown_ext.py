@@ -49,11 +49,14 @@ class PageFacts:
 
 
 class PageExtension(Extension):
+    """kfh-site's Markdown additions: the page title taken out, tables given captions and scroll regions, facts noted
+    for checks."""
     def __init__(self, facts: PageFacts) -> None:
         super().__init__()
         self.facts = facts
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        """Register the processors at the points the standard extensions leave for them."""
         md.preprocessors.register(_TableSpacing(md), "kfh_table_spacing", 25)
         # After attr_list (8) and abbr (7), before toc (5): toc must not list the title.
         md.treeprocessors.register(_Title(md, self.facts), "kfh_title", 6)

@@ -170,6 +170,7 @@ class OutputPlan:
 
 @dataclass(frozen=True)
 class WriteReport:
+    """What the writer did: every file's hash, and which were written rather than linked."""
     hashes: dict[str, str]      # every file: its SHA-256
     written: tuple[str, ...]    # the files whose bytes were written (the rest were linked)
 
@@ -305,6 +306,7 @@ def record_path(output: Path) -> Path:
 
 
 def write_record(output: Path, paths: Iterable[str]) -> None:
+    """List the files kfh-site wrote, so a later build knows which files in the folder are its own."""
     record = record_path(output)
     temporary = record.with_name(f"{record.name}.{os.getpid()}")
     try:

@@ -193,10 +193,12 @@ class Contract:
 
     @functools.cached_property
     def by_name(self) -> dict[str, Column]:
+        """Columns by name, for lookups."""
         return {c.name: c for c in self.columns}
 
     @functools.cached_property
     def required(self) -> tuple[str, ...]:
+        """The columns a file must have."""
         return tuple(c.name for c in self.columns if c.required)
 
     @functools.cached_property
@@ -211,6 +213,7 @@ class Contract:
         return lookup
 
     def closest(self, header: str) -> str | None:
+        """The column a header nearly names, for a 'did you mean' hint."""
         return closest_column(header, self.known_headers)
 
     def heading(self, name: str) -> str:

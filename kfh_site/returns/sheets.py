@@ -68,6 +68,7 @@ class RawTable:
 
     @property
     def where(self) -> str:
+        """The file (and sheet) the table came from, as messages name it."""
         return where(self.file, self.sheet)
 
     @property
@@ -77,6 +78,7 @@ class RawTable:
 
 
 def where(file: str, sheet: str | None) -> str:
+    """A file, or a workbook's sheet, as messages name it."""
     return f'{file}, sheet "{sheet}"' if sheet is not None else file
 
 
@@ -105,6 +107,7 @@ class Reading:
     @classmethod
     def of(cls, contract: Contract = RETURNS, columns: Iterable[tuple[str, str]] = (),
            every_sheet: bool = True) -> Reading:
+        """How to read a file against ``contract``, with a project's own header mappings."""
         return cls(contract, contract.lookup(columns), every_sheet)
 
 
@@ -295,11 +298,13 @@ class _Formula(str):
 
 
 def quoted(items: Sequence[str]) -> str:
+    """Names in quotes, joined as a sentence would: "A", "B" and "C"."""
     shown = [f'"{item}"' for item in items]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def required_list(contract: Contract) -> str:
+    """The required columns as a message lists them: their headers and names."""
     return ", ".join(f'"{contract.heading(c)}" ({c})' for c in contract.required)
 
 

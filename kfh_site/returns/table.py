@@ -61,9 +61,11 @@ class Returns:
 
     @property
     def years(self) -> tuple[str, ...]:
+        """Every return year held, in order."""
         return tuple(sorted(self.table["year"].unique()))
 
     def summary(self) -> str:
+        """What validate reports when all is well: organisations, years, regions, files."""
         t = self.table
         regions = t["region"].nunique()
         return (

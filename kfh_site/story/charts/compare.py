@@ -30,6 +30,7 @@ from kfh_site.story.palette import Palette
 
 @dataclass(frozen=True)
 class Entry:
+    """One area in the comparison: its name, its ratio, whether it is the page's own."""
     name: str
     ratio: float | None
     highlight: bool = False
@@ -37,6 +38,7 @@ class Entry:
 
 def compare_layouts(entries: Sequence[Entry], england: float | None, policy: Policy,
                     palette: Palette) -> tuple[Layout, Layout]:
+    """The areas' ratios on one axis with the reference lines, for the wide and the narrow frame."""
     return (_layout(WIDE, entries, england, policy, palette),
             _layout(NARROW, entries, england, policy, palette))
 

@@ -47,6 +47,7 @@ class StaffYear:
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
                            palette: Palette) -> tuple[Layout, Layout]:
+    """Qualified WTE against the recommended WTE each year, for the wide and the narrow frame."""
     return _layout(WIDE, years, points, palette), _layout(NARROW, years, points, palette)
 
 
