@@ -27,6 +27,7 @@ CONFIG_HELP = "config file (default: kfh-site.toml here or in the nearest folder
 
 
 def parser() -> argparse.ArgumentParser:
+    """Every command and option; the README's command reference follows this."""
     main = argparse.ArgumentParser(
         prog="kfh-site",
         description="Publish the annual report of NHS library and knowledge services as a static site.",
@@ -57,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a finished build before publishing it")
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
-    check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
+    check.add_argument("--base-url", metavar="URL",
+                       help="where it will be served (default: the base URL the build was made for)")
     check.add_argument("--config", type=Path, help=CONFIG_HELP)
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
@@ -103,22 +105,17 @@ def _port(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user's mistake is a message and exit 1, never a traceback."""
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "build": run_build, "check": run_check, "serve": run_serve, "template": run_template,
+        "new": run_new, "validate": run_validate,
+    }
     try:
-        if args.command == "build":
-            return run_build(args)
-        if args.command == "check":
-            return run_check(args)
-        if args.command == "serve":
-            return run_serve(args)
-        if args.command == "template":
-            return run_template(args)
-        if args.command == "new":
-            return run_new(args)
-        return run_validate(args)
+        return commands[args.command](args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
         if args.command == "build":
@@ -156,6 +153,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """``kfh-site build``: the site and PDFs into the output folder, then one summary line."""
     from kfh_site.build.site import build  # heavy imports only for the command that needs them
 
     config = _config(args, output=args.out, base_url=args.base_url)
@@ -204,6 +202,7 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """``kfh-site serve``: a preview rebuilt on every edit, its PDFs made when asked for."""
     from kfh_site.build.site import build
     from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
@@ -247,20 +246,35 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """``kfh-site check``: exit 1 when the build should not be published yet."""
     from kfh_site.check.checks import check_build
 
     if args.base_url is not None:
         checked_base_url_option(args.base_url)
+    from kfh_site.output.cache import built_base_url
+
     config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
-    base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
+    built_for = built_base_url(build_dir)
+    if args.base_url:
+        base_path = url_path(args.base_url)
+    elif built_for:
+        base_path = url_path(built_for)
+        print(f"Checking {_shown(build_dir)} as it was built, for {built_for} (--base-url checks it for another).")
+    else:
+        base_path = config.base_path if config else "/"
     deadline = {} if args.deadline is None else {"deadline": args.deadline}
     report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
+    if config is not None and not config.contact.email:
+        print("Warning: kfh-site.toml has no [contact] email. The accessibility regulations ask the accessibility "
+              "statement to say how readers can contact you: add [contact] with email = \"...\" (phone and "
+              "address are optional), and build again.")
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """``kfh-site validate``: every problem in the returns at once, without building."""
     from kfh_site.build.result import read_returns
     from kfh_site.errors import problem_lines
 
@@ -292,6 +306,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
+    """``kfh-site template``: the blank return services fill in."""
     from kfh_site.project.blank_return import FormSettings, write_template
 
     config = _optional_config(args)
@@ -302,6 +317,7 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
+    """``kfh-site new``: a project that builds at once."""
     from kfh_site.config import config_from_mapping
     from kfh_site.project.new import kfh_site_command, new_project
 

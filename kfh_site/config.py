@@ -378,6 +378,26 @@ class Workforce:
                                 doc="the sheet to read in `.xlsx` workforce files")
 
 
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def _email_check(key: str, value: str, root: Path) -> list[str]:
+    return [] if _EMAIL.match(value.strip()) else [
+        f"key {key!r}: expected an email address such as \"lks@example.nhs.uk\", got {value!r}"]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """``[contact]``: how readers reach the team, as the accessibility regulations ask:
+    shown in the accessibility statement and in every page's footer."""
+
+    email: str = setting("", doc="an email address readers can write to", toml=(str,), check=_email_check,
+                         expected="an email address such as \"lks@example.nhs.uk\"",
+                         convert=lambda value, root: value.strip())
+    phone: str = setting("", doc="a telephone number (optional)", toml=(str,), expected="a telephone number")
+    address: str = setting("", doc="a postal address (optional)", toml=(str,), expected="a postal address")
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Settings for one build. Frozen: a build never changes its own settings."""
@@ -442,6 +462,12 @@ class SiteConfig:
         doc="the team's own look, on every page and PDF: an accent colour (refused below 4.5 : 1 against white, "
             "as white text sits on it; the message gives the measured ratio) and a PNG or SVG logo inside the "
             "project with its text alternative")
+    contact: Contact = setting(
+        factory=Contact, shown="none",
+        example={"email": "lks@example.nhs.uk", "phone": "020 7946 0000"},
+        doc="how readers reach the team: `email`, and optionally `phone` and `address`, shown in every page's "
+            "footer and in the accessibility statement (the accessibility regulations ask for them; "
+            "`kfh-site check` warns when there is no email)")
     mergers: tuple[Merger, ...] = setting(
         (), toml=(list,), keys=MERGER_KEYS, shown="none", check=_merger_problems, convert=_to_mergers,
         example=[{"year": "2025/26", "into": "RXX", "from": ["RAA", "RBB"]}],

@@ -199,7 +199,7 @@ def test_base_url_on_the_command_line_is_checked_as_the_setting_is(project, comm
 @pytest.mark.parametrize("expression, expected", [
     ('{{ "x" + 1 }}', "TypeError: can only concatenate str"),
     ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
-    ("{{ nothing_by_this_name }}", "'nothing_by_this_name' is undefined"),
+    ("{{ nothing_by_this_name }}", "nothing_by_this_name is not defined"),
     ("{{ lipsum.__globals__['os'].system('touch PWNED') }}", "unsafe"),
     ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe"),
 ])
@@ -416,3 +416,56 @@ def test_a_file_managers_files_go_with_the_old_build(built, capsys):
         (built / "build" / name).write_bytes(b"file manager")
     assert run_cli(built, "build", "--no-pdf") == 0, capsys.readouterr().err
     assert not (built / "build" / "._index.html").exists() and not (built / "build" / ".DS_Store").exists()
+
+
+# --- item 12: spreadsheets kfh-site does not read are named, not skipped
+
+@pytest.mark.parametrize("name", ["2022-23.xlsm", "2022-23.xls", "2022-23.ods", "2022-23.XLSB"])
+def test_a_spreadsheet_of_another_kind_in_data_is_named_not_skipped(project, capsys, name):
+    (project / "data" / "returns" / name).write_bytes(b"PK\x03\x04 not read")
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert f"data/returns/{name}: is " in err and "save it as an Excel Workbook (.xlsx)" in err, err
+    assert run_cli(project, "validate") == 1
+    assert f"data/returns/{name}" in capsys.readouterr().err
+    assert run_cli(project, "validate", f"data/returns/{name}") == 1
+    assert "save it as an Excel Workbook (.xlsx)" in capsys.readouterr().err
+
+
+# --- item 15: names that show as something they are not, or do not fit
+
+@pytest.mark.parametrize("column, name, char", [
+    ("org_name", "Gamma \u202eTSURT SHN\u202c Community", "U+202E RIGHT-TO-LEFT OVERRIDE, at character 7"),
+    ("org_name", "Gamma\u200b Community NHS Trust", "U+200B ZERO WIDTH SPACE, at character 6"),
+    ("org_name", "Gamma \u2067Community\u2069 NHS Trust", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+    ("org_type", "Comm\u200dunity", "U+200D ZERO WIDTH JOINER"),
+])
+def test_bidirectional_and_zero_width_characters_in_names_are_refused_where_they_are(project, capsys, column,
+                                                                                      name, char):
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index(column)] = name
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert f"data/returns/2024-25.csv, row 4, column {column}: holds an invisible character, {char}" in err, err
+
+
+def test_a_long_unbroken_name_wraps_in_its_pdf_rather_than_being_cut_off(project):
+    import pdfplumber
+    from bounded import run_bounded
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    name = "Gamma" + "x" * 1_995
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = name
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 0, err
+    with pdfplumber.open(project / "build" / "pdf" / "organisations" / "ccc.pdf") as pdf:
+        shown = "".join(
+            "".join(c["text"] for c in page.chars
+                    if 0 <= c["x0"] and c["x1"] <= page.width and 0 <= c["top"] and c["bottom"] <= page.height)
+            for page in pdf.pages)
+    assert name in shown.replace("\n", "")

@@ -38,10 +38,11 @@ def test_every_field_of_the_config_is_a_declared_setting():
 
 
 def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tmp_path):
-    text = config_text("North West LKS", "North West", "2025/26", dt.date(2026, 11, 23))
+    text = config_text("North West LKS", "North West", dt.date(2026, 11, 23))
     (tmp_path / "kfh-site.toml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "kfh-site.toml")
-    assert (config.title, config.scope, config.report_year) == ("North West LKS", "North West", "2025/26")
+    # No report_year: a new project reports the latest year its data holds.
+    assert (config.title, config.scope, config.report_year) == ("North West LKS", "North West", None)
     assert config.published == dt.date(2026, 11, 23) and config.illustrative_data is True
     assert config.theme.logo is None and config.mergers == () and config.columns == ()
     # Every commented example is a valid setting once uncommented (the logo must exist).
@@ -57,6 +58,7 @@ def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tm
     assert [m.into for m in config.mergers] == ["RXX"]
     assert config.workforce.file == (tmp_path / "data-sources" / "workforce.csv").resolve()
     assert config.workforce.month == 12
+    assert config.contact.email == "lks@example.nhs.uk"
 
 
 @pytest.mark.parametrize("text, expected", [

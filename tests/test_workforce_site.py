@@ -209,3 +209,63 @@ def test_every_pdf_says_where_its_nhs_staff_come_from(tmp_path):
     with pdfplumber.open(root / "build" / "pdf" / "england.pdf") as pdf:
         text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert "NHS staff: NHS Workforce Statistics, March 2025; 1 organisation's own return." in text
+
+
+def test_a_merged_trusts_years_before_the_merger_add_up_its_predecessors_workforce_figures(tmp_path):
+    """RZZ was formed in 2024/25 from RAA and RBB. Its own return for 2023/24 (sent as the
+    merged service) and the predecessors' combined change both use RAA's and RBB's figures."""
+    root = tmp_path / "project"
+    make_project(root, CONFIG + WORKFORCE + '\n[[mergers]]\nyear = "2024/25"\ninto = "RZZ"\nfrom = ["RAA", "RBB"]\n',
+                 with_data=False)
+
+    def row(code: str, year: str, qualified: str) -> list[str]:
+        values = {"org_code": code, "org_name": f"Trust {code}", "region": "London", "org_type": "Acute",
+                  "year": year, "qualified_lks_wte": qualified}
+        return [values.get(column, "") for column in HEADER]
+
+    write_csv(root / "data" / "returns" / "2023-24.csv", [row("RAA", "2023/24", "2"), row("RBB", "2023/24", "1")])
+    write_csv(root / "data" / "returns" / "2024-25.csv", [row("RZZ", "2024/25", "4")])
+    write_csv(root / "data-sources" / "workforce" / "staff.csv", [
+        ["RAA", "2024-03", "3000"], ["RBB", "2024-03", "1500.5"], ["RZZ", "2025-03", "5000"],
+    ], header=["ODS code", "Period", "FTE"])
+    assert run_cli(root, "build", "--no-pdf") == 0
+    rzz = figures_csv(root)[("RZZ", "2024/25")]
+    assert (rzz["nhs_staff_wte"], rzz["nhs_staff_month"], rzz["combined_from"]) == ("5000.00", "2025-03", "RAA RBB")
+    assert rzz["nhs_staff_wte_change"] == "499.50"  # 5,000 - (3,000 + 1,500.5)
+    # The merged service's own return for a year before the merger: its predecessors added up.
+    write_csv(root / "data" / "returns" / "2022-23.csv", [row("RZZ", "2022/23", "3")])
+    write_csv(root / "data-sources" / "workforce" / "older.csv", [
+        ["RAA", "2023-03", "2900"], ["RBB", "2023-03", "1400"], ["RZZ", "2023-03", "1"],
+    ], header=["ODS code", "Period", "FTE"])
+    assert run_cli(root, "build", "--no-pdf") == 0
+    early = figures_csv(root)[("RZZ", "2022/23")]
+    assert (early["nhs_staff_wte"], early["nhs_staff_source"], early["nhs_staff_month"]) == (
+        "4300.00", "NHS Workforce Statistics", "2023-03")
+
+
+def test_a_changed_workforce_file_is_built_again_and_one_inside_data_is_no_return(tmp_path):
+    root = workforce_project(tmp_path / "project", '\n[workforce]\nfile = "data/workforce"\n')
+    (root / "data-sources" / "workforce").rename(root / "data" / "workforce")
+    assert run_cli(root, "build", "--no-pdf") == 0  # not read as returns: they would lack the contract's columns
+    assert figures_csv(root)[("EEE", "2024/25")]["nhs_staff_wte"] == "800.00"
+    monthly = root / "data" / "workforce" / "nhs-staff-fte-2025-03.csv"
+    monthly.write_text(monthly.read_text(encoding="utf-8").replace(",800\n", ",810\n"), encoding="utf-8")
+    assert run_cli(root, "build", "--no-pdf") == 0
+    assert figures_csv(root)[("EEE", "2024/25")]["nhs_staff_wte"] == "810.00"
+
+
+def test_a_workforce_file_without_a_month_is_joined_and_said_to_have_none(tmp_path, capsys):
+    """The published shape saved under a name without its month: its figures stand in for
+    every year, and every page says the month is not given."""
+    root = workforce_project(tmp_path / "project", '\n[workforce]\nfile = "data-sources/workforce.csv"\n')
+    (root / "data-sources" / "workforce" / "nhs-staff-fte-2025-03.csv").rename(root / "data-sources" / "workforce.csv")
+    assert run_cli(root, "build", "--no-pdf") == 0
+    assert "data-sources/workforce.csv: no period column and no month in its name" in capsys.readouterr().out
+    rows = figures_csv(root)
+    assert (rows[("AAA1", "2023/24")]["nhs_staff_wte"], rows[("AAA1", "2024/25")]["nhs_staff_wte"]) == (
+        "12600.25", "12600.25")
+    assert (rows[("AAA1", "2024/25")]["nhs_staff_source"], rows[("AAA1", "2024/25")]["nhs_staff_month"]) == (
+        "NHS Workforce Statistics", "")
+    assert footer_source(root / "build" / "organisations" / "aaa1.html") == (
+        "NHS staff: NHS Workforce Statistics, month not given.")
+    assert footer_source(root / "build" / "index.html") == "NHS staff: NHS Workforce Statistics, month not given."

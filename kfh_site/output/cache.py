@@ -35,6 +35,7 @@ SEARCH_TEXT = "search-text.json"
 
 
 def sha256(data: bytes) -> str:
+    """The hex SHA-256 every cache key and file hash uses."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -80,6 +81,7 @@ class BuildCache:
 
     @classmethod
     def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
+        """The cache kept beside the output folder (never inside it, so it is not published)."""
         cache = cls(output.parent / f".{output.name}.kfh-cache", enabled)
         if enabled:
             try:
@@ -123,6 +125,7 @@ class BuildCache:
         return entry[0] if self.unchanged_on_disk(output, path) else None
 
     def pdf(self, key: str) -> tuple[bytes, int] | None:
+        """A PDF made before from the same inputs, with its page count, or None."""
         if not self.enabled or key not in self.previous_pdfs:
             return None
         try:
@@ -133,6 +136,7 @@ class BuildCache:
         return data, self.previous_pdfs[key]
 
     def store_pdf(self, key: str, data: bytes, pages: int) -> None:
+        """Keep a new PDF for the next build with the same inputs."""
         folder = self.folder / "pdf"
         folder.mkdir(parents=True, exist_ok=True)
         _write_whole(folder / f"{key}.pdf", data)
@@ -183,8 +187,9 @@ class BuildCache:
         self.search_text = {"tag": tag, "pages": dict(sorted(text.items()))}
 
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
-             render_keys: Mapping[str, str]) -> None:
-        """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
+             render_keys: Mapping[str, str], base_url: str = "") -> None:
+        """Record this build; PDFs it did not use are dropped so the cache cannot grow.
+        ``base_url`` is the one the build was made for: check reads the build as it was built."""
         files = {}
         for path, sha in hashes.items():
             stat = (output / path).stat()
@@ -196,13 +201,24 @@ class BuildCache:
                 if cached.stem not in self.used_pdfs:
                     cached.unlink(missing_ok=True)
         manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
-                    "search": self.search}
+                    "search": self.search, "base_url": base_url}
         if self.search_text:
             self._replace(SEARCH_TEXT, json.dumps(self.search_text))
         self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
 
     def _replace(self, name: str, text: str) -> None:
         _write_whole(self.folder / name, text.encode("utf-8"))
+
+
+def built_base_url(output: Path) -> str | None:
+    """The base URL the build in ``output`` was made for, as its manifest recorded it; None
+    when no build of kfh-site's left one (or it was deleted)."""
+    try:
+        manifest = json.loads((output.parent / f".{output.name}.kfh-cache" / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    base = manifest.get("base_url") if isinstance(manifest, dict) else None
+    return base if isinstance(base, str) and base else None
 
 
 _PARTIAL = re.compile(r"\.\d+$")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from kfh_site.errors import DataError, Problem
 from kfh_site.project_files import files_in
 
 REGIONS = (
@@ -192,10 +193,12 @@ class Contract:
 
     @functools.cached_property
     def by_name(self) -> dict[str, Column]:
+        """Columns by name, for lookups."""
         return {c.name: c for c in self.columns}
 
     @functools.cached_property
     def required(self) -> tuple[str, ...]:
+        """The columns a file must have."""
         return tuple(c.name for c in self.columns if c.required)
 
     @functools.cached_property
@@ -210,6 +213,7 @@ class Contract:
         return lookup
 
     def closest(self, header: str) -> str | None:
+        """The column a header nearly names, for a 'did you mean' hint."""
         return closest_column(header, self.known_headers)
 
     def heading(self, name: str) -> str:
@@ -277,12 +281,42 @@ def financial_year(value: str) -> str | None:
     return f"{first}/{(first + 1) % 100:02d}" if second == following else None
 
 
+OTHER_SPREADSHEETS = {
+    ".xlsm": "an Excel workbook with macros", ".xlsb": "a binary Excel workbook", ".xls": "an Excel 97-2003 workbook",
+    ".xltx": "an Excel template", ".xltm": "an Excel template", ".ods": "an OpenDocument spreadsheet",
+    ".numbers": "a Numbers spreadsheet", ".tsv": "a tab-separated file",
+}
+"""Spreadsheets kfh-site does not read, said rather than skipped: a return saved in one of
+them would otherwise be left out of the report without a word."""
+
+
 def find_return_files(folder: Path, root: Path | None = None) -> list[Path]:
-    """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped."""
-    return [
-        p for p in files_in(folder, root or folder)
-        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")
-    ]
+    """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped.
+    A spreadsheet of another kind is an error naming it, never silently left out."""
+    found = [p for p in files_in(folder, root or folder) if not p.name.startswith(("~$", ".~lock."))]
+    others = [p for p in found if p.suffix.lower() in OTHER_SPREADSHEETS]
+    if others:
+        raise DataError([Problem(display_name(p, root or folder), None, None, other_spreadsheet(p))
+                         for p in others])
+    return [p for p in found if p.suffix.lower() in (".csv", ".xlsx")]
+
+
+def other_spreadsheet(path: Path) -> str:
+    """What to do with a spreadsheet kfh-site does not read."""
+    kind = OTHER_SPREADSHEETS.get(path.suffix.lower(), f"a {path.suffix or 'extensionless'} file")
+    return (f"is {kind} ({path.suffix.lower()}), which kfh-site does not read: open it and save it as an Excel "
+            'Workbook (.xlsx) or as "CSV UTF-8" (.csv), then remove this file from the folder')
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet column's letters, counting from 1: 1 -> A, 27 -> AA. openpyxl's
+    get_column_letter gives the same (a test says so), but importing openpyxl takes a
+    quarter of a second or more, which every build would pay for the downloads' ODS."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -6,6 +6,8 @@ Jinja filters by render.py.
 
 from __future__ import annotations
 
+import re
+
 from kfh_site.domain import (
     BETTER,
     GAP,
@@ -20,6 +22,7 @@ from kfh_site.domain import (
     round_half_up,
 )
 from kfh_site.figures.types import ALL, REGION, TYPE, Rank
+from kfh_site.returns.contract import financial_year
 
 NOT_REPORTED = "Not reported"
 MINUS = "\u2212"
@@ -56,6 +59,7 @@ def count(value: float | int | None) -> str:
 
 
 def number(value: float | None, places: int = 1) -> str:
+    """A number as every page and PDF writes it: thousands separated, rounded half up; not reported when None."""
     if value is None:
         return NOT_REPORTED
     return f"{round_half_up(value, places):,.{places}f}"
@@ -108,14 +112,17 @@ def ratio_change(delta: float | None) -> str:
 
 
 def status_label(status: str) -> str:
+    """A status as a tile or table labels it."""
     return STATUS_LABELS[status]
 
 
 def status_phrase(status: str) -> str:
+    """A status as a sentence says it."""
     return STATUS_PHRASES[status]
 
 
 def status_short(status: str) -> str:
+    """A status in a few words, for narrow places."""
     return STATUS_SHORT[status]
 
 
@@ -184,6 +191,7 @@ def type_plural(org_type: str | None) -> str:
 
 
 def capitalised(text: str) -> str:
+    """The first letter in capitals, the rest as written (names keep their capitals)."""
     return text[:1].upper() + text[1:]
 
 
@@ -203,6 +211,7 @@ DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "About the same", NEW: "Ne
 
 
 def direction(value: str) -> str:
+    """A change's direction in words."""
     return DIRECTIONS[value]
 
 
@@ -227,3 +236,15 @@ FILTERS = {
     "share_percent": share_percent,
     "file_size": file_size,
 }
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\s*[/\-–]\s*(\d{4}|\d{2})(?!\d)")
+
+
+def titled(title: str, year: str) -> str:
+    """The report's title with its year, ``"NHS LKS in England, 2024/25"``; the title alone
+    when it already names that year (however written: 2024/25, 2024-25, 2024-2025)."""
+    for match in _YEAR_IN_TEXT.finditer(title):
+        if financial_year(f"{match.group(1)}/{match.group(2)}") == year:
+            return title
+    return f"{title}, {year}"

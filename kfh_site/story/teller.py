@@ -66,6 +66,7 @@ class Lead:
 
 @dataclass(frozen=True)
 class OrgStory:
+    """What an organisation's page and PDF say: the same story for both."""
     org: OrgFigures
     meta: str
     headline: str
@@ -84,6 +85,7 @@ class OrgStory:
 
 @dataclass(frozen=True)
 class AreaStory:
+    """What an area's page and PDF say (England or a region): the same story for both."""
     area: AreaFigures
     headline: str
     lead: Lead
@@ -120,6 +122,7 @@ class StoryTeller:
     # --- organisations ----------------------------------------------------------------
 
     def organisation(self, org: OrgFigures) -> OrgStory:
+        """An organisation's story, told once for its page and its PDF."""
         year = self.figures.report_year
         return OrgStory(
             org=org,
@@ -150,6 +153,7 @@ class StoryTeller:
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
+        """The organisation's tiles: ratio, rank among its peers, change."""
         rank = org.rank_type or org.rank_all
         group = fmt.type_plural(org.org_type) if org.rank_type else "organisations"
         if rank is None:
@@ -172,6 +176,7 @@ class StoryTeller:
         return (ratio_tile, rank_tile, change_tile(org, self.figures))
 
     def bullet(self, org: OrgFigures) -> Chart:
+        """Qualified staff against the recommended WTE, with the words that stand for the chart."""
         policy = self.policy
         wide, narrow = bullet_layouts(org.qualified_lks_wte, org.recommended_wte, org.qualified_wte_needed,
                                       org.nhs_staff_wte, policy, self.palette)
@@ -194,6 +199,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
+        """Where the organisation's ratio sits among its peers, one row per peer group."""
         # In a region's report "all organisations" are the region's: no second region row.
         region = org.rank_region if self.figures.scope == ENGLAND else None
         ranks = [r for r in (org.rank_all, org.rank_type, region) if r is not None]
@@ -246,6 +252,7 @@ class StoryTeller:
         )
 
     def org_trend(self, org: OrgFigures) -> Chart:
+        """The organisation's qualified staff against the recommended WTE over the years."""
         series = self.figures.series(org.org_code)
         years = [y for y in self.figures.years if y <= self.figures.report_year]
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
@@ -275,6 +282,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def org_activity(self, org: OrgFigures) -> ChartTable:
+        """The organisation's activity, with only the activities some return reports."""
         return org_activity(org, self.activities_reported(org.year))
 
     def activities_reported(self, year: str) -> frozenset[str]:
@@ -288,6 +296,7 @@ class StoryTeller:
     # --- areas ------------------------------------------------------------------------
 
     def area(self, area: AreaFigures) -> AreaStory:
+        """An area's story (England or a region), told once for its page and its PDF."""
         is_england = area.slug == "england"
         return AreaStory(
             area=area,
@@ -312,6 +321,7 @@ class StoryTeller:
         return figures.scope == ENGLAND or figures.england_complete(figures.report_year)
 
     def england_ratio_text(self, year: str) -> str:
+        """England's ratio, or why it is not given (a region's report without every region's returns)."""
         figures = self.figures
         if figures.scope == ENGLAND or figures.england_complete(year):
             return fmt.ratio(figures.england[year].staff_per_qualified)
@@ -332,6 +342,7 @@ class StoryTeller:
         return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
+        """The area's tiles: ratio, status counts, change like for like."""
         policy = self.policy
         if area.staff_per_qualified is None:
             ratio = Tile("Staff ratio", "No ratio", "no qualified staff reported", area.status)
@@ -351,6 +362,7 @@ class StoryTeller:
         return ratio, meets, last
 
     def by_type(self, area: AreaFigures) -> Chart:
+        """The area's organisations by type, with England's medians beside them where they compare."""
         members = [o for o in self.figures.orgs_in(area.year) if area.slug == "england" or o.region == area.name]
         england = self.figures.england[area.year]
         england_medians = ({t.org_type: t.median_ratio for t in england.types} if self.compare_with_england
@@ -393,6 +405,7 @@ class StoryTeller:
                                 (1, 2, 3, 4, 5, 6)))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
+        """Every region's ratio on one axis, with England's and the policy's lines."""
         year = area.year
         regions = [self.figures.regions[(year, r)] for r in map(slugify, REGIONS) if (year, r) in self.figures.regions]
         regions = [r for r in regions if r.organisations]
@@ -413,6 +426,7 @@ class StoryTeller:
                      wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
+        """The area's staffing against the recommended WTE over the years."""
         figures = self.figures
         years = [y for y in figures.years if y <= figures.report_year]
         lookup = (lambda y: figures.england[y]) if area.slug == "england" else (
@@ -441,6 +455,7 @@ class StoryTeller:
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
+        """The organisations furthest from the recommended staffing, in WTE needed."""
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
         largest = sorted(members, key=lambda o: (-o.qualified_wte_needed, o.org_name))[:count]
         return ChartTable(
@@ -455,6 +470,7 @@ class StoryTeller:
 
 
 def org_meta(org: OrgFigures) -> str:
+    """The line under an organisation's name: code, type, region."""
     org_type = org.org_type
     if org_type and org_type.lower() == "integrated care board":
         org_type = "Integrated care board (ICB)"
@@ -465,15 +481,21 @@ def org_meta(org: OrgFigures) -> str:
 
 def org_nhs_staff_source(org: OrgFigures) -> str:
     """Where an organisation's NHS staff figure comes from, said on its page and PDF."""
-    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE and org.nhs_staff_month:
-        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {Month.parse(org.nhs_staff_month).label}"
+    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE:
+        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_month_words(org.nhs_staff_month)}"
     return "NHS staff: as given in the organisation's return"
+
+
+def _month_words(month: str | None) -> str:
+    """``2024-12`` -> ``December 2024``; a figure from a file that gives no month says so."""
+    return Month.parse(month).label if month else "month not given"
 
 
 def area_nhs_staff_source(area: AreaFigures) -> str:
     """Where an area's NHS staff figures come from: the workforce statistics' month (or
     months), and how many organisations gave their own instead."""
     months = [Month.parse(m).label for m in area.nhs_staff_months]
+    months += ["month not given"] if area.nhs_staff_undated else []
     if not months:
         return "NHS staff: as given in each organisation's return"
     text = f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_and(months)}"
@@ -488,14 +510,16 @@ def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
     """The data notes on NHS staff: for each year, the workforce statistics' month used,
     and the licence credit the statistics ask for; or that the returns gave them."""
     areas = [figures.top(year) for year in reversed(figures.years)]
-    if not any(area.nhs_staff_months for area in areas):
+    if not any(area.nhs_staff_months or area.nhs_staff_undated for area in areas):
         return ("NHS staff are the whole-time equivalent (WTE) staff each organisation gave in its return.",)
     years = "; ".join(
-        f"{area.year}: {_and([Month.parse(m).label for m in area.nhs_staff_months]) or 'the returns'}"
+        f"{area.year}: "
+        + (_and([*(Month.parse(m).label for m in area.nhs_staff_months),
+                 *(["a file that gives no month"] if area.nhs_staff_undated else [])]) or "the returns")
         + (f" ({fmt.count(area.nhs_staff_from_returns)} from "
            f"{'its' if area.nhs_staff_from_returns == 1 else 'their'} own "
            f"{'return' if area.nhs_staff_from_returns == 1 else 'returns'})"
-           if area.nhs_staff_months and area.nhs_staff_from_returns else "")
+           if (area.nhs_staff_months or area.nhs_staff_undated) and area.nhs_staff_from_returns else "")
         for area in areas)
     return (
         f"NHS staff are each organisation's full-time equivalent staff, all staff groups, from NHS England's "
@@ -532,6 +556,7 @@ def _and(items: Sequence[str]) -> str:
 
 
 def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:
+    """The sentence that leads an organisation's page: where it stands and what meeting the policy would take."""
     target = fmt.ratio(recommended)
     if org.status == STATUS_NONE:
         text = (f"{org.org_name} reported no qualified staff; meeting the recommended {target} would take "
@@ -563,6 +588,7 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
 
 
 def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
+    """The area's change tile, like for like, 'about the same' within the policy's margin."""
     change = area.change
     if change is None or not change.organisations:
         return Tile("Change in a year", fmt.direction(NEW), "no returns the year before to compare with")
@@ -574,6 +600,7 @@ def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
 
 
 def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str:
+    """The sentence that leads an area's page."""
     target = fmt.ratio(recommended)
     if not area.organisations:
         return f"There are no returns from {area.name} for {area.year}."
@@ -589,6 +616,7 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
 
 
 def like_for_like_words(area: AreaFigures, same_within: float) -> str:
+    """The like-for-like change in words, naming organisations that joined or left."""
     change = area.change
     if change is None:
         return ""
@@ -619,6 +647,7 @@ def _organisations(count: int) -> str:
 
 
 def org_staffing(org: OrgFigures) -> ChartTable:
+    """The organisation's staff by role: the table beside its chart."""
     return ChartTable(f"Library and knowledge services staff, {org.year}", ("Role", "WTE"), (
         ("Qualified librarians and knowledge specialists", fmt.number(org.qualified_lks_wte)),
         ("of whom embedded clinical librarians", fmt.number(org.clinical_librarian_wte)),
@@ -662,6 +691,7 @@ def _rate(value: float | None, places: int) -> str:
 
 
 def org_staffing_words(org: OrgFigures) -> str:
+    """The organisation's staffing in one sentence, for its text alternative."""
     def part(value: float | None, words: str) -> str:
         return f"{fmt.number(value)} {words}" if value is not None else f"{words} not reported"
 
@@ -701,6 +731,7 @@ def _left_out_note(left_out: Sequence[str]) -> str:
 
 
 def area_staffing(area: AreaFigures) -> ChartTable:
+    """The area's staff by role, saying how many organisations reported each."""
     everyone = fmt.reported_by(area.organisations, area.organisations)
 
     def reported(value) -> tuple[str, str]:
@@ -718,6 +749,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
 
 
 def area_activity(area: AreaFigures) -> ChartTable:
+    """The area's activity with rates per WTE, leaving out what no return reports."""
     rows = []
     left_out = [label for key, label in ACTIVITY_LABELS.items() if not area.activity[key].reported]
     for key, label in ACTIVITY_LABELS.items():
@@ -733,6 +765,7 @@ def area_activity(area: AreaFigures) -> ChartTable:
 
 
 def like_for_like_table(area: AreaFigures) -> ChartTable:
+    """The like-for-like change as a table."""
     change = area.change
     caption = f"Change like for like, {area.name}"
     if change is None or not change.organisations:

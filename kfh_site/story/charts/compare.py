@@ -30,6 +30,7 @@ from kfh_site.story.palette import Palette
 
 @dataclass(frozen=True)
 class Entry:
+    """One area in the comparison: its name, its ratio, whether it is the page's own."""
     name: str
     ratio: float | None
     highlight: bool = False
@@ -37,6 +38,7 @@ class Entry:
 
 def compare_layouts(entries: Sequence[Entry], england: float | None, policy: Policy,
                     palette: Palette) -> tuple[Layout, Layout]:
+    """The areas' ratios on one axis with the reference lines, for the wide and the narrow frame."""
     return (_layout(WIDE, entries, england, policy, palette),
             _layout(NARROW, entries, england, policy, palette))
 
@@ -71,13 +73,7 @@ def _layout(frame: Frame, entries: Sequence[Entry], england: float | None, polic
     def x(value: float) -> float:
         return x0 + (x1 - x0) * (min(max(value, low), high) - low) / (high - low)
 
-    # (value, role, label in the wide frame, label in the narrow frame, its key there)
-    references = [(policy.recommended_ratio, "ref-recommended", f"Recommended {fmt.ratio(policy.recommended_ratio)}",
-                   fmt.count(policy.recommended_ratio), "recommended"),
-                  (policy.baseline_ratio, "ref-baseline", f"2019 average {fmt.ratio(policy.baseline_ratio)}",
-                   fmt.count(policy.baseline_ratio), "2019 average")]
-    if england is not None:
-        references.append((england, "ref-england", f"England {fmt.ratio(england)}", "England", "England"))
+    references = _references(policy, england)
     lane = line_gap(size)
     for value, _, long_text, short_text, _ in sorted(references):
         text = long_text if wide else short_text
@@ -85,20 +81,9 @@ def _layout(frame: Frame, entries: Sequence[Entry], england: float | None, polic
         places += [Place(x(value) - 5, size + k * lane, "end") for k in range(4)]
         canvas.label(text, places, "label", size)
     top = canvas.bottom + 6
-    rows: list[float] = []
-    y = top
     ordered = sorted(zip(entries, values_text, strict=True),
                      key=lambda e: (e[0].ratio is None, e[0].ratio or 0, e[0].name))
-    for entry, value_text in ordered:
-        role = "label-this" if entry.highlight else "label"
-        lines = wrap(entry.name, left, size, entry.highlight)
-        for i, text in enumerate(lines):
-            canvas.text(0, y + size + 4 + i * (size + 3), text, role, bold=entry.highlight)
-        if wide:
-            canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
-        height = max(24.0, len(lines) * (size + 3) + 6)
-        rows.append(y + min(height, 24.0) / 2 + 1)
-        y += height
+    rows, y = _name_rows(canvas, ordered, left, top, frame)
     for value, role, *_ in references:
         canvas.line(x(value), top - 4, x(value), y, role)
     for (entry, _), centre in zip(ordered, rows, strict=True):
@@ -114,6 +99,38 @@ def _layout(frame: Frame, entries: Sequence[Entry], england: float | None, polic
         key += [(text, role) for _, role, _, _, text in references]
     canvas.legend(key, frame.small)
     return canvas.layout()
+
+
+def _references(policy: Policy, england: float | None) -> list[tuple[float, str, str, str, str]]:
+    """The reference lines: (value, role, label in the wide frame, label in the narrow
+    frame, its key there)."""
+    references = [(policy.recommended_ratio, "ref-recommended", f"Recommended {fmt.ratio(policy.recommended_ratio)}",
+                   fmt.count(policy.recommended_ratio), "recommended"),
+                  (policy.baseline_ratio, "ref-baseline", f"2019 average {fmt.ratio(policy.baseline_ratio)}",
+                   fmt.count(policy.baseline_ratio), "2019 average")]
+    if england is not None:
+        references.append((england, "ref-england", f"England {fmt.ratio(england)}", "England", "England"))
+    return references
+
+
+def _name_rows(canvas: Canvas, ordered: Sequence[tuple[Entry, str]], left: float, top: float,
+               frame: Frame) -> tuple[list[float], float]:
+    """Each area's name (wrapped to ``left``) and, in the wide frame, its ratio at the
+    right; returns each row's centre and the bottom of the last."""
+    size, wide = frame.text, frame is WIDE
+    rows: list[float] = []
+    y = top
+    for entry, value_text in ordered:
+        role = "label-this" if entry.highlight else "label"
+        lines = wrap(entry.name, left, size, entry.highlight)
+        for i, text in enumerate(lines):
+            canvas.text(0, y + size + 4 + i * (size + 3), text, role, bold=entry.highlight)
+        if wide:
+            canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
+        height = max(24.0, len(lines) * (size + 3) + 6)
+        rows.append(y + min(height, 24.0) / 2 + 1)
+        y += height
+    return rows, y
 
 
 def _axis(canvas: Canvas, x: Callable[[float], float], low: float, high: float, step: int, y: float,

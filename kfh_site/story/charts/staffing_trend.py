@@ -47,6 +47,7 @@ class StaffYear:
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
                            palette: Palette) -> tuple[Layout, Layout]:
+    """Qualified WTE against the recommended WTE each year, for the wide and the narrow frame."""
     return _layout(WIDE, years, points, palette), _layout(NARROW, years, points, palette)
 
 
@@ -81,56 +82,15 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
             return (x0 + x1) / 2
         return x0 + inset + (x1 - x0 - 2 * inset) * index[year] / (len(years) - 1)
 
-    # Axes and grid.
-    tick = 0.0
-    while tick <= top_value + 1e-9:
-        canvas.line(x0 - 4, y(tick), x0, y(tick), "axis")
-        canvas.text(x0 - 7, y(tick) + small * 0.35, fmt.number(tick, places), "label-muted", "end", small)
-        tick += step
-    canvas.line(x0, top - 4, x0, bottom, "axis")
-    canvas.line(x0, bottom, x1, bottom, "axis")
-    canvas.text(0, top - 8, "WTE", "label-muted", size=small)
+    _axes(canvas, (x0, x1, top, bottom), y, (top_value, step, places), small)
     _year_labels(canvas, years, x, bottom, small)
-
     runs = _runs(years, points)
-    # The gap shaded between the two lines, over each run of consecutive years.
-    for run in runs:
-        if len(run) > 1:
-            upper = "L".join(f"{number(x(p.year))} {number(y(max(p.recommended, p.qualified)))}" for p in run)
-            lower = "L".join(f"{number(x(p.year))} {number(y(p.qualified))}" for p in reversed(run))
-            canvas.path(f"M{upper}L{lower}Z", "gap-area", Box(x0, top, x1, bottom), obstacle=False)
-        else:
-            p = run[0]
-            canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area",
-                        obstacle=False)
-    for role, value in (("ref-recommended", lambda p: p.recommended), ("this-line", lambda p: p.qualified)):
-        d = "".join("M" + "L".join(f"{number(x(p.year))} {number(y(value(p)))}" for p in run)
-                    for run in runs if len(run) > 1)
-        if d:
-            canvas.path(d, role, Box(x0, top - 2, x1, bottom + 2), obstacle=False)
+    _gap_and_lines(canvas, runs, x, y, Box(x0, top, x1, bottom))
     if points:
         canvas.path(dots_path([(x(p.year), y(p.qualified)) for p in points]), "this-points",
                     Box(x0, top - 5, x1, bottom + 5), obstacle=False)
-    # Labels keep clear of every point and of the lines between them (each segment
-    # blocked as a few boxes along it).
-    for run in runs:
-        for value in (lambda p: p.qualified, lambda p: p.recommended):
-            for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
-                for k in range(5):
-                    t = k / 4
-                    px = x(a.year) + (x(b.year) - x(a.year)) * t
-                    py = y(value(a)) + (y(value(b)) - y(value(a))) * t
-                    canvas.block(Box(px - 5, py - 5, px + 5, py + 5))
-    # Words: "none" at a year with no qualified staff, "no return" where a year is missing.
-    for p in points:
-        if p.qualified <= 0:
-            canvas.label("none", [Place(x(p.year) + 7, y(0) - 6), Place(x(p.year) - 7, y(0) - 6, "end"),
-                                  Place(x(p.year), y(0) - 10, "middle")], "label-this", small, bold=True)
-    reported = {p.year for p in points}
-    for year in years:
-        if year not in reported:
-            canvas.label("no return", [Place(x(year), bottom - 6, "middle"), Place(x(year), (top + bottom) / 2,
-                                                                                   "middle")], "label-muted", small)
+    _block_lines(canvas, runs, x, y)
+    _missing_words(canvas, years, points, x, y, (top, bottom, small))
     # The gap written at the first and the last year.
     if points:
         for p in dict.fromkeys((points[0], points[-1])):
@@ -142,6 +102,69 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
                          "label-this", small, bold=True)
         _end_labels(canvas, points[-1], y, x1 + 8, frame)
     return canvas.layout()
+
+
+def _axes(canvas: Canvas, plot: tuple[float, float, float, float], y: Callable[[float], float],
+          scale: tuple[float, float, int], small: float) -> None:
+    """The value axis with its ticks and the year axis, and the unit over them."""
+    x0, x1, top, bottom = plot
+    top_value, step, places = scale
+    tick = 0.0
+    while tick <= top_value + 1e-9:
+        canvas.line(x0 - 4, y(tick), x0, y(tick), "axis")
+        canvas.text(x0 - 7, y(tick) + small * 0.35, fmt.number(tick, places), "label-muted", "end", small)
+        tick += step
+    canvas.line(x0, top - 4, x0, bottom, "axis")
+    canvas.line(x0, bottom, x1, bottom, "axis")
+    canvas.text(0, top - 8, "WTE", "label-muted", size=small)
+
+
+def _gap_and_lines(canvas: Canvas, runs: list[list[StaffYear]], x: Callable[[str], float],
+                   y: Callable[[float], float], plot: Box) -> None:
+    """The gap shaded between the two lines over each run of consecutive years, then the lines."""
+    for run in runs:
+        if len(run) > 1:
+            upper = "L".join(f"{number(x(p.year))} {number(y(max(p.recommended, p.qualified)))}" for p in run)
+            lower = "L".join(f"{number(x(p.year))} {number(y(p.qualified))}" for p in reversed(run))
+            canvas.path(f"M{upper}L{lower}Z", "gap-area", plot, obstacle=False)
+        else:
+            p = run[0]
+            canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area",
+                        obstacle=False)
+    for role, value in (("ref-recommended", lambda p: p.recommended), ("this-line", lambda p: p.qualified)):
+        d = "".join("M" + "L".join(f"{number(x(p.year))} {number(y(value(p)))}" for p in run)
+                    for run in runs if len(run) > 1)
+        if d:
+            canvas.path(d, role, Box(plot.left, plot.top - 2, plot.right, plot.bottom + 2), obstacle=False)
+
+
+def _block_lines(canvas: Canvas, runs: list[list[StaffYear]], x: Callable[[str], float],
+                 y: Callable[[float], float]) -> None:
+    """Labels keep clear of every point and of the lines between them (each segment
+    blocked as a few boxes along it)."""
+    for run in runs:
+        for value in (lambda p: p.qualified, lambda p: p.recommended):
+            for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
+                for k in range(5):
+                    t = k / 4
+                    px = x(a.year) + (x(b.year) - x(a.year)) * t
+                    py = y(value(a)) + (y(value(b)) - y(value(a))) * t
+                    canvas.block(Box(px - 5, py - 5, px + 5, py + 5))
+
+
+def _missing_words(canvas: Canvas, years: Sequence[str], points: Sequence[StaffYear], x: Callable[[str], float],
+                   y: Callable[[float], float], where: tuple[float, float, float]) -> None:
+    """Words: "none" at a year with no qualified staff, "no return" where a year is missing."""
+    top, bottom, small = where
+    for p in points:
+        if p.qualified <= 0:
+            canvas.label("none", [Place(x(p.year) + 7, y(0) - 6), Place(x(p.year) - 7, y(0) - 6, "end"),
+                                  Place(x(p.year), y(0) - 10, "middle")], "label-this", small, bold=True)
+    reported = {p.year for p in points}
+    for year in years:
+        if year not in reported:
+            canvas.label("no return", [Place(x(year), bottom - 6, "middle"), Place(x(year), (top + bottom) / 2,
+                                                                                   "middle")], "label-muted", small)
 
 
 def _runs(years: Sequence[str], points: Sequence[StaffYear]) -> list[list[StaffYear]]:
