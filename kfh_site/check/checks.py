@@ -499,8 +499,11 @@ def _in_browser(build: Path, base_path: str, jobs: list[tuple[str, int]], contra
         results = web.check_pages(url, [(name, width, "all" if name in contrast else "without-contrast")
                                          for name, width in jobs], tabs, deadline)
         if any(problem.rule == "color-contrast" for result in results for problem in result.findings):
+            unchecked = {(r.page, r.width) for r in results if any(p.rule in ("timed-out", "not-checked")
+                                                                   for p in r.findings)}
             results += web.check_pages(url, [(name, width, "contrast-only") for name, width in jobs
-                                             if name not in contrast], tabs, deadline)
+                                             if name not in contrast and (name, width) not in unchecked],
+                                       tabs, deadline)
     return results
 
 
