@@ -82,7 +82,7 @@ def _every_layout(value: float, other: float) -> int:
     from kfh_site.story.charts.bullet import bullet_layouts
     from kfh_site.story.charts.compare import Entry, compare_layouts
     from kfh_site.story.charts.strip import StripRow, strip_layouts
-    from kfh_site.story.charts.trend import Series, trend_layouts
+    from kfh_site.story.charts.staffing_trend import StaffYear, staffing_trend_layouts
     from kfh_site.story.palette import Palette
 
     palette = Palette()
@@ -96,9 +96,9 @@ def _every_layout(value: float, other: float) -> int:
             *compare_layouts([Entry("North", value)], None, policy, palette),
             *strip_layouts([StripRow("Peers", "3 organisations", (value, other, 1500.0), value, other, "1st")],
                            policy, palette, ["this", "median", "zone"]),
-            *trend_layouts(["2023/24", "2024/25"], [Series("AAA", "this", (("2023/24", value), ("2024/25", other))),
-                                                    Series("England", "england", (("2024/25", value),))],
-                           policy, palette),
+            *staffing_trend_layouts(["2022/23", "2023/24", "2024/25"],
+                                    [StaffYear("2022/23", value, other, value), StaffYear("2024/25", other, value, 0.0)],
+                                    palette),
         ]
         for layout in layouts:
             marks += len(layout.marks)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from kfh_site.domain import Policy
 from kfh_site.story import formatting as fmt
 from kfh_site.story.charts.canvas import (
+    DESCENT,
     NARROW,
     WIDE,
     Box,
@@ -22,6 +23,7 @@ from kfh_site.story.charts.canvas import (
     line_gap,
     on_axis,
     spaced_width,
+    text_box,
     tick_step,
     wrap,
 )
@@ -52,67 +54,95 @@ def _axis_range(entries: Sequence[Entry], england: float | None, policy: Policy)
 
 def _layout(frame: Frame, entries: Sequence[Entry], england: float | None, policy: Policy,
             palette: Palette) -> Layout:
-    """Names on the left, a dot per area on a shared axis, the reference lines through
-    every row. The wide frame writes each ratio in a column on the right and labels the
-    lines in full; the narrow one leaves the ratios to the table and keys the lines."""
+    """Names on the left with each area's ratio written beside them (in a column on the
+    right in the wide frame, under the name in the narrow one), a dot per area on a shared
+    axis, and the reference lines through every row, each labelled with its value in a
+    lane of its own above the rows. No key: every line says what it is."""
     canvas = Canvas(frame, palette)
     size = frame.text
     wide = frame is WIDE
     low, high, step = _axis_range(entries, england, policy)
     values_text = [fmt.ratio(e.ratio) if e.ratio is not None else "no qualified staff" for e in entries]
+    right = max(spaced_width(t, size, True) for t in values_text) + 10
     if wide:
         left = min(200.0, max(spaced_width(e.name, size, e.highlight) for e in entries) + 10)
-        right = max(spaced_width(t, size, True) for t in values_text) + 10
         x0, x1 = left + 10, frame.width - right - 12
     else:
-        left = 128.0
-        x0, x1 = left + 12, frame.width - 22
+        left = 116.0
+        x0, x1 = left + 10, frame.width - right - 10
 
     def x(value: float) -> float:
-        return x0 + (x1 - x0) * (min(max(value, low), high) - low) / (high - low)
+        return x0 + (x1 - x0) * ((min(max(on_axis(value), low), high) - low) / (high - low))
 
-    # (value, role, label in the wide frame, label in the narrow frame, its key there)
-    references = [(policy.recommended_ratio, "ref-recommended", f"Recommended {fmt.ratio(policy.recommended_ratio)}",
-                   fmt.count(policy.recommended_ratio), "recommended"),
-                  (policy.baseline_ratio, "ref-baseline", f"2019 average {fmt.ratio(policy.baseline_ratio)}",
-                   fmt.count(policy.baseline_ratio), "2019 average")]
+    # The reference lines, highest first, each in its own lane: its label to the right of
+    # its line where that is clear of the lines already drawn, else to the left.
+    # In the narrow frame a label may take two lines (its words, then its ratio).
+    references = [(policy.baseline_ratio, "ref-baseline", ["2019 average", fmt.ratio(policy.baseline_ratio)]),
+                  (policy.recommended_ratio, "ref-recommended", ["Recommended", fmt.ratio(policy.recommended_ratio)])]
     if england is not None:
-        references.append((england, "ref-england", f"England {fmt.ratio(england)}", "England", "England"))
+        references.append((england, "ref-england", ["England", fmt.ratio(england)]))
+    references.sort(key=lambda r: -r[0])
     lane = line_gap(size)
-    for value, _, long_text, short_text, _ in sorted(references):
-        text = long_text if wide else short_text
-        places = [Place(x(value) + 5, size + k * lane) for k in range(4)]
-        places += [Place(x(value) - 5, size + k * lane, "end") for k in range(4)]
-        canvas.label(text, places, "label", size)
-    top = canvas.bottom + 6
-    rows: list[float] = []
-    y = top
     ordered = sorted(zip(entries, values_text, strict=True),
                      key=lambda e: (e[0].ratio is None, e[0].ratio or 0, e[0].name))
-    for entry, value_text in ordered:
-        role = "label-this" if entry.highlight else "label"
+    # Row heights first, so that each line can be drawn from its label down through the rows.
+    line_height = size + 3
+    row_lines: list[tuple[list[str], list[str]]] = []
+    for entry, _ in ordered:
         lines = wrap(entry.name, left, size, entry.highlight)
-        for i, text in enumerate(lines):
-            canvas.text(0, y + size + 4 + i * (size + 3), text, role, bold=entry.highlight)
-        if wide:
-            canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
-        height = max(24.0, len(lines) * (size + 3) + 6)
-        rows.append(y + min(height, 24.0) / 2 + 1)
+        row_lines.append((lines, []))
+    texts = []
+    for value, _, words in references:
+        one = " ".join(words)
+        fits = any(text_box(px, 0, one, size, anchor).inside(frame.width)
+                   for px, anchor in ((x(value) + 5, "start"), (x(value) - 5, "end")))
+        texts.append([one] if fits else words)
+    # Each label in the first lane (from the top) where all its lines fit on one side of
+    # its line, clear of the lines already drawn down from the labels above; the rows
+    # start under the lowest label.
+    placed: list[tuple[float, float, str, list[str], float, str]] = []   # value, dx, anchor, lines, baseline, role
+    probe = Canvas(frame, palette)
+    for (value, role, _), lines in zip(references, texts, strict=True):
+        k = 0
+        while True:
+            baseline = size + k * lane
+            side = next(((dx, anchor) for dx, anchor in ((5.0, "start"), (-5.0, "end"))
+                         if all(probe.fits(t, Place(x(value) + dx, baseline + i * lane, anchor), size,
+                                           role == "ref-england") for i, t in enumerate(lines))), None)
+            if side is not None or k > 6:
+                dx, anchor = side or (5.0, "start")
+                break
+            k += 1
+        for i, t in enumerate(lines):
+            probe.text(x(value) + dx, baseline + i * lane, t, "label", anchor, size, role == "ref-england")
+        probe.line(x(value), baseline - size * 0.8, x(value), 10_000, role)
+        placed.append((value, dx, anchor, lines, baseline, role))
+    top = max(b + (len(lines) - 1) * lane for _, _, _, lines, b, _ in placed) + DESCENT * size + 8
+    heights = [max(22.0, (len(a) + len(b)) * line_height + 5) for a, b in row_lines]
+    rows_bottom = top + sum(heights)
+    for value, dx, anchor, lines, baseline, role in placed:
+        for i, t in enumerate(lines):
+            canvas.label(t, [Place(x(value) + dx, baseline + i * lane, anchor)], "label", size,
+                         bold=role == "ref-england")
+        canvas.line(x(value), baseline - size * 0.8, x(value), rows_bottom, role)
+    y = top
+    centres = []
+    for (entry, value_text), (name_lines, value_lines), height in zip(ordered, row_lines, heights, strict=True):
+        role = "label-this" if entry.highlight else "label"
+        for i, text in enumerate([*name_lines, *value_lines]):
+            canvas.text(0, y + size + 4 + i * line_height, text, role, bold=entry.highlight and i < len(name_lines))
+        canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
+        centres.append(y + min(height, 22.0) / 2 + 1)
         y += height
-    for value, role, *_ in references:
-        canvas.line(x(value), top - 4, x(value), y, role)
-    for (entry, _), centre in zip(ordered, rows, strict=True):
+    for (entry, _), centre in zip(ordered, centres, strict=True):
         if entry.ratio is None:
             continue
         spot = dots_path([(x(entry.ratio), centre)])
-        bounds = Box(x(entry.ratio) - 9, centre - 9, x(entry.ratio) + 9, centre + 9)
-        canvas.path(spot, "halo", bounds)
+        bounds = Box(x(entry.ratio) - 7, centre - 7, x(entry.ratio) + 7, centre + 7)
         canvas.path(spot, "this-dot" if entry.highlight else "others-large", bounds)
     _axis(canvas, x, low, high, step, y + 4, frame)
-    key: list[tuple[str, str | None]] = [("\u2190 lower is better", None)]
-    if not wide:
-        key += [(text, role) for _, role, _, _, text in references]
-    canvas.legend(key, frame.small)
+    # Under the names, on the axis labels' lane: which way is better.
+    canvas.label("\u2190 lower is better", [Place(0, y + 4 + 6 + frame.small)], "label-muted", frame.small)
     return canvas.layout()
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from kfh_site.story import formatting as fmt
 from kfh_site.story.charts.canvas import (
+    AXIS_LIMIT,
     NARROW,
     WIDE,
     Box,
@@ -26,11 +27,12 @@ from kfh_site.story.charts.canvas import (
     dots_path,
     line_gap,
     number,
+    on_axis,
     spaced_width,
 )
 from kfh_site.story.palette import Palette
 
-PLOT_HEIGHT = {"wide": 150.0, "narrow": 100.0}
+PLOT_HEIGHT = {"wide": 150.0, "narrow": 84.0}
 END_COLUMN = {"wide": 170.0, "narrow": 104.0}
 
 
@@ -52,10 +54,10 @@ def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
 
 def nice_top(value: float) -> tuple[float, float]:
     """An axis top at or above ``value`` and its tick step: 1, 2 or 5 times a power of ten,
-    about four ticks."""
-    value = max(value, 1.0)
+    about four ticks (any finite value; beyond the axis' reach it sits at the end)."""
+    value = min(max(on_axis(value), 1.0), AXIS_LIMIT)
     raw = value / 4
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     return math.ceil(value / step - 1e-9) * step, step
 
@@ -63,15 +65,16 @@ def nice_top(value: float) -> tuple[float, float]:
 def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette) -> Layout:
     canvas = Canvas(frame, palette)
     size, small = frame.text, frame.small
-    top_value, step = nice_top(max([p.recommended for p in points] + [p.qualified for p in points] + [1.0]) * 1.08)
+    top_value, step = nice_top(on_axis(max([p.recommended for p in points] + [p.qualified for p in points] + [1.0]))
+                               * 1.08)
     axis_width = spaced_width(fmt.number(top_value, 0 if step >= 1 else 1), small) + 10
     x0, x1 = axis_width, frame.width - END_COLUMN[frame.name]
-    top = size + 8          # room for the labels over the first and last points
+    top = size + 10         # a lane for the gap written over the first and last years
     bottom = top + PLOT_HEIGHT[frame.name]
     places = 0 if step >= 1 else 1
 
     def y(value: float) -> float:
-        return bottom - (bottom - top) * value / top_value
+        return bottom - (bottom - top) * (min(max(on_axis(value), 0.0), top_value) / top_value)
 
     inset = max(spaced_width(year, small) for year in years) / 2 + 4 if years else 8
     index = {year: i for i, year in enumerate(years)}
@@ -89,7 +92,6 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
         tick += step
     canvas.line(x0, top - 4, x0, bottom, "axis")
     canvas.line(x0, bottom, x1, bottom, "axis")
-    canvas.text(0, top - 8, "WTE", "label-muted", size=small)
     _year_labels(canvas, years, x, bottom, small)
 
     runs = _runs(years, points)
@@ -101,8 +103,7 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
             canvas.path(f"M{upper}L{lower}Z", "gap-area", Box(x0, top, x1, bottom), obstacle=False)
         else:
             p = run[0]
-            canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area",
-                        obstacle=False)
+            canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area")
     for role, value in (("ref-recommended", lambda p: p.recommended), ("this-line", lambda p: p.qualified)):
         d = "".join("M" + "L".join(f"{number(x(p.year))} {number(y(value(p)))}" for p in run)
                     for run in runs if len(run) > 1)
@@ -116,32 +117,57 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
     for run in runs:
         for value in (lambda p: p.qualified, lambda p: p.recommended):
             for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
-                for k in range(5):
-                    t = k / 4
+                steps = max(1, math.ceil(math.hypot(x(b.year) - x(a.year), y(value(b)) - y(value(a))) / 4))
+                for k in range(steps + 1):
+                    t = k / steps
                     px = x(a.year) + (x(b.year) - x(a.year)) * t
                     py = y(value(a)) + (y(value(b)) - y(value(a))) * t
                     canvas.block(Box(px - 5, py - 5, px + 5, py + 5))
-    # Words: "none" at a year with no qualified staff, "no return" where a year is missing.
-    for p in points:
-        if p.qualified <= 0:
-            canvas.label("none", [Place(x(p.year) + 7, y(0) - 6), Place(x(p.year) - 7, y(0) - 6, "end"),
-                                  Place(x(p.year), y(0) - 10, "middle")], "label-this", small, bold=True)
+    if points:
+        _end_labels(canvas, points[-1], y, x1 + 8, frame)
+    # Words: "none" once over each run of years with no qualified staff (a real 0), and
+    # "no return" where a year is missing.
+    for run in runs:
+        zeros = [p for p in run if p.qualified <= 0]
+        for group in _consecutive_groups(zeros, run):
+            cx = (x(group[0].year) + x(group[-1].year)) / 2
+            canvas.label("none", [Place(cx, y(0) - 11, "middle"), Place(x(group[-1].year) + 7, y(0) - 6),
+                                  Place(x(group[0].year) - 7, y(0) - 6, "end")], "label-this", small, bold=True)
     reported = {p.year for p in points}
-    for year in years:
-        if year not in reported:
-            canvas.label("no return", [Place(x(year), bottom - 6, "middle"), Place(x(year), (top + bottom) / 2,
-                                                                                   "middle")], "label-muted", small)
+    missing: list[list[str]] = []
+    for i, year in enumerate(years):
+        if year in reported:
+            continue
+        if missing and years.index(missing[-1][-1]) == i - 1:
+            missing[-1].append(year)
+        else:
+            missing.append([year])
+    for run_years in missing:
+        cx = (x(run_years[0]) + x(run_years[-1])) / 2
+        words = "no return" if len(run_years) == 1 else "no returns"
+        canvas.label(words, [Place(cx, bottom - 6, "middle"), Place(cx, (top + bottom) / 2, "middle"),
+                             Place(cx, top + small + 4, "middle")], "label-muted", small)
     # The gap written at the first and the last year.
     if points:
+        # In a lane of their own over the plot, above their years: "+3.5" (or "meets").
         for p in dict.fromkeys((points[0], points[-1])):
             words = "meets" if p.needed <= 0 else f"+{fmt.number(p.needed)}"
-            mid = (y(p.recommended) + y(p.qualified)) / 2 + small * 0.35
             cx = x(p.year)
-            canvas.label(words, [Place(cx + 7, mid), Place(cx - 7, mid, "end"),
-                                 Place(cx, y(max(p.recommended, p.qualified)) - 8, "middle")],
+            canvas.label(words, [Place(cx, top - 6, "middle"), Place(cx, top - 6, "end"), Place(cx, top - 6)],
                          "label-this", small, bold=True)
-        _end_labels(canvas, points[-1], y, x1 + 8, frame)
     return canvas.layout()
+
+
+def _consecutive_groups(chosen: Sequence[StaffYear], run: Sequence[StaffYear]) -> list[list[StaffYear]]:
+    """``chosen`` (points of ``run``) split where a point of ``run`` not chosen comes between."""
+    groups: list[list[StaffYear]] = []
+    for p in run:
+        if p in chosen:
+            if groups and groups[-1][-1] is run[run.index(p) - 1]:
+                groups[-1].append(p)
+            else:
+                groups.append([p])
+    return groups
 
 
 def _runs(years: Sequence[str], points: Sequence[StaffYear]) -> list[list[StaffYear]]:
@@ -184,10 +210,9 @@ def _end_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x:
 def _year_labels(canvas: Canvas, years: Sequence[str], x: Callable[[str], float], bottom: float,
                  size: float) -> None:
     """Every year labelled: on one lane where they fit, else on two, alternately."""
-    width = max((spaced_width(year, size) for year in years), default=0) + 6
+    width = max((spaced_width(year, size) for year in years), default=0) + 8
     room = (x(years[-1]) - x(years[0])) / (len(years) - 1) if len(years) > 1 else width
-    lanes = 1 if room >= width else 2
+    lanes = max(1, math.ceil(width / max(room, 1.0)))
     for i, year in enumerate(years):
-        lane = i % lanes
-        canvas.line(x(year), bottom, x(year), bottom + 4 + lane * (size + 3), "axis")
-        canvas.text(x(year), bottom + 6 + size + lane * (size + 3), year, "label-muted", "middle", size)
+        canvas.line(x(year), bottom, x(year), bottom + 4, "axis")
+        canvas.text(x(year), bottom + 6 + size + (i % lanes) * (size + 3), year, "label-muted", "middle", size)
