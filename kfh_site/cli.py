@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
 from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
-from kfh_site.errors import KfhError
+from kfh_site.errors import ConfigError, KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
 
@@ -45,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_positive, metavar="N", help="processes rendering pages and PDFs (default: one per core)")
     build.add_argument("--clean", action="store_true",
                        help="ignore what the last build left (redo everything; the output is the same)")
+    build.add_argument("--strict", action="store_true",
+                       help="treat unlikely figures in the returns (warnings) as errors")
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
     serve.add_argument("--config", type=Path, help=CONFIG_HELP)
@@ -55,7 +57,8 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a finished build before publishing it")
     check.add_argument("build_dir", type=Path, nargs="?", metavar="BUILD_DIR",
                        help="the built site (default: the configured output folder, build/)")
-    check.add_argument("--base-url", metavar="URL", help="where it will be served (default: base_url from kfh-site.toml)")
+    check.add_argument("--base-url", metavar="URL",
+                       help="where it will be served (default: the base URL the build was made for)")
     check.add_argument("--config", type=Path, help=CONFIG_HELP)
     check.add_argument("--no-browser", action="store_true", help="skip the axe-core checks in Chromium")
     check.add_argument("--all", action="store_true", dest="check_all",
@@ -68,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", type=Path, nargs="*", metavar="PATH",
                           help="return files or folders (default: data/)")
     validate.add_argument("--config", type=Path, help=CONFIG_HELP)
+    validate.add_argument("--strict", action="store_true",
+                          help="treat unlikely figures (warnings) as errors")
 
     template = commands.add_parser("template", help="write the blank return (.xlsx) for services to fill in")
     template.add_argument("file", type=Path, metavar="FILE.xlsx", help="where to write it")
@@ -168,7 +173,7 @@ def run_build(args: argparse.Namespace) -> int:
             )
     with progress_display() as progress:
         result = build(config, data, progress=progress, with_pdf=not args.no_pdf, jobs=args.jobs,
-                       use_cache=not args.clean)
+                       use_cache=not args.clean, strict=args.strict)
     print(build_summary(result))
     return EXIT_OK
 
@@ -180,10 +185,13 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
     if result.up_to_date:
         return f"{where} is up to date: no input has changed since the last build ({result.files} files)."
     pdf_note = f", {result.pdfs} PDFs" if result.pdfs else ""
+    if result.pdfs_on_request is not None:
+        pdf_note += " made when opened"
     if not result.with_pdf:
         pdf_note = ", no PDFs: --no-pdf"
     lines = [
         *result.notes,
+        *result.warnings,
         f"Built {result.files} files for {result.organisations} organisations ({result.report_year}{pdf_note}) "
         f"into {where}; {result.written} written, {result.files - result.written} unchanged."
     ]
@@ -198,16 +206,22 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     from kfh_site.build.site import build
+    from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
 
     config_file = _config_file(args)
+    pdfs = None if args.no_pdf else PdfsOnRequest()
 
     def rebuild(folder: Path) -> str:
         # The config is read again on every build: editing it is one of the changes watched.
         # The preview goes into serve's own folder, never into the output you publish.
+        # Its PDFs are made when the browser asks for one, not on every edit.
         config = load_config(config_file, {"output": folder})
         files = _expand(args.data) if args.data else None
-        return build_summary(build(config, files, with_pdf=not args.no_pdf), where="the preview")
+        result = build(config, files, with_pdf=pdfs is not None, pdf_on_request=True)
+        if pdfs is not None and result.pdfs_on_request is not None:
+            pdfs.plan(result.pdfs_on_request)
+        return build_summary(result, where="the preview")
 
     def report(line: str) -> None:
         print(line, flush=True)
@@ -215,7 +229,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # Stopped by a service manager or `kill`: tidy up as after Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     serve(load_config(config_file), config_file, args.port, rebuild, report,
-          data_paths=[p for p in (args.data or []) if p.exists()])
+          data_paths=[p for p in (args.data or []) if p.exists()], pdfs=pdfs.get if pdfs else None)
     return EXIT_OK
 
 
@@ -238,30 +252,56 @@ def run_check(args: argparse.Namespace) -> int:
 
     if args.base_url is not None:
         checked_base_url_option(args.base_url)
+    from kfh_site.output.cache import built_base_url
+
     config = _optional_config(args, base_url=args.base_url)
     build_dir = args.build_dir or (config.paths.output if config else Path("build"))
-    base_path = url_path(args.base_url) if args.base_url else (config.base_path if config else "/")
+    built_for = built_base_url(build_dir)
+    if args.base_url:
+        base_path = url_path(args.base_url)
+    elif built_for:
+        base_path = url_path(built_for)
+        print(f"Checking {_shown(build_dir)} as it was built, for {built_for} (--base-url checks it for another).")
+    else:
+        base_path = config.base_path if config else "/"
     deadline = {} if args.deadline is None else {"deadline": args.deadline}
     report = check_build(build_dir, base_path, browser=not args.no_browser, check_all=args.check_all, **deadline)
     print(report.text())
+    if config is not None and not config.contact.email:
+        print("Warning: kfh-site.toml has no [contact] email. The accessibility regulations ask the accessibility "
+              "statement to say how readers can contact you: add [contact] with email = \"...\" (phone and "
+              "address are optional), and build again.")
     return EXIT_OK if report.passed else EXIT_USER_ERROR
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+    from kfh_site.build.result import read_returns
+    from kfh_site.errors import problem_lines
 
     if args.paths:
-        files, root = _expand(args.paths), Path.cwd()
+        files = _expand(args.paths)
         config = _optional_config(args)
-        sheet, columns = (config.xlsx_sheet, config.columns) if config else (None, ())
+        if config is not None:  # the project's settings, [workforce] and scope among them
+            returns = read_returns(config, files, strict=args.strict)
+        else:
+            from kfh_site.returns.table import load_returns  # pandas loads only for the commands that read returns
+
+            returns = load_returns(files, Path.cwd(), strict=args.strict)
     else:
         config = _config(args)
-        files, root = find_return_files(config.paths.data, config.root), config.root
-        sheet, columns = config.xlsx_sheet, config.columns
-    returns = load_returns(files, root, sheet, columns)
+        returns = read_returns(config, strict=args.strict)
+    problem = config.report_year_problem(returns.years) if config is not None else None
+    if problem:
+        raise ConfigError(problem)
     for note in returns.notes:
         print(note)
+    for line in problem_lines(list(returns.warnings)):
+        print(line)
     print(f"OK: {returns.summary()}")
+    if returns.warnings:
+        count = len(returns.warnings)
+        print(f"{count} unlikely {'figure' if count == 1 else 'figures'} to check; validate --strict "
+              "makes them errors.")
     return EXIT_OK
 
 
@@ -277,13 +317,13 @@ def run_template(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from kfh_site.config import config_from_mapping
-    from kfh_site.project.new import new_project
+    from kfh_site.project.new import kfh_site_command, new_project
 
     # The scope is checked as kfh-site.toml would check it, before anything is written.
     scope = config_from_mapping({"scope": args.scope}, Path.cwd(), "--scope", {}).scope
     written = new_project(args.folder, scope, args.title)
     print(f"Wrote a report project of {len(written)} files into {_shown(args.folder)}. Next: cd {_shown(args.folder)} "
-          "&& kfh-site build (its README says how to make it yours).")
+          f"&& {kfh_site_command()} build (its README says how to make it yours).")
     return EXIT_OK
 
 

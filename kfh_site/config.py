@@ -20,11 +20,18 @@ import textwrap
 import tomllib
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from kfh_site.domain import ENGLAND, Merger
 from kfh_site.errors import ConfigError
-from kfh_site.returns.contract import COLUMN_NAMES, REGIONS, closest_column, financial_year, normalise_header
+from kfh_site.returns.contract import (
+    COLUMN_NAMES,
+    REGIONS,
+    WORKFORCE,
+    closest_column,
+    financial_year,
+    normalise_header,
+)
 from kfh_site.story.palette import NHS_BLUE, contrast
 
 CONFIG_NAME = "kfh-site.toml"
@@ -319,6 +326,78 @@ class Theme:
         return f"data:{kind};base64,{base64.b64encode(self.logo.read_bytes()).decode()}"
 
 
+def _in_project_or_absolute(value: str, root: Path) -> Path:
+    return (root / Path(value).expanduser()).resolve()
+
+
+def _workforce_file_check(key: str, value: str, root: Path) -> list[str]:
+    if not value.strip():
+        return [f"key {key!r}: expected a workforce file or folder, such as \"data-sources/workforce.csv\""]
+    path = _in_project_or_absolute(value, root)
+    return [] if path.exists() else [f"key {key!r}: there is no file or folder {value!r} (looked for {path})"]
+
+
+def _month_number_check(key: str, value: int, root: Path) -> list[str]:
+    return [] if 1 <= value <= 12 else [
+        f"key {key!r}: expected a month number from 1 to 12 (12 is December), got {value!r}"]
+
+
+def _workforce_column_problems(key: str, columns: Mapping[str, Any], root: Path) -> list[str]:
+    """Each ``[workforce.columns]`` entry maps a header to a column of the workforce files."""
+    names = tuple(WORKFORCE.by_name)
+    return [f"key {_table_key(key, header)}: expected one of {', '.join(names)}, got {column!r}"
+            for header, column in columns.items() if isinstance(column, str) and column not in names]
+
+
+def _workforce_check(key: str, table: Mapping[str, Any], root: Path) -> list[str]:
+    """A ``[workforce]`` table names its file: the other keys are about how to read it."""
+    if "file" in table:
+        return []
+    return [f"key '{key}.file': [workforce] needs the NHS workforce file or folder, such as "
+            "file = \"data-sources/workforce.csv\""]
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """``[workforce]``: NHS staff from the NHS Workforce Statistics, joined to the returns
+    (returns/workforce.py) rather than typed into every return."""
+
+    file: Path | None = setting(
+        None, toml=(str,), shown="none", check=_workforce_file_check, convert=_in_project_or_absolute,
+        expected="a file or folder, such as \"data-sources/workforce.csv\"",
+        doc="a CSV or XLSX file, or a folder of them, of NHS staff FTE by organisation and month (relative to the "
+            "config file, or absolute)")
+    month: int | None = setting(
+        None, toml=(int,), shown="the latest month of each year the files hold", check=_month_number_check,
+        expected="a month number from 1 to 12", doc="the month of each financial year to use: 12 is December")
+    columns: tuple[tuple[str, str], ...] = setting(
+        (), toml=(dict,), values=str, shown="none", check=_workforce_column_problems, convert=_sorted_pairs,
+        expected="a column of the workforce files such as \"staff_fte\"",
+        doc="workforce file headers kfh-site does not know, mapped to org_code, period or staff_fte")
+    sheet: str | None = setting(None, toml=(str,), shown="the first sheet with a recognisable header",
+                                doc="the sheet to read in `.xlsx` workforce files")
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def _email_check(key: str, value: str, root: Path) -> list[str]:
+    return [] if _EMAIL.match(value.strip()) else [
+        f"key {key!r}: expected an email address such as \"lks@example.nhs.uk\", got {value!r}"]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """``[contact]``: how readers reach the team, as the accessibility regulations ask:
+    shown in the accessibility statement and in every page's footer."""
+
+    email: str = setting("", doc="an email address readers can write to", toml=(str,), check=_email_check,
+                         expected="an email address such as \"lks@example.nhs.uk\"",
+                         convert=lambda value, root: value.strip())
+    phone: str = setting("", doc="a telephone number (optional)", toml=(str,), expected="a telephone number")
+    address: str = setting("", doc="a postal address (optional)", toml=(str,), expected="a postal address")
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """Settings for one build. Frozen: a build never changes its own settings."""
@@ -383,6 +462,12 @@ class SiteConfig:
         doc="the team's own look, on every page and PDF: an accent colour (refused below 4.5 : 1 against white, "
             "as white text sits on it; the message gives the measured ratio) and a PNG or SVG logo inside the "
             "project with its text alternative")
+    contact: Contact = setting(
+        factory=Contact, shown="none",
+        example={"email": "lks@example.nhs.uk", "phone": "020 7946 0000"},
+        doc="how readers reach the team: `email`, and optionally `phone` and `address`, shown in every page's "
+            "footer and in the accessibility statement (the accessibility regulations ask for them; "
+            "`kfh-site check` warns when there is no email)")
     mergers: tuple[Merger, ...] = setting(
         (), toml=(list,), keys=MERGER_KEYS, shown="none", check=_merger_problems, convert=_to_mergers,
         example=[{"year": "2025/26", "into": "RXX", "from": ["RAA", "RBB"]}],
@@ -390,6 +475,14 @@ class SiteConfig:
             "codes it replaced. Its change and its trend before that year use the predecessors' figures added "
             "up (ratio of sums), labelled as such; the A to Z lists the predecessors with what they became")
     """``[[mergers]]``: organisations that became one, so their change and series join up."""
+    workforce: Workforce = setting(
+        factory=Workforce, shown="none", check=_workforce_check,
+        example={"file": "data-sources/workforce.csv", "month": 12},
+        doc="NHS staff from the NHS Workforce Statistics rather than the returns: `file` (a file or a folder of "
+            "files of NHS staff FTE by organisation and month) and `month` (which month of each financial year; "
+            "the latest the files hold if not set). Returns may then leave NHS staff out; one that gives a figure "
+            "more than 5 % from the statistics is warned of (see [NHS staff from the workforce "
+            "statistics](#nhs-staff-from-the-workforce-statistics))")
     paths: Paths = setting(factory=Paths, doc="folders, relative to the config file", wrong_type="[paths] must be a table",
                            shown="`data`, `content`, `templates`, `build`")
 
@@ -402,6 +495,17 @@ class SiteConfig:
         starter = starter_folder("templates").resolve()
         own = self.paths.templates
         return (starter,) if not own.is_dir() or own.resolve() == starter else (own, starter)
+
+    def report_year_problem(self, years: Sequence[str]) -> str | None:
+        """Why ``report_year`` cannot be reported from returns holding ``years``, if it cannot."""
+        if not self.report_year or self.report_year in years:
+            return None
+        held = sorted(years)
+        shown = held[0] if len(held) == 1 else ", ".join(held[:-1]) + " and " + held[-1]
+        return (f"{CONFIG_NAME}: report_year is \"{self.report_year}\", but the returns hold "
+                f"{'no year' if not held else shown}. Set report_year to "
+                f"{'that year' if len(held) == 1 else 'one of them'}, or delete the line to report the latest "
+                f"year in the data{f' ({held[-1]})' if held else ''}.")
 
     @property
     def base_path(self) -> str:

@@ -23,6 +23,10 @@ class ContentError(KfhError):
     """A Markdown page or template cannot be used."""
 
 
+class UndrawableError(KfhError):
+    """A name or setting a PDF shows holds a character none of the PDF fonts can draw."""
+
+
 class FetchError(KfhError):
     """A page or PDF asked for a resource outside the project or on the network."""
 
@@ -59,22 +63,70 @@ class Problem:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            shown = f' ("{self.header}")' if self.header and self.header != self.column else ""
-            where.append(f"column {self.column}{shown}")
+            where.append(self.column_words)
         return f"{', '.join(where)}: {self.message}"
+
+    @property
+    def column_words(self) -> str:
+        """The column as the file names it, then the contract's name: ``column "NHS staff" (nhs_staff_wte)``."""
+        if self.header and self.header != self.column:
+            return f'column "{self.header}" ({self.column})'
+        return f"column {self.column}"
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """One line a problem; the same problem on many rows of one column said once, with the
+    rows ("rows 5-24, column ...: ..."), so a column typed wrong is one line, not twenty."""
+    groups: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        key = (problem.file, problem.sheet, problem.column, problem.header, problem.message,
+               problem.row is None)
+        groups.setdefault(key, []).append(problem)
+    lines: list[str] = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1 or first.row is None:
+            lines.extend(str(p) for p in group)
+            continue
+        where = [first.file]
+        if first.sheet is not None:
+            where.append(f'sheet "{first.sheet}"')
+        where.append(f"rows {_ranges([p.row for p in group if p.row is not None])}")
+        if first.column is not None:
+            where.append(first.column_words)
+        lines.append(f"{', '.join(where)}: {first.message}")
+    return lines
+
+
+def _ranges(numbers: list[int]) -> str:
+    ordered = sorted(set(numbers))
+    parts = []
+    start = previous = ordered[0]
+    for n in ordered[1:]:
+        if n != previous + 1:
+            parts.append(f"{start}-{previous}" if previous > start else str(start))
+            start = n
+        previous = n
+    parts.append(f"{start}-{previous}" if previous > start else str(start))
+    return ", ".join(parts)
 
 
 class DataError(KfhError):
     """Return files break the data contract; holds every problem found."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], strict: bool = False):
         self.problems = sorted(problems, key=_problem_order)
+        self.strict = strict
         super().__init__(self.report())
 
     def report(self) -> str:
         count = len(self.problems)
+        if self.strict:
+            noun = "figure" if count == 1 else "figures"
+            return "\n".join([*problem_lines(self.problems),
+                              f"{count} unlikely {noun} in the return data (--strict makes warnings errors)."])
         noun = "problem" if count == 1 else "problems"
-        lines = [str(p) for p in self.problems]
+        lines = problem_lines(self.problems)
         lines.append(f"{count} {noun} found in the return data.")
         return "\n".join(lines)
 

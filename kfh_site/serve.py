@@ -6,7 +6,8 @@ into ``build/``: a preview without PDFs (``--no-pdf``) must not strip them from 
 you publish. The reload script is added to pages as they are served, never written to
 disk, so the site stays script-free. A build that fails leaves the last good build in
 place (builds are atomic), so the preview keeps serving it and shows the error on the
-page until the next edit fixes it.
+page until the next edit fixes it. PDFs are not made by the preview's builds: each is
+rendered when the browser asks for it (pdf/on_request.py), so an edit shows at once.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     base_path = "/"
     state: PreviewState
     head_only = False
+    pdfs: Callable[[str], bytes | None] | None = None  # a PDF of the build, made when asked for
 
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's API
         self.head_only = True
@@ -102,6 +104,13 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         local = Path(self.translate_path("/" + path[len(self.base_path):]))
         if local.is_dir():
             local = local / "index.html"
+        if local.suffix == ".pdf" and self.pdfs is not None and not local.is_file():
+            try:
+                made = self.pdfs(local.relative_to(Path(self.directory)).as_posix())
+            except KfhError as error:
+                return self._send(500, "text/plain; charset=utf-8", error.report().encode())
+            if made is not None:
+                return self._send(200, "application/pdf", made)
         if local.suffix == ".html":
             if not local.is_file():
                 local = Path(self.directory) / "404.html"
@@ -132,12 +141,16 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
     paths = [config.paths.data, config.paths.content, config.paths.templates]
+    if config.workforce.file is not None:  # the NHS staff joined from the workforce files
+        paths.append(config.workforce.file)
     return [p for p in paths if p.exists()] + [config_file]
 
 
-def open_server(port: int, base_path: str, state: PreviewState, folder: Path) -> http.server.ThreadingHTTPServer:
+def open_server(port: int, base_path: str, state: PreviewState, folder: Path,
+                pdfs: Callable[[str], bytes | None] | None = None) -> http.server.ThreadingHTTPServer:
     """Take the port on 127.0.0.1 before anything is built: a busy port is a message."""
-    handler = type("Handler", (PreviewHandler,), {"base_path": base_path, "state": state})
+    handler = type("Handler", (PreviewHandler,), {"base_path": base_path, "state": state,
+                                                  "pdfs": staticmethod(pdfs) if pdfs else None})
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(folder)))
     except OSError as exc:
@@ -153,11 +166,12 @@ def open_server(port: int, base_path: str, state: PreviewState, folder: Path) ->
 
 def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[Path], str],
           report: Callable[[str], None], stop: threading.Event | None = None,
-          data_paths: Sequence[Path] = ()) -> None:
+          data_paths: Sequence[Path] = (), pdfs: Callable[[str], bytes | None] | None = None) -> None:
     """Build, serve and watch until ``stop`` is set (or Ctrl-C).
 
     ``rebuild(folder)`` builds the preview into ``folder`` and returns a one-line
     summary, raising KfhError on bad input; ``report`` shows a line to the user.
+    ``pdfs(path)`` makes a PDF the build planned but did not write, when it is asked for.
     """
     from watchfiles import watch
 
@@ -165,7 +179,7 @@ def serve(config: SiteConfig, config_file: Path, port: int, rebuild: Callable[[P
     folder = Path(tempfile.mkdtemp(prefix="kfh-site-preview-"))
     output = folder / "site"
     try:
-        server = open_server(port, config.base_path, state, output)
+        server = open_server(port, config.base_path, state, output, pdfs)
         serving = threading.Thread(target=server.serve_forever, daemon=True)
         try:
             # Watching starts before the first build, so an edit made while it runs, or

@@ -1,10 +1,14 @@
-"""Write the example returns in data/returns/ from the real NHS staff figures.
+"""Write the example returns in data/returns/ and the example's NHS staff figures in
+data-sources/example-workforce.csv, from the real NHS staff figures.
 
 Six years, 2019/20 to 2024/25, for the 247 real trusts and integrated care boards in
-data-sources/nhs-staff-fte-2025-11.csv. The 2024/25 NHS staff WTE are real (NHS Workforce
-Statistics, November 2025); earlier years are derived from them. Every library and
-knowledge services figure is synthetic, drawn from one fixed seed so the example data
-never changes unless this script does. Run: python scripts/make_example_data.py
+data-sources/nhs-staff-fte-2025-11.csv. The returns carry no NHS staff: as a national
+team would, the example joins them from workforce figures by organisation and month
+(``[workforce]`` in kfh-site.toml), one month a year, December. December 2024 holds the
+real figures (NHS Workforce Statistics, November 2025, the latest when the example was
+made); earlier Decembers are derived from them. Every library and knowledge services
+figure is synthetic, drawn from one fixed seed so the example data never changes unless
+this script does. Run: python scripts/make_example_data.py
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "data-sources" / "nhs-staff-fte-2025-11.csv"
 OUT = ROOT / "data" / "returns"
+WORKFORCE = ROOT / "data-sources" / "example-workforce.csv"
 SEED = 20251130
 YEARS = ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25")
 HEADER = [
-    "org_code", "org_name", "region", "org_type", "year", "nhs_staff_wte",
+    "org_code", "org_name", "region", "org_type", "year",
     "qualified_lks_wte", "other_lks_wte", "clinical_librarian_wte", "knowledge_manager_wte",
     "literature_searches", "evidence_summaries", "training_sessions", "people_trained",
     "document_supply_requests", "loans", "registered_users", "current_awareness_subscribers",
     "impact_case_studies",
 ]
+WORKFORCE_HEADER = ["org_code", "org_name", "period", "staff_fte"]
 MARKERS = ("", "n/a", "-", "..")
 
 # England's ratio the qualified staff paths aim at, year by year. Services follow their
@@ -59,8 +65,11 @@ def main() -> None:
         orgs = list(csv.DictReader(handle))
     reporting = reporting_years(orgs, rng)
     returns: dict[str, list[list[str]]] = {year: [] for year in YEARS}
+    workforce: list[list[str]] = []
     for org in orgs:
         staff = staff_series(float(org["staff_fte"]), rng)
+        workforce.extend([org["org_code"], org["org_name"], december(year), f"{wte:.2f}"]
+                         for year, wte in zip(YEARS, staff, strict=True))
         qualified = qualified_series(org["org_type"], staff, rng)
         service = Service(
             other_share=rng.uniform(0.6, 1.6),
@@ -72,7 +81,8 @@ def main() -> None:
             if year in reporting[org["org_code"]]:
                 returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
     write_returns(returns)
-    print(summary(returns, reporting))
+    write_workforce(workforce)
+    print(summary(returns, reporting, {(row[0], row[2]): float(row[3]) for row in workforce}))
 
 
 def reporting_years(orgs: list[dict[str, str]], rng: random.Random) -> dict[str, tuple[str, ...]]:
@@ -91,6 +101,11 @@ def reporting_years(orgs: list[dict[str, str]], rng: random.Random) -> dict[str,
     for code, first in zip(chosen[5:], YEARS[3:] * 2, strict=True):  # two new in each of the last three years
         years[code] = YEARS[YEARS.index(first):]
     return years
+
+
+def december(year: str) -> str:
+    """The month each year's NHS staff are for: ``2024/25`` -> ``2024-12``."""
+    return f"{year[:4]}-12"
 
 
 def staff_series(latest: float, rng: random.Random) -> list[float]:
@@ -191,7 +206,7 @@ def make_row(org: dict[str, str], year: str, staff: float, qualified: float, ser
         return f"{round(scale * per_wte * rng.uniform(0.85, 1.15)):,}"
 
     return [
-        org["org_code"], org["org_name"], org["region"], org["org_type"], year, f"{staff:.2f}",
+        org["org_code"], org["org_name"], org["region"], org["org_type"], year,
         f"{qualified:.1f}", _maybe(f"{other:.1f}", rng), _maybe(f"{clinical:.1f}", rng),
         _maybe(f"{manager:.1f}", rng),
         activity(95), activity(12, 0.15), activity(40), activity(310), activity(420),
@@ -214,13 +229,24 @@ def write_returns(returns: dict[str, list[list[str]]]) -> None:
             writer.writerows(ordered)
 
 
-def summary(returns: dict[str, list[list[str]]], reporting: dict[str, tuple[str, ...]]) -> str:
+def write_workforce(rows: list[list[str]]) -> None:
+    """NHS staff FTE by organisation and month, as the workforce statistics give them,
+    rows by organisation code and month so the file diffs cleanly."""
+    with WORKFORCE.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(WORKFORCE_HEADER)
+        writer.writerows(sorted(rows, key=lambda row: (row[0], row[2])))
+
+
+def summary(returns: dict[str, list[list[str]]], reporting: dict[str, tuple[str, ...]],
+            staff_of: dict[tuple[str, str], float]) -> str:
     """A few lines to check the example against what it should look like."""
     lines = ["year     England ratio  reporting  meet 1:1,250  no qualified staff"]
     for year, rows in returns.items():
-        staff = sum(float(r[5]) for r in rows)
-        qualified = [float(r[6]) for r in rows]
-        meets = sum(1 for r, q in zip(rows, qualified, strict=True) if q and round(float(r[5]) / q) <= RECOMMENDED)
+        staff_wte = [staff_of[(r[0], december(year))] for r in rows]
+        staff = sum(staff_wte)
+        qualified = [float(r[5]) for r in rows]
+        meets = sum(1 for s, q in zip(staff_wte, qualified, strict=True) if q and round(s / q) <= RECOMMENDED)
         lines.append(f"{year}  1 : {staff / sum(qualified):,.0f}       {len(rows):>4}  "
                      f"{meets:>12}  {qualified.count(0.0):>18}")
     gaps = sorted(f"{c} (no {next(y for y in YEARS if y not in ys)})"

@@ -15,8 +15,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from kfh_site.errors import DataError, KfhError
-from kfh_site.returns.contract import COLUMNS, REQUIRED
+from kfh_site.returns.contract import COLUMNS, REQUIRED, heading
 from kfh_site.returns.table import load_returns
+
+REQUIRED_NAMED = ", ".join(f'"{heading(c)}" ({c})' for c in REQUIRED)
+"""The required columns as messages list them: the blank return's header, then the contract's name."""
 
 # No deadline and no too_slow health check: how fast examples run is the machine's business.
 FUZZ = settings(max_examples=150, deadline=None,
@@ -42,7 +45,8 @@ def row(**changes: str) -> list[str]:
 def test_an_empty_file(tmp_path):
     (tmp_path / "r.csv").write_bytes(b"")
     assert only_problem(tmp_path, tmp_path / "r.csv").startswith(
-        "r.csv: is empty: expected a header row with the columns org_code, org_name, region, year")
+        'r.csv: is empty: expected a header row with the columns "ODS code" (org_code), "Organisation name" '
+        '(org_name), "NHS region" (region), "Year" (year)')
 
 
 def test_a_header_and_no_rows(tmp_path):
@@ -91,7 +95,7 @@ def test_no_header_at_all_names_the_expected_columns(tmp_path):
     path.write_text("RJ1,Guy's,London\n")
     assert only_problem(tmp_path, path) == (
         f"r.csv: the header row was not found: none of the first 20 rows names the required columns "
-        f"({', '.join(REQUIRED)}). docs/data-contract.md lists the headers kfh-site understands; others can be "
+        f"({REQUIRED_NAMED}). docs/data-contract.md lists the headers kfh-site understands; others can be "
         "mapped under [columns] in kfh-site.toml.")
 
 
@@ -105,7 +109,7 @@ def test_a_required_column_missing(tmp_path):
     header = [h for h in HEADER if h != "qualified_lks_wte"]
     rows = [[v for h, v in zip(HEADER, ROWS_2024[0], strict=True) if h != "qualified_lks_wte"]]
     assert only_problem(tmp_path, write_csv(tmp_path / "r.csv", rows, header=header)) == (
-        "r.csv, row 1: required column qualified_lks_wte is missing")
+        'r.csv, row 1: required column "Qualified LKS staff (WTE)" (qualified_lks_wte) is missing')
 
 
 @pytest.mark.parametrize("text, value", [("1,000", 1000.0), (" 12.5 ", 12.5), ("0.8e3", 800.0), ("-0", 0.0),
@@ -117,10 +121,16 @@ def test_numbers_that_are_accepted(tmp_path, text, value):
     assert not math.copysign(1, table.qualified_lks_wte.iloc[0]) < 0  # -0 is stored as 0
 
 
-@pytest.mark.parametrize("text", ["NaN", "inf", "-inf", "Infinity", "1,23", "12..5", "1 234", "£12", "0x1F", "1e400"])
+@pytest.mark.parametrize("text", ["NaN", "inf", "-inf", "Infinity", "12..5", "1 234", "£12", "0x1F", "1e400"])
 def test_numbers_that_are_refused(tmp_path, text):
     message = only_problem(tmp_path, write_csv(tmp_path / "r.csv", [row(other_lks_wte=text)]))
     assert message == f'r.csv, row 2, column other_lks_wte: expected a number of 0 or more, got "{text}"'
+
+
+def test_a_decimal_comma_is_refused_with_a_hint(tmp_path):
+    message = only_problem(tmp_path, write_csv(tmp_path / "r.csv", [row(other_lks_wte="1,23")]))
+    assert message == ('r.csv, row 2, column other_lks_wte: expected a number of 0 or more, got "1,23": use a '
+                       'decimal point, not a comma: "1.23"')
 
 
 def test_an_xlsx_formula_uses_its_cached_value(tmp_path):
@@ -198,8 +208,8 @@ def test_a_region_typo_suggests_the_closest_region(tmp_path, typo, region):
 
 
 def test_a_very_large_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    import kfh_site.returns.table as returns
-    monkeypatch.setattr(returns, "MAX_FILE_BYTES", 1000)
+    import kfh_site.returns.sheets as sheets
+    monkeypatch.setattr(sheets, "MAX_FILE_BYTES", 1000)
     path = write_csv(tmp_path / "r.csv", ROWS_2024 * 10)
     assert "more than the 0 MB kfh-site reads" in only_problem(tmp_path, path)
 
@@ -289,7 +299,7 @@ def test_a_misspelt_optional_column_is_an_error_not_a_silent_loss(tmp_path, writ
     header = [written if h == column else h for h in HEADER]
     letter = "ABCDEFGHIJKLMNOPQRS"[HEADER.index(column)]
     assert only_problem(tmp_path, write_csv(tmp_path / "r.csv", ROWS_2024, header=header)) == (
-        f'r.csv, row 1, column {column} ("{written}"): not read: the header in column {letter} is not one '
+        f'r.csv, row 1, column "{written}" ({column}): not read: the header in column {letter} is not one '
         f"kfh-site knows, and this file has no other {column} column, so its figures would be lost. Rename the "
         f'header to "{heading}", or map it in kfh-site.toml: under [columns] add "{written}" = "{column}"')
 
@@ -298,10 +308,11 @@ def test_four_misnamed_required_headers_are_four_problems_quoted_as_written(tmp_
     misnamed = {"org_name": "Organisation nme", "region": "NHS Regoin", "nhs_staff_wte": "NHS staf (WTE)",
                 "qualified_lks_wte": "Qualifed LKS staff (WTE)"}
     path = write_csv(tmp_path / "r.csv", ROWS_2024, header=[misnamed.get(h, h) for h in HEADER])
-    assert all_problems(tmp_path, path) == [
-        f'r.csv, row 1: required column {column} is missing; found "{written}", did you mean {column}?'
-        for column, written in sorted(misnamed.items())
-    ]
+    assert all_problems(tmp_path, path) == sorted(
+        f'r.csv, row 1: required column "{heading(column)}" ({column}) is missing; found "{written}", '
+        f'did you mean "{heading(column)}"?'
+        for column, written in misnamed.items()
+    )
 
 
 def test_a_workbook_where_no_sheet_has_a_recognisable_header_lists_its_sheets(tmp_path):
@@ -313,10 +324,11 @@ def test_a_workbook_where_no_sheet_has_a_recognisable_header_lists_its_sheets(tm
     data.append(ROWS_2024[0])
     book.save(tmp_path / "r.xlsx")
     assert all_problems(tmp_path, tmp_path / "r.xlsx") == [
-        "r.xlsx: no sheet has a header row naming the required columns (org_code, org_name, region, year, "
-        'nhs_staff_wte, qualified_lks_wte) in its first 20 rows; its sheets are "Guidance" and "Return". If the '
+        f"r.xlsx: no sheet has a header row naming the required columns ({REQUIRED_NAMED}) in its first 20 rows; "
+        'its sheets are "Guidance" and "Return". If the '
         "return is on a sheet whose header is not the problem, name that sheet with xlsx_sheet in kfh-site.toml",
-        'r.xlsx, sheet "Return", row 1: required column org_code is missing; found "ODS cde", did you mean org_code?',
+        'r.xlsx, sheet "Return", row 1: required column "ODS code" (org_code) is missing; found "ODS cde", '
+        'did you mean "ODS code"?',
     ]
 
 

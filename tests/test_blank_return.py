@@ -219,7 +219,7 @@ def test_mistakes_a_spreadsheet_would_let_through_are_still_caught(template: Pat
     filled = fill(template, tmp_path / "filled.xlsx", [row])
     capsys.readouterr()
     assert main(["validate", str(filled)]) == 1
-    assert 'sheet "Return", row 4, column nhs_staff_wte ("NHS staff (WTE)")' in capsys.readouterr().err
+    assert 'sheet "Return", row 4, column "NHS staff (WTE)" (nhs_staff_wte)' in capsys.readouterr().err
 
 
 def test_refuses_to_overwrite_without_force(template: Path, capsys) -> None:

@@ -106,20 +106,24 @@ def test_a_collection_workbook_validates_and_builds_with_every_figure_on_the_pag
     assert run_cli(project, "validate") == 0
     where = 'data/returns/2024-25.xlsx, sheet "Return"'
     assert capsys.readouterr().out.splitlines() == [
-        f'{where}: read this sheet; sheet "Guidance" before it has no header row naming the required columns',
+        'data/returns/2024-25.xlsx: sheet "Guidance" not read: no header row naming the required columns in '
+        "its first 20 rows",
         f"{where}: header on row 4 (rows 1-3 skipped as title and notes)",
         f'{where}: ignored column "Comments" (not part of the contract)',
-        "OK: 2 organisations, 1 year (2024/25), 1 regions, 1 file",
+        f"{where}: read 2 rows for 2024/25",
+        "OK: 2 organisations, 1 year (2024/25), 1 region, 1 file",
     ]
 
     assert run_cli(project, "build", "--no-pdf") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:3] == [
-        f'{where}: read this sheet; sheet "Guidance" before it has no header row naming the required columns',
+    assert out[:4] == [
+        'data/returns/2024-25.xlsx: sheet "Guidance" not read: no header row naming the required columns in '
+        "its first 20 rows",
         f"{where}: header on row 4 (rows 1-3 skipped as title and notes)",
         f'{where}: ignored column "Comments" (not part of the contract)',
+        f"{where}: read 2 rows for 2024/25",
     ]
-    assert out[3].startswith("Built ")
+    assert out[4].startswith("Built ")
     page = project / "build" / "organisations" / "rj1.html"
     text = page.read_text(encoding="utf-8")
     assert "Not reported" not in text
@@ -137,8 +141,8 @@ def test_a_misspelt_activity_column_fails_validate_naming_it(tmp_path, capsys):
     assert captured.out == ""
     assert "Traceback" not in captured.err
     assert captured.err.splitlines() == [
-        'kfh-site: data/returns/2024-25.xlsx, sheet "Return", row 4, column literature_searches ("Literature '
-        'serches"): not read: the header in column K is not one kfh-site knows, and this file has no other '
+        'kfh-site: data/returns/2024-25.xlsx, sheet "Return", row 4, column "Literature serches" '
+        '(literature_searches): not read: the header in column K is not one kfh-site knows, and this file has no other '
         'literature_searches column, so its figures would be lost. Rename the header to "Literature searches", '
         'or map it in kfh-site.toml: under [columns] add "Literature serches" = "literature_searches"',
         "1 problem found in the return data.",
@@ -157,11 +161,11 @@ def test_validate_given_a_file_and_config_uses_its_columns_table(tmp_path, capsy
     headers = ["Chartered staff" if h == "Qualified LKS staff (WTE)" else h for h in HEADERS]
     path = collection_workbook(project / "incoming" / "r.xlsx", headers)
     assert run_cli(project, "validate", str(path)) == 1
-    assert "row 4: required column qualified_lks_wte is missing\n" in capsys.readouterr().err
+    assert 'row 4: required column "Qualified LKS staff (WTE)" (qualified_lks_wte) is missing\n' in capsys.readouterr().err
     config = project / "kfh-site.toml"
     config.write_text(config.read_text() + '\n[columns]\n"Chartered staff" = "qualified_lks_wte"\n')
     assert run_cli(project, "validate", str(path), "--config", str(config)) == 0
-    assert capsys.readouterr().out.endswith("OK: 2 organisations, 1 year (2024/25), 1 regions, 1 file\n")
+    assert capsys.readouterr().out.endswith("OK: 2 organisations, 1 year (2024/25), 1 region, 1 file\n")
 
 
 @pytest.mark.parametrize("table, expected", [

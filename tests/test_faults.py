@@ -92,6 +92,9 @@ def test_a_build_killed_at_any_moment_leaves_the_old_build_intact(project, tmp_p
     # the old one, so a mixture of the two would show.
     shutil.rmtree(project / "data")
     shutil.copytree(REPO / "data", project / "data")
+    shutil.copytree(REPO / "data-sources", project / "data-sources")  # its NHS staff, joined by [workforce]
+    with (project / "kfh-site.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[workforce]\nfile = "data-sources/example-workforce.csv"\nmonth = 12\n')
     new: dict[str, bytes] = {}
 
     def whole_new_build() -> dict[str, bytes]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -198,7 +199,7 @@ def test_base_url_on_the_command_line_is_checked_as_the_setting_is(project, comm
 @pytest.mark.parametrize("expression, expected", [
     ('{{ "x" + 1 }}', "TypeError: can only concatenate str"),
     ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
-    ("{{ nothing_by_this_name }}", "'nothing_by_this_name' is undefined"),
+    ("{{ nothing_by_this_name }}", "nothing_by_this_name is not defined"),
     ("{{ lipsum.__globals__['os'].system('touch PWNED') }}", "unsafe"),
     ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "unsafe"),
 ])
@@ -227,3 +228,244 @@ def test_the_pdf_templates_are_sandboxed_too(project):
     assert code == 1
     assert "templates/infographic.html, line 2: " in err and "unsafe" in err, err
     assert not (project / "PWNED").exists()
+
+
+# --- item 5: front matter that would expand, or fill the terminal
+
+LAUGHS = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                   + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+                   + ["title: *i"])
+
+
+@pytest.mark.parametrize("front, expected", [
+    (LAUGHS, "anchors (&name) are not allowed in front matter"),
+    ("title: &t Methods\nsummary: *t", "anchors (&name) are not allowed in front matter"),
+    ("title: Methods\nsummary: " + "x" * 100_000, "front matter that starts here is longer than 16 KB"),
+    ("title: " + "[" * 5_000, "front matter is nested too deeply to read"),
+    ("title: [" + ", ".join(["lol"] * 2_000) + "]", "'title' must be text, got ['lol', 'lol'"),
+    ("title: Methods\n" + "\n".join(f"k{i}: v" for i in range(500)), "and 495 more"),
+])
+def test_front_matter_is_read_safely_and_reported_in_a_few_lines(project, front, expected):
+    from bounded import run_bounded
+
+    (project / "content" / "laughs.md").write_text(f"---\n{front}\n---\n\nBody.\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120, memory=2 * 1024 ** 3)
+    assert code == 1
+    assert "content/laughs.md" in err and expected in err, err[:2000]
+    assert len(err) < 1_000 and len(err.splitlines()) < 6, err[:2000]
+    assert "Traceback" not in err
+
+
+# --- item 13: what a killed build leaves, and files outside the output's parent
+
+def test_the_next_build_removes_what_a_killed_build_left_even_when_up_to_date(built, capsys):
+    """As a build killed during the swap and while writing its cache leaves them."""
+    parent = built
+    assert run_cli(built, "build", "--no-pdf") == 0  # a copied project renders again once
+    tmp = parent / ".build.kfh-tmp-k1ll3d"
+    shutil.copytree(built / "build", tmp)
+    old = parent / ".build.kfh-old-k1ll3d"
+    (old / "build").mkdir(parents=True)
+    (old / "build" / "index.html").write_text("old", encoding="utf-8")
+    (parent / ".build.kfh-written.4242").write_text('{"files": [', encoding="utf-8")
+    cache = parent / ".build.kfh-cache"
+    (cache / "manifest.json.4242").write_text('{"inputs": "half', encoding="utf-8")
+    (cache / "pdf").mkdir(exist_ok=True)
+    (cache / "pdf" / "0123abcd.pdf.4242").write_bytes(b"%PDF-1.7 half")
+    assert run_cli(built, "build", "--no-pdf") == 0
+    out = capsys.readouterr().out
+    assert "up to date" in out
+    left = sorted(p.name for p in parent.iterdir() if ".kfh-" in p.name)
+    assert left == [".build.kfh-cache", ".build.kfh-lock", ".build.kfh-written"], left
+    assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == ["manifest.json", "search-text.json"]
+
+
+def test_an_output_that_is_a_mount_point_is_refused_leaving_nothing_beside_it(project, capsys):
+    assert os.path.ismount("/dev/shm")
+    before = sorted(os.listdir("/dev"))
+    assert run_cli(project, "build", "--no-pdf", "--out", "/dev/shm") == 1
+    err = capsys.readouterr().err
+    assert "/dev/shm is a mount point" in err and "--out" in err
+    assert sorted(os.listdir("/dev")) == before
+
+
+def test_the_cache_writes_whole_files_or_none(tmp_path, monkeypatch):
+    from kfh_site.output.cache import BuildCache
+
+    cache = BuildCache.beside(tmp_path / "build")
+    real = Path.write_bytes
+
+    def full_disk(path, data):
+        real(path, data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OSError):
+        cache.store_pdf("0123abcd", b"%PDF-1.7 " + b"x" * 1000, 1)
+    monkeypatch.undo()
+    assert [p.name for p in (cache.folder / "pdf").iterdir()] == []
+
+
+# --- item 10: everything that changes the output is in the up-to-date check
+
+SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="120" height="40" fill="{}"/></svg>'
+
+
+def test_a_changed_logo_is_built_again_and_published(project, capsys):
+    from conftest import CONFIG
+
+    (project / "kfh-site.toml").write_text(CONFIG + '[theme]\nlogo = "logo.svg"\nlogo_alt = "Test LKS team"\n')
+    (project / "logo.svg").write_text(SVG_LOGO.format("#005eb8"), encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    (project / "logo.svg").write_text(SVG_LOGO.format("#7c2855"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert "up to date" not in capsys.readouterr().out
+    assert "#7c2855" in (project / "build" / "assets" / "logo.svg").read_text(encoding="utf-8")
+
+
+def test_a_changed_file_under_templates_or_an_image_is_built_again(project, capsys):
+    (project / "templates" / "assets" / "note.txt").write_text("one", encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf") == 0
+    for change in (project / "templates" / "assets" / "note.txt", project / "templates" / "_macros.html"):
+        change.write_text(change.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        capsys.readouterr()
+        assert run_cli(project, "build", "--no-pdf") == 0
+        assert "up to date" not in capsys.readouterr().out, change
+
+
+def test_the_pdf_fonts_are_in_the_up_to_date_check(project, tmp_path, monkeypatch):
+    """Fonts found where fontconfig looks (here a folder of copies): a changed font file
+    changes what a build with PDFs is keyed on, and only that."""
+    from kfh_site.build.site import build_inputs_key
+    from kfh_site.config import load_config
+    from kfh_site.pdf import fonts
+
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    for path in fonts.font_files():
+        shutil.copy(path, folder / path.name)
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>{folder}</dir>'
+        f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "fonts.conf"))
+    fonts.font_files.cache_clear()
+    try:
+        assert {p.parent for p in fonts.font_files()} == {folder}
+        assert {p.name for p in fonts.font_files()} >= {"LiberationSans-Regular.ttf", "DejaVuSans.ttf"}
+        config = load_config(project / "kfh-site.toml")
+        before = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        regular = folder / "LiberationSans-Regular.ttf"
+        regular.write_bytes(regular.read_bytes() + b"\0")
+        after = build_inputs_key(config, [], True), build_inputs_key(config, [], False)
+        assert after[0] != before[0] and after[1] == before[1]
+    finally:
+        fonts.font_files.cache_clear()
+
+
+# --- item 9: characters the text font lacks
+
+def test_symbols_the_text_font_lacks_are_drawn_in_the_fallback_font(project):
+    import pypdf
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u2605 \u2192 \u03a9"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma \u2603 Community NHS Trust \U0001F600"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 0, err
+    reader = pypdf.PdfReader(project / "build" / "pdf" / "organisations" / "ccc.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Gamma \u2603 Community" in text and "\u2605" in text
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in (page["/Resources"]["/Font"].values() if "/Font" in page["/Resources"] else ())
+             for font in [font.get_object()]}
+    assert any("DejaVu-Sans" in f for f in fonts) and any("Liberation-Sans" in f for f in fonts), fonts
+
+
+def test_a_character_no_pdf_font_has_is_named_where_it_is_written(project):
+    from bounded import run_bounded
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u6f22"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma Community NHS Trust \U0001F984"
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 1
+    assert ("data/returns/2024-25.csv, row 4, column org_name: \U0001F984 (U+1F984 UNICORN FACE) cannot be drawn "
+            "in the PDFs") in err, err
+    assert "kfh-site.toml, key 'publisher': \u6f22 (U+6F22 CJK UNIFIED IDEOGRAPH-6F22) cannot be drawn" in err
+    assert "Traceback" not in err and len(err.splitlines()) < 8
+    assert run_bounded(project, "build", "--no-pdf", seconds=600)[0] == 0
+
+
+# --- item 11: which files in an output folder are a file manager's
+
+def test_a_dot_underscore_file_alone_is_a_users_file_and_stops_the_build(built, capsys):
+    (built / "build" / "._thesis.docx").write_bytes(b"my thesis")
+    assert run_cli(built, "build", "--no-pdf") == 1
+    assert "._thesis.docx" in capsys.readouterr().err
+    assert (built / "build" / "._thesis.docx").read_bytes() == b"my thesis"
+
+
+def test_a_file_managers_files_go_with_the_old_build(built, capsys):
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini", "._index.html", "regions/._london.html", "._regions"):
+        (built / "build" / name).write_bytes(b"file manager")
+    assert run_cli(built, "build", "--no-pdf") == 0, capsys.readouterr().err
+    assert not (built / "build" / "._index.html").exists() and not (built / "build" / ".DS_Store").exists()
+
+
+# --- item 12: spreadsheets kfh-site does not read are named, not skipped
+
+@pytest.mark.parametrize("name", ["2022-23.xlsm", "2022-23.xls", "2022-23.ods", "2022-23.XLSB"])
+def test_a_spreadsheet_of_another_kind_in_data_is_named_not_skipped(project, capsys, name):
+    (project / "data" / "returns" / name).write_bytes(b"PK\x03\x04 not read")
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert f"data/returns/{name}: is " in err and "save it as an Excel Workbook (.xlsx)" in err, err
+    assert run_cli(project, "validate") == 1
+    assert f"data/returns/{name}" in capsys.readouterr().err
+    assert run_cli(project, "validate", f"data/returns/{name}") == 1
+    assert "save it as an Excel Workbook (.xlsx)" in capsys.readouterr().err
+
+
+# --- item 15: names that show as something they are not, or do not fit
+
+@pytest.mark.parametrize("column, name, char", [
+    ("org_name", "Gamma \u202eTSURT SHN\u202c Community", "U+202E RIGHT-TO-LEFT OVERRIDE, at character 7"),
+    ("org_name", "Gamma\u200b Community NHS Trust", "U+200B ZERO WIDTH SPACE, at character 6"),
+    ("org_name", "Gamma \u2067Community\u2069 NHS Trust", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+    ("org_type", "Comm\u200dunity", "U+200D ZERO WIDTH JOINER"),
+])
+def test_bidirectional_and_zero_width_characters_in_names_are_refused_where_they_are(project, capsys, column,
+                                                                                      name, char):
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index(column)] = name
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    assert run_cli(project, "build", "--no-pdf") == 1
+    err = capsys.readouterr().err
+    assert f"data/returns/2024-25.csv, row 4, column {column}: holds an invisible character, {char}" in err, err
+
+
+def test_a_long_unbroken_name_wraps_in_its_pdf_rather_than_being_cut_off(project):
+    import pdfplumber
+    from bounded import run_bounded
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    name = "Gamma" + "x" * 1_995
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = name
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", seconds=600)
+    assert code == 0, err
+    with pdfplumber.open(project / "build" / "pdf" / "organisations" / "ccc.pdf") as pdf:
+        shown = "".join(
+            "".join(c["text"] for c in page.chars
+                    if 0 <= c["x0"] and c["x1"] <= page.width and 0 <= c["top"] and c["bottom"] <= page.height)
+            for page in pdf.pages)
+    assert name in shown.replace("\n", "")

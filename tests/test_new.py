@@ -21,8 +21,7 @@ def test_new_writes_a_project_that_builds_at_once(tmp_path, capsys):
     config = (folder / "kfh-site.toml").read_text()
     assert 'scope = "North West"' in config and 'title = "North West LKS"' in config
     assert "# [theme]" in config and "# [[mergers]]" in config and "illustrative_data = true" in config
-    for part in ("content/staff-ratio-policy.md", "templates/base.html", "templates/assets/style.css",
-                 "README.md", ".gitignore"):
+    for part in ("content/staff-ratio-policy.md", "templates/README.md", "README.md", ".gitignore"):
         assert (folder / part).is_file(), part
     assert list((folder / "data" / "returns").glob("*.csv"))
     assert run_cli(folder, "validate") == 0

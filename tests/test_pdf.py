@@ -211,3 +211,48 @@ def test_a_weasyprint_warning_fails_the_build_instead_of_losing_content(project,
     err = capsys.readouterr().err
     assert "WeasyPrint could not render the PDFs exactly as written" in " ".join(err.split())
     assert "colour" in err
+
+
+def test_pdfs_are_made_again_when_the_font_files_differ(project, tmp_path):
+    """Issue 20: a PDF is byte-identical only with the same font files. The build keys each
+    PDF, and the up-to-date check, on the font files (path and SHA-256), so another
+    Liberation Sans makes every PDF again instead of reusing PDFs made with other fonts."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from kfh_site.pdf.fonts import font_files
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for file in font_files():
+        if file.name.startswith("LiberationSans"):
+            shutil.copy(file, fonts / file.name)
+    assert (fonts / "LiberationSans-Regular.ttf").is_file()
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f"<?xml version='1.0'?>\n<fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
+                    "</fontconfig>\n")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+    def build() -> str:
+        done = subprocess.run([str(Path(sys.executable).parent / "kfh-site"), "build"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def cached() -> set[str]:
+        return {p.stem for p in (project / ".build.kfh-cache" / "pdf").glob("*.pdf")}
+
+    build()
+    first = cached()
+    assert len(first) == 9
+    assert "is up to date" in build()
+    # The same font at the same path with other bytes (another release of it, say).
+    with (fonts / "LiberationSans-Regular.ttf").open("ab") as font:
+        font.write(b"\0\0\0\0")
+    out = build()
+    assert "is up to date" not in out and "9 PDFs" in out
+    assert cached().isdisjoint(first)  # every PDF made again, under a new key
+    for pdf in (project / "build" / "pdf").rglob("*.pdf"):
+        assert PdfReader(pdf).pages[0].extract_text()

@@ -144,7 +144,7 @@ def test_the_same_code_in_two_years_is_fine(tmp_path):
 def test_a_missing_required_column_is_named_with_a_suggestion(tmp_path):
     header = [("org_cde" if h == "org_code" else h) for h in HEADER]
     assert problems_of(tmp_path, write_csv(tmp_path / "r.csv", ROWS_2024, header=header)) == [
-        'r.csv, row 1: required column org_code is missing; found "org_cde", did you mean org_code?'
+        'r.csv, row 1: required column "ODS code" (org_code) is missing; found "org_cde", did you mean "ODS code"?'
     ]
 
 
@@ -257,7 +257,7 @@ def test_a_problem_names_the_contract_column_and_the_header_as_written(tmp_path)
     header = [ALIASED[h] for h in HEADER]
     path = write_csv(tmp_path / "r.csv", [row(qualified_lks_wte="ten")], header=header)
     assert problems_of(tmp_path, path) == [
-        'r.csv, row 2, column qualified_lks_wte ("Qualified LKS staff (WTE)"): expected a number of 0 or more, '
+        'r.csv, row 2, column "Qualified LKS staff (WTE)" (qualified_lks_wte): expected a number of 0 or more, '
         'got "ten"']
 
 
@@ -307,9 +307,9 @@ def test_the_first_sheet_with_a_recognisable_header_is_read_and_named(tmp_path):
     returns = load(tmp_path, path)
     assert list(returns.table.org_code) == ["AAA1"] and list(returns.table.source_row) == [4]
     assert returns.notes == (
-        'r.xlsx, sheet "Return": read this sheet; sheet "Guidance" before it has no header row naming the '
-        "required columns",
+        'r.xlsx: sheet "Guidance" not read: no header row naming the required columns in its first 20 rows',
         'r.xlsx, sheet "Return": header on row 3 (rows 1-2 skipped as title and notes)',
+        'r.xlsx, sheet "Return": read 1 row for 2024/25',
     )
 
 

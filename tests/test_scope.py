@@ -50,7 +50,7 @@ def test_a_regions_report_is_that_regions_and_never_claims_england(london_site):
     assert (london_site / "pdf" / "london.pdf").is_file()
     assert not (london_site / "regions").exists()                 # the home page is London's
     home = text_of(london_site / "index.html")
-    assert "London: 2024/25" in home
+    assert "London library and knowledge services, 2024/25" in home   # the title the team chose heads it
     # Alpha (1 : 1,250) and Lambda (1 : 1,000) meet it; Beta (1 : 1,890) does not.
     assert "2 of 3 organisations in London meet the recommended 1 : 1,250" in home
     nav = re.search(r'<nav class="site-nav".*?</nav>', (london_site / "index.html").read_text(), re.S).group(0)

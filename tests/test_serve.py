@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import DEADLINE, tree_bytes
+from conftest import DEADLINE, run_cli, tree_bytes
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "kfh-site")
 
@@ -25,10 +25,10 @@ class Preview:
     """``kfh-site serve`` running in a project, its output read line by line. Its
     temporary folders go into ``temp`` so the test can see them come and go."""
 
-    def __init__(self, project: Path, temp: Path):
+    def __init__(self, project: Path, temp: Path, options: tuple[str, ...] = ("--no-pdf",)):
         temp.mkdir(exist_ok=True)
         self.temp = temp
-        self.process = subprocess.Popen([SCRIPT, "serve", "--port", "0", "--no-pdf"], cwd=project,
+        self.process = subprocess.Popen([SCRIPT, "serve", "--port", "0", *options], cwd=project,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         env={**os.environ, "TMPDIR": str(temp)})
         self.lines: queue.Queue[str] = queue.Queue()
@@ -57,11 +57,15 @@ class Preview:
         pytest.fail(f"no line matching {pattern!r} within {timeout}s; output so far: {self.seen}")
 
     def get(self, path: str) -> tuple[int, str]:
+        status, body, _kind = self.get_bytes(path)
+        return status, body.decode()
+
+    def get_bytes(self, path: str) -> tuple[int, bytes, str]:
         try:
             with urllib.request.urlopen(self.url + path, timeout=DEADLINE) as response:
-                return response.status, response.read().decode()
+                return response.status, response.read(), response.headers["Content-Type"]
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            return error.code, error.read(), error.headers["Content-Type"]
 
     def state(self) -> dict:
         host = self.url.split("/kfh-report/")[0]
@@ -187,3 +191,36 @@ def test_a_first_build_that_fails_is_a_message_and_leaves_nothing(project, tmp_p
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert 'column region: expected one of the seven NHS England regions, got "Londn"' in result.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []
+
+
+def test_serve_makes_each_pdf_when_it_is_asked_for_the_same_as_build(project, tmp_path):
+    """Issue 20: serve made every PDF on every edit (24 s for a one-row edit of the
+    example). Its builds now plan the PDFs and make none; each is rendered when the browser
+    asks for it, byte for byte the PDF kfh-site build makes, before and after an edit."""
+    assert run_cli(project, "build") == 0
+    built = project / "build" / "pdf" / "organisations"
+    running = Preview(project, tmp_path / "temp", options=())
+    try:
+        assert any(re.match(r"^Built \d+ files for 5 organisations \(2024/25, 9 PDFs made when opened\) into the preview",
+                            line) for line in running.seen), running.seen
+        assert not list(running.site().rglob("*.pdf"))  # the preview's build made none
+        status, page = running.get("organisations/ccc.html")
+        assert status == 200
+        assert '<a href="../pdf/organisations/ccc.pdf">Download the PDF (A4)</a>' in page  # its size is not known
+        status, pdf, kind = running.get_bytes("pdf/organisations/ccc.pdf")
+        assert (status, kind) == (200, "application/pdf")
+        assert pdf == (built / "ccc.pdf").read_bytes()
+        assert running.get_bytes("pdf/organisations/ccc.pdf")[1] == pdf  # kept, the same
+        assert running.get_bytes("pdf/organisations/nowhere.pdf")[0] == 404
+        # A data edit: the next PDF asked for is made from the new figures.
+        first = running.state()["build"]
+        returns = project / "data" / "returns" / "2024-25.csv"
+        returns.write_text(returns.read_text().replace("CCC,Gamma Community NHS Trust,North West,Community,2024/25,5000",
+                                                       "CCC,Gamma Community NHS Trust,North West,Community,2024/25,6100"))
+        running.wait_state(lambda s: s["build"] > first)
+        status, edited, _kind = running.get_bytes("pdf/organisations/ccc.pdf")
+        assert status == 200 and edited != pdf
+    finally:
+        assert running.stop() == 0
+    assert run_cli(project, "build") == 0
+    assert edited == (built / "ccc.pdf").read_bytes()

@@ -38,14 +38,17 @@ def test_every_field_of_the_config_is_a_declared_setting():
 
 
 def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tmp_path):
-    text = config_text("North West LKS", "North West", "2025/26", dt.date(2026, 11, 23))
+    text = config_text("North West LKS", "North West", dt.date(2026, 11, 23))
     (tmp_path / "kfh-site.toml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "kfh-site.toml")
-    assert (config.title, config.scope, config.report_year) == ("North West LKS", "North West", "2025/26")
+    # No report_year: a new project reports the latest year its data holds.
+    assert (config.title, config.scope, config.report_year) == ("North West LKS", "North West", None)
     assert config.published == dt.date(2026, 11, 23) and config.illustrative_data is True
     assert config.theme.logo is None and config.mergers == () and config.columns == ()
     # Every commented example is a valid setting once uncommented (the logo must exist).
     (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "data-sources").mkdir()
+    (tmp_path / "data-sources" / "workforce.csv").write_text("org_code,period,staff_fte\n", encoding="utf-8")
     switched_on = re.sub(r"^# (\[|\w+ = |\"[^\"]*\" = )", r"\1", text, flags=re.M)
     (tmp_path / "kfh-site.toml").write_text(switched_on, encoding="utf-8")
     config = load_config(tmp_path / "kfh-site.toml")
@@ -53,6 +56,9 @@ def test_the_starter_file_loads_as_written_and_with_every_example_switched_on(tm
     assert config.theme.logo == (tmp_path / "logo.png").resolve() and config.theme.logo_alt
     assert config.columns == (("Chartered staff (FTE)", "qualified_lks_wte"),)
     assert [m.into for m in config.mergers] == ["RXX"]
+    assert config.workforce.file == (tmp_path / "data-sources" / "workforce.csv").resolve()
+    assert config.workforce.month == 12
+    assert config.contact.email == "lks@example.nhs.uk"
 
 
 @pytest.mark.parametrize("text, expected", [

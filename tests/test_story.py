@@ -27,11 +27,15 @@ def ordinal(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def returns() -> dict[str, dict[str, dict[str, str]]]:
-    """year -> code -> row, straight from the example's CSV files."""
+    """year -> code -> row, straight from the example's CSV files, with the NHS staff the
+    example joins from its workforce file (December of each year)."""
+    with (REPO / "data-sources" / "example-workforce.csv").open(encoding="utf-8") as handle:
+        staff = {(row["org_code"], row["period"]): row["staff_fte"] for row in csv.DictReader(handle)}
     by_year: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     for path in sorted((REPO / "data" / "returns").glob("*.csv")):
         with path.open(encoding="utf-8-sig") as handle:
             for row in csv.DictReader(handle):
+                row["nhs_staff_wte"] = staff[(row["org_code"], f"{row['year'][:4]}-12")]
                 by_year[row["year"]][row["org_code"]] = row
     return by_year
 

@@ -47,9 +47,9 @@ def staff_of(returns: Returns) -> dict[tuple[str, str], tuple[float, str, str | 
 
 def test_periods_in_every_published_spelling_are_months():
     for text in ("2024-12", "Dec-24", "December 2024", "Dec 2024", "202412", "31/12/2024", "2024-12-31",
-                 "2024-12-31T00:00:00", "12/2024"):
+                 "2024-12-31T00:00:00", "12/2024", "202411 to 202412", "Nov-24 - Dec-24"):
         assert parse_month(text) == Month(2024, 12), text
-    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024"):
+    for text in ("", "twelve", "2024-13", "31/02/2024", "Decembre 2024", "2024 to 2025", "soon to 202412"):
         assert parse_month(text) is None, text
     assert month_in_name("nhs-staff-fte-2025-11") == Month(2025, 11)
     assert month_in_name("workforce November 2025") == Month(2025, 11)
@@ -170,27 +170,41 @@ def test_every_problem_in_a_workforce_file_names_file_row_and_column(tmp_path):
         load_workforce([path], tmp_path)
     shown = [str(p) for p in error.value.problems]
     assert shown == [
-        'wf.csv, row 3, column org_code ("Organisation code"): RAA has a second figure for December 2024 '
+        'wf.csv, row 3, column "Organisation code" (org_code): RAA has a second figure for December 2024 '
         "(the first is in wf.csv, row 2); keep one",
-        'wf.csv, row 4, column org_code ("Organisation code"): expected an ODS code of 3 to 6 letters and digits, '
+        'wf.csv, row 4, column "Organisation code" (org_code): expected an ODS code of 3 to 6 letters and digits, '
         'got "r!"',
-        'wf.csv, row 4, column period ("Date"): expected a month such as "2024-12", "Dec-24", "December 2024" '
+        'wf.csv, row 4, column "Date" (period): expected a month such as "2024-12", "Dec-24", "December 2024" '
         'or a date, got "Smarch 2024"',
-        'wf.csv, row 4, column staff_fte ("Full time equivalent"): expected a number greater than 0, got "-5"',
-        'wf.csv, row 5, column period ("Date"): expected a month such as "2024-12", "Dec-24", "December 2024" '
+        'wf.csv, row 4, column "Full time equivalent" (staff_fte): expected a number greater than 0, got "-5"',
+        'wf.csv, row 5, column "Date" (period): expected a month such as "2024-12", "Dec-24", "December 2024" '
         "or a date, got a blank cell",
-        'wf.csv, row 5, column staff_fte ("Full time equivalent"): expected a number greater than 0, got "lots"',
+        'wf.csv, row 5, column "Full time equivalent" (staff_fte): expected a number greater than 0, got "lots"',
     ]
 
 
-def test_a_file_without_a_period_takes_its_month_from_its_name_or_says_what_to_do(tmp_path):
-    rows = [["RAA", "Trust RAA", "Y56", "London", "1200", "1000.5"]]
+def test_a_file_without_a_period_takes_its_month_from_its_name_or_stands_in_for_any_year(tmp_path):
+    rows = [["RAA", "Trust RAA", "Y56", "London", "1200", "1000.5"], ["RBB", "Trust RBB", "Y56", "London", "9", "70"]]
     header = ["org_code", "org_name", "region_code", "region", "staff_headcount", "staff_fte"]
     workforce = workforce_of(tmp_path, rows, header, name="nhs-staff-fte-2024-12.csv")
-    assert workforce.staff == {("RAA", Month(2024, 12)): 1000.5}
-    with pytest.raises(DataError) as error:
-        workforce_of(tmp_path, rows, header, name="staff.csv")
-    assert "has no period column and its name gives no month" in str(error.value)
+    assert workforce.staff == {("RAA", Month(2024, 12)): 1000.5, ("RBB", Month(2024, 12)): 70.0}
+    # No month anywhere: its figures stand in for any year the dated files leave without one.
+    undated = write_csv(tmp_path / "data-sources" / "staff.csv", rows, header=header)
+    dated = write_csv(tmp_path / "data-sources" / "dated.csv", [["RAA", "2024-03", "900"]],
+                      header=["org_code", "period", "staff_fte"])
+    workforce = load_workforce([undated, dated], tmp_path)
+    assert workforce.undated == {"RAA": 1000.5, "RBB": 70.0}
+    assert any(n.startswith("data-sources/staff.csv: no period column and no month in its name") for n in workforce.notes)
+    returns = returns_of(tmp_path, return_row("RAA", "2023/24"), return_row("RAA", "2024/25"),
+                         return_row("RBB", "2024/25", nhs="80"))
+    joined = join_workforce(returns, workforce)
+    assert staff_of(joined) == {
+        ("RAA", "2023/24"): (900.0, NHS_STAFF_FROM_WORKFORCE, "2024-03"),
+        ("RAA", "2024/25"): (1000.5, NHS_STAFF_FROM_WORKFORCE, None),
+        ("RBB", "2024/25"): (70.0, NHS_STAFF_FROM_WORKFORCE, None),
+    }
+    assert any(n.startswith("Warning: RBB (Trust RBB), 2024/25: the return gives 80.00 NHS staff (WTE) and the NHS "
+                            "Workforce Statistics 70.00 in a file without a month") for n in joined.notes)
 
 
 def test_the_shipped_figures_read_in_their_published_shape():
@@ -199,3 +213,17 @@ def test_the_shipped_figures_read_in_their_published_shape():
     assert len(workforce.staff) == 247
     assert round(sum(workforce.staff.values()), 2) == 1331554.28
     assert workforce.staff[("RC9", Month(2025, 11))] == 7719.22
+
+
+def test_every_workforce_header_in_the_code_is_in_the_data_contract_and_back():
+    import re
+
+    from kfh_site.returns.contract import WORKFORCE
+
+    doc = (REPO / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    section = doc.split("## NHS workforce files", 1)[1].split("| column | other headers |", 1)[1]
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2]
+            for line in section.splitlines() if line.startswith("| `")}
+    assert set(rows) == set(WORKFORCE.by_name)
+    for column in WORKFORCE.columns:
+        assert re.findall(r"`([^`]+)`", rows[column.name]) == list(column.aliases), column.name

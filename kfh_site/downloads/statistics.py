@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kfh_site.domain import NHS_STAFF_FROM_WORKFORCE, WORKFORCE_CREDIT
 from kfh_site.downloads.sheets import NOT_APPLICABLE, NOT_AVAILABLE, Line, Link, Sheet, Spreadsheet, Subheading
 from kfh_site.returns.contract import ACTIVITY
 from kfh_site.story import formatting as fmt
@@ -95,6 +96,11 @@ NOTES = (
     ("likeforlike", ("The like-for-like change of a region or England is worked out over the organisations that "
                      "reported in both years; organisations that reported in only one of the two years are "
                      "counted separately and not mixed into the change.")),
+    ("nhsstaff", ("NHS staff are each organisation's whole-time equivalent staff, all staff groups. Where the "
+                  "source column says NHS Workforce Statistics, the figure is from NHS England's monthly NHS "
+                  "Workforce Statistics for the month given (for each financial year, the latest month held or "
+                  "the month the report chose): " + WORKFORCE_CREDIT + ". Where it says return, the figure is "
+                  "the one the organisation gave in its own return.")),
 )
 """Numbered in this order; a column refers to a note by its key (downloads.Column.notes)."""
 
@@ -112,6 +118,7 @@ def statistics_workbook(figures: Figures, tables: Mapping[str, Table], about: Ab
     table_sheets = tuple(_table_sheet(spec, tables[spec.table], numbers, years, about.illustrative)
                          for spec in TABLE_SHEETS)
     notes = _notes_sheet(figures)
+    workforce = any(o.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE for o in figures.organisations.values())
     listed = (notes, *table_sheets)
     contents = Sheet(
         "Contents", "Contents",
@@ -123,10 +130,11 @@ def statistics_workbook(figures: Figures, tables: Mapping[str, Table], about: Ab
         (None, None, None),
     )
     return Spreadsheet(title, f"Statistics of NHS library and knowledge services in {about.scope}, {years}",
-                    about.published, (_cover(title, about, years), contents, notes, *table_sheets))
+                    about.published, (_cover(title, about, years, workforce), contents, notes, *table_sheets))
 
 
-def _cover(title: str, about: About, years: str) -> Sheet:
+def _cover(title: str, about: About, years: str, workforce: bool) -> Sheet:
+    """``workforce``: whether any NHS staff figure is from the NHS Workforce Statistics."""
     lines: list[Line] = []
     if about.illustrative:
         lines += [Subheading("Illustrative figures"),
@@ -140,6 +148,7 @@ def _cover(title: str, about: About, years: str) -> Sheet:
          f"{NOT_AVAILABLE} (not available) and {NOT_APPLICABLE} (not applicable) that the tables use."),
         Subheading("Source"),
         f"Library and knowledge services statistics returns from NHS organisations, {years}."
+        + (f" NHS staff: {NHS_STAFF_FROM_WORKFORCE}. {WORKFORCE_CREDIT}." if workforce else "")
         + (f" {about.credit}" if about.credit else ""),
         Subheading("Publisher"),
         about.publisher,

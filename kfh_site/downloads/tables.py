@@ -192,6 +192,13 @@ ORG_COLUMNS: tuple[Column[OrgFigures], ...] = (
     Column("year", "Financial year", "Financial year of the return, for example 2024/25.", lambda f: f.year),
     Column("nhs_staff_wte", "NHS staff (WTE)", "Whole-time equivalent (WTE) NHS staff the service serves.",
            lambda f: f.nhs_staff_wte, 2),
+    Column("nhs_staff_source", "Source of NHS staff",
+           "Where the NHS staff figure comes from: NHS Workforce Statistics, or return (the organisation's own).",
+           lambda f: f.nhs_staff_source, notes=("nhsstaff",)),
+    Column("nhs_staff_month", "Month of NHS staff (NHS Workforce Statistics)",
+           "The month of the NHS Workforce Statistics the NHS staff figure is for, such as 2024-12; empty when "
+           "the figure is the organisation's own.",
+           lambda f: f.nhs_staff_month, missing=NOT_APPLICABLE, notes=("nhsstaff",)),
     Column("qualified_lks_wte", "Qualified library and knowledge staff (WTE)",
            "WTE qualified librarians and knowledge specialists.", lambda f: f.qualified_lks_wte, 2),
     Column("other_lks_wte", "Other library and knowledge staff (WTE)",
@@ -255,6 +262,13 @@ AREA_COLUMNS: tuple[Column[AreaFigures], ...] = (
     Column("organisations", "Organisations that sent a return (number)", "Organisations that sent a return.",
            lambda a: a.organisations, 0),
     Column("nhs_staff_wte", "NHS staff (WTE)", "Total NHS staff WTE served.", lambda a: a.nhs_staff_wte, 2),
+    Column("nhs_staff_months", "Months of NHS staff (NHS Workforce Statistics)",
+           "The months of the NHS Workforce Statistics its organisations' NHS staff are for, such as 2024-12 "
+           "(more than one separated by spaces); empty when every figure is the organisations' own.",
+           lambda a: " ".join(a.nhs_staff_months) or None, missing=NOT_APPLICABLE, notes=("nhsstaff",)),
+    Column("nhs_staff_from_returns", "Organisations whose NHS staff are their return's own (number)",
+           "Organisations whose NHS staff figure is the one they gave in their return, not the NHS Workforce "
+           "Statistics.", lambda a: a.nhs_staff_from_returns, 0, notes=("nhsstaff",)),
     Column("qualified_lks_wte", "Qualified library and knowledge staff (WTE)", "Total qualified LKS WTE.",
            lambda a: a.qualified_lks_wte, 2),
     Column("staff_per_qualified", "Staff ratio (NHS staff per qualified WTE)",

@@ -239,6 +239,10 @@ def area_figures(
         median_ratio=median(f.staff_per_qualified for f in members),
         types=type_groups(members),
         change=like_for_like(members, previous_year, left) if previous_year else None,
+        nhs_staff_months=tuple(sorted({f.nhs_staff_month for f in members if f.nhs_staff_month})),
+        nhs_staff_from_returns=sum(1 for f in members if f.nhs_staff_source == NHS_STAFF_FROM_RETURN),
+        nhs_staff_undated=sum(1 for f in members if f.nhs_staff_source != NHS_STAFF_FROM_RETURN
+                              and not f.nhs_staff_month),
     )
 
 

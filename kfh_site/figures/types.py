@@ -162,6 +162,12 @@ class AreaFigures:
     median_ratio: float | None
     types: tuple[TypeGroup, ...] = ()
     change: LikeForLike | None = None
+    nhs_staff_months: tuple[str, ...] = ()
+    """The NHS Workforce Statistics months its organisations' NHS staff are for (``2024-12``)."""
+    nhs_staff_from_returns: int = 0
+    """How many of its organisations' NHS staff are their returns' own figures."""
+    nhs_staff_undated: int = 0
+    """How many are from a workforce file that gives no month."""
 
     @property
     def meeting_recommendation(self) -> int:

@@ -205,6 +205,17 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContentError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return page_from_markdown(text, name, slug, abbreviations, allow_raw_html, path.parent,
+                              content or path.parent, section)
+
+
+def page_from_markdown(text: str, name: str, slug: str, abbreviations: Mapping[str, str],
+                       allow_raw_html: bool = False, folder: Path | None = None, content: Path | None = None,
+                       section: str = "") -> Page:
+    """Markdown text (front matter and body) as a Page: a file's, or one kfh-site writes
+    itself (the About the data page a project without its own gets). ``folder`` is where
+    the page's images are looked for; kfh-site's own pages have none."""
+    folder = folder or Path(".")
     meta, body = split_front_matter(text, name)
     facts = PageFacts(title_wanted="title" not in meta, front_title=meta.get("title", ""))
     converter = markdown.Markdown(
@@ -226,7 +237,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             "front matter with 'title: ...' between two '---' lines at the top"
         )
     # Before the sanitiser, which would drop a file: or data: src and publish an empty image.
-    images = local_images(html, path.parent, content or path.parent, name)
+    images = local_images(html, folder, content or folder, name)
     if not allow_raw_html:
         html = nh3.clean(
             html,
@@ -236,7 +247,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             url_schemes={"http", "https", "mailto"},
             link_rel=None,
         )
-    html = with_image_sizes(html, path.parent)
+    html = with_image_sizes(html, folder)
     headings = converter.toc_tokens  # type: ignore[attr-defined]
     toc_html = ""
     if len(headings) >= TOC_MIN_SECTIONS:
@@ -325,35 +336,65 @@ def with_image_sizes(html: str, folder: Path) -> str:
     return IMG_TAG.sub(sized, html)
 
 
+FRONT_MATTER_MOST = 16 * 1024
+"""Characters a front matter block may hold: four keys of a line each need a few hundred."""
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: front matter needs neither, and an alias of
+    an alias of an alias (a "billion laughs") expands a few lines into gigabytes."""
+
+    def fetch_anchor(self) -> None:
+        raise yaml.scanner.ScannerError(None, None, "anchors (&name) are not allowed in front matter",
+                                        self.get_mark())
+
+    def fetch_alias(self) -> None:
+        raise yaml.scanner.ScannerError(None, None, "aliases (*name) are not allowed in front matter",
+                                        self.get_mark())
+
+
 def split_front_matter(text: str, name: str) -> tuple[dict, str]:
     """Parse and check the ``---`` block, if there is one; return (metadata, body)."""
-    match = FRONT_MATTER.match(text)
-    if not match:
-        if FRONT_MATTER_START.match(text):
-            raise ContentError(
-                f"{name}, line 1: the front matter that starts here has no closing '---' line; "
-                "end it with a line of three hyphens"
-            )
+    if not FRONT_MATTER_START.match(text):
         return {}, text
+    match = FRONT_MATTER.match(text[:FRONT_MATTER_MOST + 16])
+    if not match:
+        if FRONT_MATTER.match(text):
+            raise ContentError(f"{name}, line 1: the front matter that starts here is longer than "
+                               f"{FRONT_MATTER_MOST // 1024} KB; it holds a title, a summary and two short keys")
+        raise ContentError(
+            f"{name}, line 1: the front matter that starts here has no closing '---' line; "
+            "end it with a line of three hyphens"
+        )
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 2}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError(f"{name}{line}: front matter is not valid YAML ({problem})") from None
+        raise ContentError(f"{name}{line}: front matter is not valid YAML ({_brief(problem)})") from None
+    except RecursionError:
+        raise ContentError(f"{name}: front matter is nested too deeply to read") from None
     if not isinstance(meta, dict):
         raise ContentError(f"{name}, line 2: front matter must be key: value lines")
     problems = []
     for key, value in meta.items():
         wanted = KEYS.get(key)
         if wanted is None:
-            problems.append(f"unknown key {key!r} (known: {', '.join(KEYS)})")
+            problems.append(f"unknown key {_brief(repr(key))} (known: {', '.join(KEYS)})")
         elif not isinstance(value, wanted) or isinstance(value, bool) or value == "":
-            problems.append(f"{key!r} must be {'a whole number' if wanted is int else 'text'}, got {value!r}")
+            problems.append(f"{key!r} must be {'a whole number' if wanted is int else 'text'}, "
+                            f"got {_brief(repr(value))}")
     if problems:
-        raise ContentError(f"{name}, front matter: " + "; ".join(problems))
+        raise ContentError(f"{name}, front matter: " + "; ".join(problems[:5])
+                           + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
     return meta, text[match.end():]
+
+
+def _brief(text: str, limit: int = 80) -> str:
+    """A value quoted in a message: a line, not the whole of what someone pasted."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _display(path: Path, root: Path) -> str:

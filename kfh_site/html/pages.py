@@ -20,14 +20,14 @@ from kfh_site.downloads import files as downloads
 from kfh_site.figures.types import Figures, OrgFigures
 from kfh_site.html.content import Page, Section, nav_position, sections, shorten
 from kfh_site.html.render import render
-from kfh_site.output.cache import BuildCache, inputs_key, sha256
-from kfh_site.output.progress import Progress
+from kfh_site.output.cache import inputs_key, sha256
+from kfh_site.output.context import BuildContext, FileData, Made, RenderedPages
 from kfh_site.output.workers import map_on_cores
-from kfh_site.output.write import FreshFolder, Unchanged, Written
+from kfh_site.output.write import Unchanged, Written
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import REGIONS
 from kfh_site.search.index import is_indexed, searchable_html
-from kfh_site.story.teller import StoryTeller
+from kfh_site.story.teller import StoryTeller, area_nhs_staff_source, nhs_staff_notes
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,16 @@ class PagePlan:
     time; what it returns is part of the page's render key."""
 
 
+def plan(ctx: BuildContext) -> Made:
+    """Every page, rendered as planned; ``about`` is the :class:`RenderedPages` search reads.
+    The downloads and PDFs planned before are listed with their sizes."""
+    pages: list[Page] = list(ctx.content)
+    plans = plan_pages(ctx.figures, ctx.teller, pages, ctx.made_bytes(), ctx.about.get("pdf") or {})
+    rendered = render_pages(ctx, pages, plans)
+    sources = {page.path: page.source for page in pages}
+    return Made.of(rendered.files, lambda path: sources.get(path, f"kfh-site's own page {path}"), about=rendered)
+
+
 def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: dict[str, bytes],
                pdfs: dict[str, dict[str, Any]]) -> list[PagePlan]:
     """Every page the site has, in a fixed order. ``files`` holds the downloads made
@@ -78,7 +88,7 @@ def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: 
         *organisation_pages(figures, teller, pdfs),
         *index_page(figures),
         *content_pages(pages),
-        data_page(files),
+        data_page(files, figures),
         PagePlan("search.html", "search.html", "Search", "Search every page of this site."),
         PagePlan("404.html", "404.html", "Page not found", "Page not found."),
     ]
@@ -94,7 +104,7 @@ def home_page(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[Pag
         "index.html", "home.html" if figures.scope == ENGLAND else "region.html", f"{top.name}, {year}",
         f"Staffing and activity of NHS library and knowledge services in {top.name}, {year}.",
         {"regions": regions, "organisations": sorted(figures.orgs_in(year), key=_ratio_order),
-         "pdf": pdfs.get("top")},
+         "pdf": pdfs.get("top"), "home": True},
         nav_current="index",
         story=functools.partial(teller.area, top),
     )
@@ -218,7 +228,7 @@ def _nav_link(item: Page | Section) -> NavLink:
     return NavLink(key, item.path, item.title, item.nav_title, item.summary)
 
 
-def data_page(files: dict[str, bytes]) -> PagePlan:
+def data_page(files: dict[str, bytes], figures: Figures) -> PagePlan:
     return PagePlan(
         "data.html", "data.html", "Open data",
         "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",
@@ -228,6 +238,7 @@ def data_page(files: dict[str, bytes]) -> PagePlan:
                 {"id": f"columns-{name.split('.')[0]}", "file": name, "columns": columns}
                 for name, columns in downloads.column_descriptions()
             ],
+            "nhs_staff_notes": nhs_staff_notes(figures),
         },
         nav_current="data",
     )
@@ -240,43 +251,29 @@ def _ratio_order(org: OrgFigures) -> tuple:
 # --- rendering -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RenderedPages:
-    """The pages of a build: each one written into the fresh folder or unchanged since the
-    last build, its render key, and what search indexes of each page written (by SHA-256)."""
-
-    files: dict[str, bytes | Unchanged | Written]
-    keys: dict[str, str]
-    search_text: dict[str, str]
-
-
-def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
-                 plans: list[PagePlan], cache: BuildCache, fresh: FreshFolder, progress: Progress | None = None,
-                 jobs: int | None = None) -> RenderedPages:
+def render_pages(ctx: BuildContext, pages: list[Page], plans: list[PagePlan]) -> RenderedPages:
     """Render every planned page the last build did not already make from the same
-    inputs, on every core (``jobs`` processes), straight into the ``fresh`` folder so that
+    inputs, on every core (``ctx.jobs`` processes), straight into the fresh folder so that
     no more than a few pages are held at once; then the sitemap that lists them."""
+    config, env = ctx.config, ctx.env
     shared = {
-        "site": config,
-        "policy": figures.policy,
-        "report_year": figures.report_year,
-        "scope": figures.scope,
-        "reporting": len(figures.reporting),
+        **ctx.template_context,
+        "home": False,
         "nav_pages": main_navigation(pages),
         "nav_section": "",
         "page_slugs": tuple(sorted(p.key for p in pages)),
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
         "link_base": "",
         "crumbs": [],
+        "nhs_staff_source": area_nhs_staff_source(ctx.figures.top(ctx.figures.report_year)),
     }
     # Everything a page's output depends on: the templates, the code, the shared context
     # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
     # order are deterministic, so the same inputs always give the same key.
     template_files = [p for folder in config.template_folders for p in files_in(folder, config.root)]
     fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
-    renderer = _PageRenderer(env, config, shared, fingerprint, cache, fresh)
-    done = map_on_cores(renderer.render, plans, jobs, progress, "pages")
-    files: dict[str, bytes | Unchanged | Written] = {plan.path: page.file for plan, page in zip(plans, done, strict=True)}
+    renderer = _PageRenderer(ctx, shared, fingerprint)
+    done = map_on_cores(renderer.render, plans, ctx.jobs, ctx.progress, "pages")
+    files: dict[str, FileData] = {plan.path: page.file for plan, page in zip(plans, done, strict=True)}
     files["sitemap.xml"] = render(
         env, "sitemap.xml",
         locations=[_absolute(config, p) for p in sorted(files) if p != "404.html"],
@@ -300,23 +297,20 @@ class _PageRenderer:
     """Renders one page, in whichever process: tells its story, works out its render key
     and, unless the last build made the page from the same inputs, renders and writes it."""
 
-    env: jinja2.Environment
-    config: SiteConfig
+    ctx: BuildContext
     shared: dict[str, Any]
     fingerprint: str
-    cache: BuildCache
-    fresh: FreshFolder
 
     def render(self, plan: PagePlan) -> _Page:
-        config = self.config
+        config, cache = self.ctx.config, self.ctx.cache
         context = {**self.shared, "link_base": config.base_path} if plan.path == "404.html" else self.shared
         story = plan.story() if plan.story else None
         key = sha256(f"{self.fingerprint}\0{plan!r}\0{story!r}\0{context['link_base']}".encode())
-        previous = self.cache.rendered(config.paths.output, plan.path, key)
+        previous = cache.rendered(config.paths.output, plan.path, key)
         if previous:
             return _Page(key, Unchanged(previous), None)
-        html = _render_plan(self.env, config, {**context, "story": story}, plan)
-        file = self.fresh.put(plan.path, html, lambda path, sha: self.cache.reusable(config.paths.output, path, sha))
+        html = _render_plan(self.ctx.env, config, {**context, "story": story}, plan)
+        file = self.ctx.fresh.put(plan.path, html, lambda path, sha: cache.reusable(config.paths.output, path, sha))
         return _Page(key, file, searchable_html(html) if is_indexed(plan.path) else None)
 
 

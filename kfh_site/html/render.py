@@ -9,6 +9,8 @@ shared folder should not be able to run a command on the machine that builds it
 
 from __future__ import annotations
 
+import re
+
 import functools
 import posixpath
 from collections.abc import Sequence
@@ -86,12 +88,28 @@ def render(env: jinja2.Environment, template: str, **context: Any) -> str:
         raise ContentError(f"templates/{exc.name}: template not found") from None
     except jinja2.TemplateError as exc:  # undefined names, unsafe attributes (the sandbox)
         place = _failing_line(exc, env) or f"templates/{template}"
-        raise ContentError(f"{place}: {_short(exc.message or str(exc))}") from None
+        raise ContentError(f"{place}: {_plain(_short(exc.message or str(exc)))}") from None
     except Exception as exc:
         where = _failing_line(exc, env)
         if where is None:  # it failed in kfh-site's own code, not in a template: a bug
             raise
         raise ContentError(f"{where}: {type(exc).__name__}: {_short(str(exc))}") from None
+
+
+_UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"^'([^']+)' has no attribute '([^']+)'$")
+
+
+def _plain(message: str) -> str:
+    """Jinja's words for a name a template uses but nothing gives it, in plain words:
+    ``'x' is undefined`` -> ``x is not defined``."""
+    undefined = _UNDEFINED.match(message)
+    if undefined:
+        return f"{undefined.group(1)} is not defined"
+    missing = _NO_ATTRIBUTE.match(message)
+    if missing:
+        return f"{missing.group(2)} is not defined (a {missing.group(1)} has no {missing.group(2)})"
+    return message
 
 
 def _failing_line(exc: BaseException, env: jinja2.Environment) -> str | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -134,8 +135,17 @@ class BuildCache:
     def store_pdf(self, key: str, data: bytes, pages: int) -> None:
         folder = self.folder / "pdf"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{key}.pdf").write_bytes(data)
+        _write_whole(folder / f"{key}.pdf", data)
         self.used_pdfs[key] = pages
+
+    def tidy(self) -> None:
+        """Remove what a build killed while writing the cache left (``manifest.json.PID``,
+        ``KEY.pdf.PID``): only whole files ever carry the cache's own names."""
+        for folder in (self.folder, self.folder / "pdf"):
+            if folder.is_dir() and not folder.is_symlink():
+                for path in folder.iterdir():
+                    if _PARTIAL.search(path.name) and path.is_file():
+                        path.unlink(missing_ok=True)
 
     def search_index(self, key: str, output: Path) -> dict | None:
         """The last build's search index, ``{"keys": [...], "files": {path: sha}}``, if it
@@ -173,8 +183,9 @@ class BuildCache:
         self.search_text = {"tag": tag, "pages": dict(sorted(text.items()))}
 
     def save(self, inputs: str, output: Path, hashes: Mapping[str, str],
-             render_keys: Mapping[str, str]) -> None:
-        """Record this build; PDFs it did not use are dropped so the cache cannot grow."""
+             render_keys: Mapping[str, str], base_url: str = "") -> None:
+        """Record this build; PDFs it did not use are dropped so the cache cannot grow.
+        ``base_url`` is the one the build was made for: check reads the build as it was built."""
         files = {}
         for path, sha in hashes.items():
             stat = (output / path).stat()
@@ -186,12 +197,36 @@ class BuildCache:
                 if cached.stem not in self.used_pdfs:
                     cached.unlink(missing_ok=True)
         manifest = {"inputs": inputs, "files": files, "pdfs": dict(sorted(self.used_pdfs.items())),
-                    "search": self.search}
+                    "search": self.search, "base_url": base_url}
         if self.search_text:
             self._replace(SEARCH_TEXT, json.dumps(self.search_text))
         self._replace(MANIFEST, json.dumps(manifest, sort_keys=True))
 
     def _replace(self, name: str, text: str) -> None:
-        temporary = self.folder / f"{name}.{os.getpid()}"
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self.folder / name)
+        _write_whole(self.folder / name, text.encode("utf-8"))
+
+
+def built_base_url(output: Path) -> str | None:
+    """The base URL the build in ``output`` was made for, as its manifest recorded it; None
+    when no build of kfh-site's left one (or it was deleted)."""
+    try:
+        manifest = json.loads((output.parent / f".{output.name}.kfh-cache" / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    base = manifest.get("base_url") if isinstance(manifest, dict) else None
+    return base if isinstance(base, str) and base else None
+
+
+_PARTIAL = re.compile(r"\.\d+$")
+"""A file being written: its final name and the writing process's id."""
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a full disk or a kill leaves at most a
+    ``NAME.PID`` file, which ``tidy`` removes, never a short file under the real name."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

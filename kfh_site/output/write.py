@@ -354,6 +354,10 @@ def check_output_folder(output: Path, root: Path, keep: Sequence[tuple[str, Path
             raise OutputError(
                 f"{shown(output)} is inside {name}: the site's files would be mixed with your own, and "
                 f"a later build could read them as input. {choose}.")
+    if os.path.ismount(target):
+        raise OutputError(
+            f"{shown(output)} is a mount point, and a build replaces the whole output folder, which cannot be "
+            f"done to a mount point. Choose a folder inside it, such as {shown(output / 'site')} (--out DIR).")
     for parent in (target, *target.parents):
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
@@ -392,11 +396,20 @@ def foreign_files(folder: Path, recorded: set[str]) -> list[str]:
         links = [d for d in dirs if (base / d).is_symlink()]
         for name in sorted(names + links):
             relative = (base / name).relative_to(folder).as_posix()
-            if relative not in recorded and not (name in DISPOSABLE or name.startswith("._")):
+            if relative not in recorded and not _disposable(name, (*names, *dirs)):
                 found.append(relative)
         if len(found) >= FOREIGN_LIMIT:
             break
     return sorted(found)
+
+
+def _disposable(name: str, beside: Sequence[str]) -> bool:
+    """A file manager's own file: ``.DS_Store``, ``Thumbs.db``, ``desktop.ini``, or the
+    ``._NAME`` macOS keeps a file's attributes in, only where ``NAME`` is there too (a
+    user may name a file ``._thesis.docx``; macOS never makes one alone)."""
+    if name in DISPOSABLE:
+        return True
+    return name.startswith("._") and len(name) > 2 and name[2:] in beside
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -497,6 +510,17 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+def remove_leftovers(output: Path) -> None:
+    """Everything a killed build left beside ``output``: its fresh folder, the old one set
+    aside (put back if the output is missing), a half-written record, partial cache files.
+    Called with the build lock held, so no running build's files are among them."""
+    try:
+        recover(output)
+        BuildCache.beside(output, enabled=False).tidy()
+    except OSError as exc:
+        raise output_error(exc, output.parent) from None
 
 
 def recover(output: Path) -> None:

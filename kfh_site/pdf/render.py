@@ -33,7 +33,7 @@ def render_pdfs(jobs: Sequence[PdfJob], settings: RenderSettings, workers: int |
                 progress: Progress | None = None) -> dict[str, PdfResult]:
     """Render every job, on every core; raise FetchError or ContentError listing what went wrong."""
     # Small chunks (a PDF takes a fifth of a second): no core idles while another finishes.
-    return _collect(map_on_cores(_Rendering(settings), jobs, workers, progress, "pdfs", chunk=2))
+    return collect(map_on_cores(_Rendering(settings), jobs, workers, progress, "pdfs", chunk=2))
 
 
 class _Rendering:
@@ -59,7 +59,8 @@ class _Outcome:
     untagged: tuple[str, ...] = ()   # figures left without a text alternative
 
 
-def _collect(outcomes: list[_Outcome]) -> dict[str, PdfResult]:
+def collect(outcomes: list[_Outcome]) -> dict[str, PdfResult]:
+    """The PDFs rendered, or an error naming every problem the renders met."""
     untagged = sorted({problem for o in outcomes for problem in o.untagged})
     if untagged:
         more = [f"and {len(untagged) - SHOWN} more PDFs"] if len(untagged) > SHOWN else []

@@ -59,6 +59,14 @@ class FormSettings:
     recommended_ratio: float
     baseline_ratio: float
     send_to: str | None = None
+    nhs_staff_joined: bool = False
+    """The ``[workforce]`` setting is set: NHS staff come from the NHS Workforce Statistics,
+    so the form does not ask for them."""
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The Return sheet's columns: the contract's, less NHS staff when they are joined."""
+        return tuple(c for c in COLUMNS if not (self.nhs_staff_joined and c.name == "nhs_staff_wte"))
 
     @classmethod
     def from_config(cls, config: SiteConfig | None, send_to: str | None = None) -> FormSettings:
@@ -66,8 +74,8 @@ class FormSettings:
         names = ("title", "publisher", "published", "recommended_ratio", "baseline_ratio")
         if config is not None:
             values = {name: getattr(config, name) for name in names}
-        else:
-            values = {f.name: f.default for f in fields(SiteConfig) if f.name in names and f.default is not MISSING}
+            return cls(**values, send_to=send_to, nhs_staff_joined=config.workforce.file is not None)
+        values = {f.name: f.default for f in fields(SiteConfig) if f.name in names and f.default is not MISSING}
         return cls(**values, send_to=send_to)
 
 
@@ -149,7 +157,7 @@ def template_bytes(settings: FormSettings) -> bytes:
     """The blank return as .xlsx bytes, the same for the same settings."""
     book = Workbook()
     _guidance(book.active, settings)
-    _return_sheet(book.create_sheet(RETURN_SHEET))
+    _return_sheet(book.create_sheet(RETURN_SHEET), settings.columns)
     _notes(book.create_sheet(NOTES_SHEET), settings)
     book.active = 0
     stamp = dt.datetime.combine(settings.published, dt.time())
@@ -252,7 +260,7 @@ def _guidance(sheet: Worksheet, settings: FormSettings) -> None:
     sheet.append(["Column", "Heading", "Required", "What to enter"])
     for cell in sheet[sheet.max_row]:
         cell.font = _BOLD
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(settings.columns, start=1):
         sheet.append([get_column_letter(index), header(column), "Yes" if column.required else "No",
                       what_to_enter(column)])
         for cell in sheet[sheet.max_row]:
@@ -261,18 +269,17 @@ def _guidance(sheet: Worksheet, settings: FormSettings) -> None:
         sheet.column_dimensions[letter].width = width
 
 
-def _return_sheet(sheet: Worksheet) -> None:
-    by_name = {c.name: c for c in COLUMNS}
-    required = ", ".join(header(by_name[name]) for name in REQUIRED)
+def _return_sheet(sheet: Worksheet, columns: tuple[Column, ...]) -> None:
+    required = ", ".join(header(c) for c in columns if c.name in REQUIRED)
     sheet.append(["Annual statistics return for NHS library and knowledge services"])
     sheet["A1"].font = _TITLE
     sheet.append([f"One row per organisation per year. Required: {required}. Leave a figure blank if it was not "
                   "reported: blank is not zero. The Guidance sheet explains each column."])
-    sheet.append([header(c) for c in COLUMNS])
+    sheet.append([header(c) for c in columns])
     for cell in sheet[HEADER_ROW]:
         cell.font = _BOLD
         cell.alignment = _TOP
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         dimension = sheet.column_dimensions[letter]
         dimension.width = _width(column)
@@ -311,6 +318,8 @@ def _notes(sheet: Worksheet, settings: FormSettings) -> None:
          "not the average of its organisations' ratios."),
         ("Qualified staff needed", f"How many more qualified WTE would meet the recommendation: {staff} divided "
          f"by {recommended}, less {qualified}, and never below 0."),
+        *([("NHS staff", f"{staff} are not asked for: the report takes each organisation's from NHS England's "
+            "NHS Workforce Statistics.")] if settings.nhs_staff_joined else []),
         ("The data contract", "The full rules for return files are in docs/data-contract.md, part of the "
          "kfh-site source code; the report's About the data page summarises them. kfh-site validate checks a "
          "filled copy of this workbook and lists every problem by row and column."),

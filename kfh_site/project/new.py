@@ -1,6 +1,12 @@
 """``kfh-site new FOLDER``: a working report project a team can build at once and then
-make its own: a commented kfh-site.toml, the starter content pages and templates, a
-small illustrative return and a README for the team.
+make its own: a commented kfh-site.toml, the starter content pages, a small illustrative
+return, a templates/ folder that says how to override one template, and a README for
+the team.
+
+Nothing it writes may become untrue once the team's real returns are in: no templates
+are copied (kfh-site's own are used, so later fixes reach the project), the About the
+data page is not copied (the build writes it from the settings and the data), and the
+report year is left to the data.
 """
 
 from __future__ import annotations
@@ -8,7 +14,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import shlex
 import shutil
+import sys
 from pathlib import Path
 
 from kfh_site.config import CONFIG_NAME, starter_toml
@@ -26,6 +35,23 @@ EXAMPLES = (
     ("Ambulance", "Ambulance Service NHS Trust", 4300.0, 0.0),
     ("Integrated care board", "Integrated Care Board", 620.0, 0.6),
 )
+
+
+NOT_COPIED = ("about-the-data.md",)
+"""Starter pages a project does not get: the build writes its About the data page from the
+settings and the data (html/about.py), so that it never says what is no longer true."""
+
+TEMPLATES_README = """# Templates
+
+kfh-site lays out every page and PDF with its own templates, so a fix to them reaches this
+project when kfh-site is upgraded. To change one, copy that file from kfh-site's
+`templates/` folder into this folder and edit the copy: a file here replaces kfh-site's
+file of the same name, and every other template is still kfh-site's. Delete your copy to
+go back to kfh-site's.
+
+Assets work the same way: `assets/site.css` here replaces kfh-site's stylesheet. A logo
+and an accent colour need no template: set them under `[theme]` in `kfh-site.toml`.
+"""
 
 
 def financial_year(on: dt.date) -> str:
@@ -47,18 +73,18 @@ def new_project(folder: Path, scope: str = ENGLAND, title: str = "", today: dt.d
     title = title or f"NHS library and knowledge services in {area}"
     written: list[Path] = []
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("content", "templates"):
-        source = starter_folder(name)
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                target = folder / name / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                written.append(target)
+    source = starter_folder("content")
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.name not in NOT_COPIED:
+            target = folder / "content" / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            written.append(target)
     files = {
-        CONFIG_NAME: config_text(title, scope, year, today),
+        CONFIG_NAME: config_text(title, scope, today),
         f"data/returns/{year.replace('/', '-')}.csv": example_return(scope, [previous, year]),
-        "README.md": team_readme(title, year),
+        "templates/README.md": TEMPLATES_README,
+        "README.md": team_readme(title, year, kfh_site_command()),
         ".gitignore": "/build/\n/.build.*\n.venv/\n__pycache__/\n",
     }
     for name, text in files.items():
@@ -69,11 +95,12 @@ def new_project(folder: Path, scope: str = ENGLAND, title: str = "", today: dt.d
     return written
 
 
-def config_text(title: str, scope: str, year: str, today: dt.date) -> str:
+def config_text(title: str, scope: str, today: dt.date) -> str:
     """The project's kfh-site.toml: every setting a team is likely to change, documented as
-    the README documents it (both come from the one table in config.py)."""
+    the README documents it (both come from the one table in config.py). No report_year:
+    the pages report the latest year the data holds unless the team sets one."""
     values = {"title": title, "publisher": "Your library and knowledge services team", "base_url": "/",
-              "report_year": year, "published": today, "illustrative_data": True,
+              "published": today, "illustrative_data": True,
               "recommended_ratio": 1250, "baseline_ratio": 1730, "scope": scope}
     return ("# kfh-site settings for this report. Paths are relative to this file.\n"
             "# Every key is described in kfh-site's README, \"Settings: kfh-site.toml\".\n"
@@ -109,7 +136,28 @@ def example_return(scope: str, years: list[str]) -> str:
     return out.getvalue()
 
 
-def team_readme(title: str, year: str) -> str:
+def kfh_site_command() -> str:
+    """How to run this kfh-site from any folder: plain ``kfh-site`` when that is the one on
+    PATH, else the full path of the one running now (a venv's, which set-up never puts
+    on PATH)."""
+    running = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if running is None or running.name != "kfh-site" or not running.is_file():
+        running = Path(sys.executable).parent / "kfh-site"
+    on_path = shutil.which("kfh-site")
+    if on_path and Path(on_path).resolve() == running.resolve():
+        return "kfh-site"
+    return shlex.quote(str(running)) if running.is_file() else "kfh-site"
+
+
+def team_readme(title: str, year: str, command: str = "kfh-site") -> str:
+    on_path = "" if command == "kfh-site" else f'''
+`{command}` is the kfh-site these commands run; it works from any folder. To type plain
+`kfh-site` instead, put its folder on your PATH (add the line to `~/.bashrc` to keep it):
+
+```sh
+export PATH={shlex.quote(os.path.dirname(shlex.split(command)[0]))}:"$PATH"
+```
+'''
     return f'''# {title}
 
 This folder is a kfh-site report project: it turns the library and knowledge services
@@ -118,25 +166,29 @@ a PDF infographic for every organisation and area.
 
 ## Build it
 
-With kfh-site installed (see kfh-site's README), in this folder:
+In this folder:
 
 ```sh
-kfh-site build          # the site and PDFs into build/
-kfh-site serve          # a live preview at http://127.0.0.1:8000/, rebuilt on every edit
-kfh-site check          # links, headings, PDFs and accessibility, before you publish
+{command} build          # the site and PDFs into build/
+{command} serve          # a live preview at http://127.0.0.1:8000/, rebuilt on every edit
+{command} check          # links, headings, PDFs and accessibility, before you publish
 ```
-
+{on_path}
 ## Make it yours
 
 1. Put your returns (CSV or XLSX, one row per organisation per year) in `data/` and
    delete the made-up `data/returns/{year.replace('/', '-')}.csv`; set
-   `illustrative_data = false` in `kfh-site.toml`. `kfh-site template return.xlsx`
-   writes a blank return for services to fill in, and `kfh-site validate` checks
-   returns and lists every problem with its row and column.
+   `illustrative_data = false` in `kfh-site.toml`. `{command} template return.xlsx`
+   writes a blank return for services to fill in, and `{command} validate` checks
+   returns and lists every problem with its row and column. The pages report the
+   latest year in the data; set `report_year` to report an earlier one.
 2. Edit `kfh-site.toml`: the title, publisher, `base_url` (where the site will be served)
    and, if you like, a `[theme]` with your accent colour and logo.
-3. Edit or add Markdown pages in `content/` (a `title` is all a page needs). Change the
-   templates in `templates/` only if you must: any you delete are taken from kfh-site.
+3. Edit or add Markdown pages in `content/` (a `title` is all a page needs). The About
+   the data page is written by kfh-site from your settings and data (whether the figures
+   are illustrative, the years they cover, your data credit); add
+   `content/about-the-data.md` to write your own instead. To change how pages look, see
+   `templates/README.md`.
 
 ## Publish it
 

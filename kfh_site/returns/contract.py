@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from kfh_site.errors import DataError, Problem
 from kfh_site.project_files import files_in
 
 REGIONS = (
@@ -142,6 +143,12 @@ KNOWN_HEADERS: dict[str, str] = {
 """Every header the contract understands, normalised -> its column."""
 
 
+def heading(column: str) -> str:
+    """The column's header in the blank return ("NHS staff (WTE)"): the words messages use,
+    with the contract's name after them."""
+    return COLUMNS_BY_NAME[column].aliases[0]
+
+
 def header_lookup(columns: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
     """Known headers plus the site's own ``[columns]`` table, which wins."""
     lookup = dict(KNOWN_HEADERS)
@@ -206,6 +213,11 @@ class Contract:
     def closest(self, header: str) -> str | None:
         return closest_column(header, self.known_headers)
 
+    def heading(self, name: str) -> str:
+        """A column's header in the blank return ("NHS staff (WTE)"): the words messages use,
+        with the contract's name after them."""
+        return self.by_name[name].aliases[0]
+
     def with_optional(self, *names: str) -> Contract:
         """The same contract with ``names`` no longer required (NHS staff, when the
         workforce figures supply it)."""
@@ -221,6 +233,26 @@ def returns_contract(workforce: bool) -> Contract:
     """The returns' contract: with NHS workforce figures configured, a return need not
     give NHS staff (``nhs_staff_wte``)."""
     return RETURNS.with_optional("nhs_staff_wte") if workforce else RETURNS
+
+
+WORKFORCE = Contract(
+    (
+        Column("org_code", True, "code", label="ODS organisation code", aliases=(
+            "Organisation code", "Org code", "ODS code", "ODS organisation code", "Organisation ODS code",
+            "Org ODS code", "Trust code")),
+        Column("org_name", False, "text", label="organisation name", aliases=(
+            "Organisation name", "Org name", "Organisation", "Trust name")),
+        Column("period", False, "text", label="month", aliases=(
+            "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
+        Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
+            "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
+            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
+            bounds=Bounds(STAFF_MOST, why="for one organisation")),
+    ),
+    mapping="[workforce.columns]",
+)
+"""What a workforce file holds: one row per organisation (per month, if it has a period
+column; otherwise its name gives the month, as the published files' names do)."""
 
 
 def _stems(key: str) -> set[str]:
@@ -246,12 +278,31 @@ def financial_year(value: str) -> str | None:
     return f"{first}/{(first + 1) % 100:02d}" if second == following else None
 
 
+OTHER_SPREADSHEETS = {
+    ".xlsm": "an Excel workbook with macros", ".xlsb": "a binary Excel workbook", ".xls": "an Excel 97-2003 workbook",
+    ".xltx": "an Excel template", ".xltm": "an Excel template", ".ods": "an OpenDocument spreadsheet",
+    ".numbers": "a Numbers spreadsheet", ".tsv": "a tab-separated file",
+}
+"""Spreadsheets kfh-site does not read, said rather than skipped: a return saved in one of
+them would otherwise be left out of the report without a word."""
+
+
 def find_return_files(folder: Path, root: Path | None = None) -> list[Path]:
-    """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped."""
-    return [
-        p for p in files_in(folder, root or folder)
-        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")
-    ]
+    """Every .csv and .xlsx under ``folder``, in a stable order; Excel lock files skipped.
+    A spreadsheet of another kind is an error naming it, never silently left out."""
+    found = [p for p in files_in(folder, root or folder) if not p.name.startswith(("~$", ".~lock."))]
+    others = [p for p in found if p.suffix.lower() in OTHER_SPREADSHEETS]
+    if others:
+        raise DataError([Problem(display_name(p, root or folder), None, None, other_spreadsheet(p))
+                         for p in others])
+    return [p for p in found if p.suffix.lower() in (".csv", ".xlsx")]
+
+
+def other_spreadsheet(path: Path) -> str:
+    """What to do with a spreadsheet kfh-site does not read."""
+    kind = OTHER_SPREADSHEETS.get(path.suffix.lower(), f"a {path.suffix or 'extensionless'} file")
+    return (f"is {kind} ({path.suffix.lower()}), which kfh-site does not read: open it and save it as an Excel "
+            'Workbook (.xlsx) or as "CSV UTF-8" (.csv), then remove this file from the folder')
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -3,6 +3,7 @@
 The workforce statistics are monthly; returns are yearly (April to March). A period may be
 written ``2024-12``, ``202412``, ``Dec-24``, ``December 2024``, ``31/12/2024`` or be a
 spreadsheet date; all of them are the month December 2024, which belongs to 2024/25.
+A period ``202411 to 202412`` is its last month, December 2024.
 Light on purpose (no pandas): the stories name months too.
 """
 
@@ -22,6 +23,7 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 _NAME_YEAR = re.compile(r"^(?:(\d{1,2})(?:st|nd|rd|th)?[\s\-]+)?([A-Za-z]{3,9})\.?[\s\-_/]*'?(\d{4}|\d{2})$")
+_SPAN = re.compile(r"^(.+?)\s+(?:to|-|–)\s+(.+)$", re.IGNORECASE)
 _NUMBERS_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_ ]?(0[1-9]|1[0-2])(?!\d)")
 _WORDS_IN_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]{3,9})[-_ ]?(20\d{2})(?!\d)")
 
@@ -64,8 +66,12 @@ def month_in_year(financial_year: str, month: int) -> Month:
 
 
 def parse_month(text: str) -> Month | None:
-    """The month a period cell names, or None if it names none."""
+    """The month a period cell names, or None if it names none. A period of two months
+    (``202510 to 202511``, as the published extracts name theirs) is its last month: staff
+    in post are counted at the end of a period."""
     value = text.strip()
+    if (span := _SPAN.match(value)) and parse_month(span[1]) is not None:
+        return parse_month(span[2])
     if match := _ISO.match(value):
         year, month, day = int(match[1]), int(match[2]), match[3]
         return _month(year, month, int(day) if day else 1)

@@ -9,12 +9,14 @@ merged cells, which that mode does not report, are found by scanning the sheet's
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Iterator, Self
 
 from kfh_site.errors import WorkbookProblem
 
@@ -24,9 +26,15 @@ MAX_RATIO = 100
 """How many times its compressed size a large part may inflate to."""
 RATIO_CHECKED_FROM = 10 * 1024 * 1024
 """Parts smaller than this inflated are not held to MAX_RATIO: small XML compresses well."""
+MAX_ROWS = 100_000
+"""Rows of data a sheet may hold: a return has one per organisation per year (about 250)."""
+MAX_COLUMNS = 200
+"""Columns read from a sheet: the contract has 19, a collection workbook a few more."""
 
 _MERGE_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)"')
 _CELL_ROW = re.compile(r"[A-Za-z]+(\d+)")
+_PAST_LAST_COLUMN = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br="(?:[A-Za-z]{3}|[Gg][S-Zs-z]|[H-Zh-z][A-Za-z])\d+"')
+"""A cell reference after column GR (the 200th): GS to GZ, HA to ZZ, or three letters."""
 _SCAN_CHUNK = 1024 * 1024
 _SCAN_OVERLAP = 512
 
@@ -79,6 +87,7 @@ class Workbook:
         check_limits(data)
         self._data = data
         self._book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        self._cached: Any = None
 
     def __enter__(self) -> Self:
         return self
@@ -86,70 +95,85 @@ class Workbook:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self._book.close()
+        if self._cached is not None:
+            self._cached.close()
 
     @property
     def sheet_names(self) -> list[str]:
         return list(self._book.sheetnames)
 
+    def stream(self, sheet: str, data_only: bool = False) -> Iterator[tuple[object, ...]]:
+        """The sheet's rows one at a time, each of MAX_COLUMNS cells at most.
+
+        Streaming keeps memory bounded whatever the sheet holds: a row with one cell in
+        column XFD would otherwise be padded to 16,384 cells, and every row with it
+        (``has_cells_past_last_column`` says whether any cell was left unread).
+        """
+        book = self._book if not data_only else self._cached_book()
+        worksheet = book[sheet]
+        if not hasattr(worksheet, "iter_rows"):  # a chart sheet: no cells
+            return iter(())
+        # The stated dimensions of a sheet can be wrong (some exporters write A1:A1):
+        # without this, streaming mode would cut rows and columns off at them.
+        worksheet.reset_dimensions()
+        return worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+
     def head(self, sheet: str, rows: int) -> list[list[str]]:
         """The first ``rows`` rows as text (a formula shows as its text), to find the header."""
-        return [[cell_text(v) for v in row] for row in self._values(self._book, sheet, rows)]
+        return [[cell_text(v) for v in row] for row in itertools.islice(self.stream(sheet), rows)]
 
-    def rows(self, sheet: str) -> list[list[str]]:
-        """Every row as text; a formula cell is the value Excel saved with it."""
-        formulas = self._values(self._book, sheet)
-        if not any(isinstance(v, str) and v.startswith("=") for row in formulas for v in row):
-            return [[cell_text(v) for v in row] for row in formulas]
-        from openpyxl import load_workbook
+    def cached_values(self, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        """The values Excel saved with the formula cells at (row, column index), both as a
+        spreadsheet counts rows; read in a second streaming pass, only when a sheet has formulas."""
+        wanted: dict[int, list[int]] = {}
+        for row_number, column in cells:
+            wanted.setdefault(row_number, []).append(column)
+        last = max(wanted, default=0)
+        found: dict[tuple[int, int], object] = {}
+        for number, row in enumerate(self.stream(sheet, data_only=True), start=1):
+            if number > last:
+                break
+            found.update(((number, i), row[i]) for i in wanted.get(number, ()) if i < len(row))
+        return found
 
-        cached_book = load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
-        try:
-            cached = self._values(cached_book, sheet)
-        finally:
-            cached_book.close()
-        # Two readings of one sheet, so they line up row for row; not strict all the same:
-        # a short cached row is padded, and a user's odd file must never be a traceback.
-        rows = []
-        for frow, crow in zip(formulas, cached, strict=False):
-            crow = list(crow) + [None] * (len(frow) - len(crow))
-            rows.append([
-                NoCachedValue(f) if isinstance(f, str) and f.startswith("=") and c is None else cell_text(c)
-                for f, c in zip(frow, crow, strict=False)
-            ])
-        return rows
+    def _cached_book(self) -> Any:
+        if self._cached is None:
+            from openpyxl import load_workbook
+
+            self._cached = load_workbook(io.BytesIO(self._data), read_only=True, data_only=True)
+        return self._cached
 
     def merged(self, sheet: str) -> tuple[MergedRange, ...]:
         """The sheet's merged cells, read from its XML (streaming mode does not list them)."""
-        # openpyxl keeps where a streamed sheet's XML lives only in this private attribute.
-        path = getattr(self._book[sheet], "_worksheet_path", None)
-        if not path:
-            return ()
         found: dict[str, None] = {}
-        with zipfile.ZipFile(io.BytesIO(self._data)) as archive:
-            if path.lstrip("/") not in archive.namelist():
-                return ()
-            with archive.open(path.lstrip("/")) as part:
-                tail = b""
-                while chunk := part.read(_SCAN_CHUNK):
-                    text = tail + chunk
-                    if b"mergeCell" in text:
-                        found.update((m.group(1).decode("ascii").upper(), None) for m in _MERGE_CELL.finditer(text))
-                    tail = text[-_SCAN_OVERLAP:]
+        for text in self._xml_chunks(sheet):
+            if b"mergeCell" in text:
+                found.update((m.group(1).decode("ascii").upper(), None) for m in _MERGE_CELL.finditer(text))
         ranges = []
         for ref in found:
             rows = [int(r) for r in _CELL_ROW.findall(ref)]
             ranges.append(MergedRange(ref, min(rows), max(rows)))
         return tuple(sorted(ranges, key=lambda r: (r.first_row, r.ref)))
 
-    @staticmethod
-    def _values(book: Any, sheet: str, max_row: int | None = None) -> list[list[object]]:
-        worksheet = book[sheet]
-        if not hasattr(worksheet, "iter_rows"):  # a chart sheet: no cells
-            return []
-        # The stated dimensions of a sheet can be wrong (some exporters write A1:A1):
-        # without this, streaming mode would cut rows and columns off at them.
-        worksheet.reset_dimensions()
-        return [list(row) for row in worksheet.iter_rows(max_row=max_row, values_only=True)]
+    def has_cells_past_last_column(self, sheet: str) -> bool:
+        """Whether the sheet has a cell after column MAX_COLUMNS (GR), which ``stream`` leaves
+        unread: found in its XML, without parsing it."""
+        return any(_PAST_LAST_COLUMN.search(text) for text in self._xml_chunks(sheet))
+
+    def _xml_chunks(self, sheet: str) -> Iterator[bytes]:
+        """The sheet's XML in overlapping chunks, to search with a pattern."""
+        # openpyxl keeps where a streamed sheet's XML lives only in this private attribute.
+        path = getattr(self._book[sheet], "_worksheet_path", None)
+        if not path:
+            return
+        with zipfile.ZipFile(io.BytesIO(self._data)) as archive:
+            if path.lstrip("/") not in archive.namelist():
+                return
+            with archive.open(path.lstrip("/")) as part:
+                tail = b""
+                while chunk := part.read(_SCAN_CHUNK):
+                    yield tail + chunk
+                    tail = (tail + chunk)[-_SCAN_OVERLAP:]
 
 
 class NoCachedValue(str):
@@ -164,6 +188,8 @@ def cell_text(value: object) -> str:
         return str(value).upper()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()  # Excel keeps a date as a date and time at midnight
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

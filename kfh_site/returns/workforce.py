@@ -14,41 +14,23 @@ and used only where the files hold no figure for the organisation that year.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from kfh_site.domain import NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
+from kfh_site.domain import ENGLAND, NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
-from kfh_site.returns.contract import STAFF_MOST, Bounds, Column, Contract, display_name, find_return_files
+from kfh_site.returns.contract import WORKFORCE, display_name, returns_contract
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
-from kfh_site.returns.table import Returns, read_raw_table, validate_table
+from kfh_site.returns.table import Returns, in_scope, load_returns, read_raw_table, validate_table
 
 DIFFERENCE_WARNED = 0.05
 """How far (a share of the workforce figure) a return's own NHS staff may differ unremarked."""
-
-WORKFORCE = Contract(
-    (
-        Column("org_code", True, "code", label="ODS organisation code", aliases=(
-            "Organisation code", "Org code", "ODS code", "ODS organisation code", "Organisation ODS code",
-            "Org ODS code", "Trust code")),
-        Column("org_name", False, "text", label="organisation name", aliases=(
-            "Organisation name", "Org name", "Organisation", "Trust name")),
-        Column("period", False, "text", label="month", aliases=(
-            "Period", "Month", "Date", "Reporting period", "Period end", "Month end", "Census date")),
-        Column("staff_fte", True, "number", 0, False, label="NHS staff (FTE)", aliases=(
-            "FTE", "Staff FTE", "Full time equivalent", "Full-time equivalent", "NHS staff FTE", "Total FTE",
-            "Staff WTE", "WTE", "NHS staff (WTE)", "FTE staff", "Staff in post FTE"),
-            bounds=Bounds(STAFF_MOST, why="for one organisation")),
-    ),
-    mapping="[workforce.columns]",
-)
-"""What a workforce file holds: one row per organisation (per month, if it has a period
-column; otherwise its name gives the month, as the published files' names do)."""
 
 PERIOD_EXPECTED = 'expected a month such as "2024-12", "Dec-24", "December 2024" or a date'
 
@@ -60,9 +42,13 @@ class Workforce:
     staff: Mapping[tuple[str, Month], float]
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    undated: Mapping[str, float] = field(default_factory=dict)
+    """Figures from files that say no month (no period column, no month in the name):
+    used for any year the dated figures leave without one, and said to be undated."""
 
-    @property
+    @functools.cached_property
     def months(self) -> tuple[Month, ...]:
+        """Every month the files hold (asked once per return row: worked out once)."""
         return tuple(sorted({month for _, month in self.staff}))
 
     def months_of(self, code: str) -> tuple[Month, ...]:
@@ -78,20 +64,14 @@ class Workforce:
         return max(held, default=None)
 
 
-def workforce_files(path: Path, root: Path) -> list[Path]:
-    """The ``file`` setting: one file, or every .csv and .xlsx in a folder."""
-    if path.is_dir():
-        return find_return_files(path, root if path.resolve().is_relative_to(root.resolve()) else path)
-    return [path]
-
-
 def load_workforce(paths: Sequence[Path], root: Path, columns: Iterable[tuple[str, str]] = (),
                    sheet: str | None = None) -> Workforce:
     """Read and check every workforce file; one DataError lists every problem."""
     problems: list[Problem] = []
     notes: list[str] = []
     staff: dict[tuple[str, Month], float] = {}
-    first_seen: dict[tuple[str, Month], tuple[str, int]] = {}
+    undated: dict[str, float] = {}
+    first_seen: dict[tuple[str, Month | None], tuple[str, int]] = {}
     names = []
     if not paths:
         raise DataError([Problem("[workforce] file", None, None, "no .csv or .xlsx workforce files were found")])
@@ -116,22 +96,27 @@ def load_workforce(paths: Sequence[Path], root: Path, columns: Iterable[tuple[st
                                                raw.row_numbers, raw.header_row, raw.header_of("period"))
         problems.extend(month_problems)
         notes.extend([note] if note else [])
+        dated = "period" in raw.positions or month_in_name(Path(name).stem) is not None
         for code, fte, month, row in zip(frame["org_code"], frame["staff_fte"], months, raw.row_numbers,
                                          strict=True):
-            if code is None or month is None or math.isnan(fte):
+            if code is None or (dated and month is None) or math.isnan(fte):
                 continue
             key = (code, month)
             if key in first_seen:
                 file, at = first_seen[key]
+                when = f"for {month.label}" if month else "without a month"
                 problems.append(Problem(
-                    name, row, "org_code", f"{code} has a second figure for {month.label} (the first is in {file}, "
+                    name, row, "org_code", f"{code} has a second figure {when} (the first is in {file}, "
                     f"row {at}); keep one", sheet=raw.sheet, header=raw.header_of("org_code")))
                 continue
             first_seen[key] = (name, row)
-            staff[key] = float(fte)
+            if month is None:
+                undated[code] = float(fte)
+            else:
+                staff[(code, month)] = float(fte)
     if problems:
         raise DataError(problems)
-    return Workforce(staff, tuple(names), tuple(notes))
+    return Workforce(staff, tuple(names), tuple(notes), undated)
 
 
 def _months(file: str, sheet: str | None, positions: Mapping[str, int], rows: list[list[str]],
@@ -141,10 +126,10 @@ def _months(file: str, sheet: str | None, positions: Mapping[str, int], rows: li
     if "period" not in positions:
         month = month_in_name(Path(file).stem)
         if month is None:
-            return [None] * len(rows), [Problem(
-                file, header_row, None, "has no period column and its name gives no month: add a column "
-                "Period (such as 2024-12) or name the file for its month, such as nhs-staff-fte-2024-12.csv",
-                sheet=sheet)], None
+            return [None] * len(rows), [], (
+                f"{file}: no period column and no month in its name, so its figures are used for any year "
+                "the dated files give no figure for, and shown without a month. Name the file for its month "
+                "(such as nhs-staff-fte-2024-12.csv) or add a Period column to join each year's own figures")
         return [month] * len(rows), [], f"{file}: no period column; every figure is for {month.label}, the month its name gives"
     index = positions["period"]
     months: list[Month | None] = []
@@ -204,17 +189,17 @@ def join_workforce(returns: Returns, workforce: Workforce, month: int | None = N
             sources[i] = NHS_STAFF_FROM_RETURN
             notes.append(f"{who}: {found.why}; the return's own NHS staff, {given:,.2f} WTE, is used")
             continue
-        staff[i], months[i] = found.staff, str(found.month)
+        staff[i], months[i] = found.staff, str(found.month) if found.month else None
+        when = f"for {found.month.label}" if found.month else "in a file without a month"
         if not math.isnan(given) and abs(given - found.staff) > DIFFERENCE_WARNED * found.staff:
             difference = given - found.staff
             notes.append(
                 f"Warning: {who}: the return gives {given:,.2f} NHS staff (WTE) and the NHS Workforce Statistics "
-                f"{found.staff:,.2f} for {found.month.label if found.month else ''}, a difference of "
-                f"{difference:+,.2f} ({difference / found.staff:+.1%}); the workforce figure, {found.staff:,.2f}, is used")
+                f"{found.staff:,.2f} {when}, a difference of {difference:+,.2f} ({difference / found.staff:+.1%}); "
+                f"the workforce figure, {found.staff:,.2f}, is used")
         if found.added_up:
-            notes.append(f"{who}: NHS staff is {' + '.join(found.added_up)} added up ({found.staff:,.2f} WTE, "
-                         f"{found.month.label if found.month else ''}), as {row.org_code} was formed from them "
-                         f"in {merger.year if merger else ''}")
+            notes.append(f"{who}: NHS staff is {' + '.join(found.added_up)} added up ({found.staff:,.2f} WTE "
+                         f"{when}), as {row.org_code} was formed from them in {merger.year if merger else ''}")
     if problems:
         raise DataError(problems)
     table["nhs_staff_wte"] = staff
@@ -232,6 +217,18 @@ def given_in_returns(returns: Returns) -> Returns:
 
 
 def _figure(workforce: Workforce, code: str, year: str, month: int | None, predecessors: Sequence[str]) -> _Found:
+    found = _dated_figure(workforce, code, year, month, predecessors)
+    if found.staff is not None:
+        return found
+    codes = predecessors or (code,)
+    if all(c in workforce.undated for c in codes):  # a file without a month stands in
+        return _Found(sum(workforce.undated[c] for c in codes), None,
+                      added_up=tuple(predecessors))
+    return found
+
+
+def _dated_figure(workforce: Workforce, code: str, year: str, month: int | None,
+                  predecessors: Sequence[str]) -> _Found:
     chosen = workforce.month_for(year, month)
     if chosen is None:
         wanted = (f"{month_in_year(year, month).label}, the month [workforce] month = {month} picks"
@@ -252,3 +249,39 @@ def _figure(workforce: Workforce, code: str, year: str, month: int | None, prede
         return _Found(None, chosen, f"the workforce files hold no figure for {code} for {chosen.label}, "
                       f"the month used for {year}{also}")
     return _Found(value, chosen)
+
+
+# --- returns and workforce files together ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkforceSource:
+    """The ``[workforce]`` setting as the readers need it."""
+
+    files: tuple[Path, ...]
+    month: int | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    sheet: str | None = None
+
+
+def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
+                 columns: Iterable[tuple[str, str]] = (), workforce: WorkforceSource | None = None,
+                 mergers: Sequence[Merger] = (), strict: bool = False, scope: str = ENGLAND) -> Returns:
+    """The returns of the report's ``scope`` (table.in_scope) with their NHS staff: the
+    workforce figures joined when ``workforce`` is given, else the returns' own. Every
+    problem in the returns and the workforce files is raised at once, in one DataError."""
+    if workforce is None:
+        return given_in_returns(in_scope(load_returns(files, root, sheet, columns, strict), scope))
+    problems: list[Problem] = []
+    returns = figures = None
+    try:
+        returns = load_returns(files, root, sheet, columns, strict, contract=returns_contract(True))
+    except DataError as exc:
+        problems.extend(exc.problems)
+    try:
+        figures = load_workforce(workforce.files, root, workforce.columns, workforce.sheet)
+    except DataError as exc:
+        problems.extend(exc.problems)
+    if returns is None or figures is None:
+        raise DataError(problems)
+    return join_workforce(in_scope(returns, scope), figures, workforce.month, mergers)

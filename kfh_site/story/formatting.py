@@ -6,6 +6,8 @@ Jinja filters by render.py.
 
 from __future__ import annotations
 
+import re
+
 from kfh_site.domain import (
     BETTER,
     GAP,
@@ -20,6 +22,7 @@ from kfh_site.domain import (
     round_half_up,
 )
 from kfh_site.figures.types import ALL, REGION, TYPE, Rank
+from kfh_site.returns.contract import financial_year
 
 NOT_REPORTED = "Not reported"
 MINUS = "\u2212"
@@ -227,3 +230,15 @@ FILTERS = {
     "share_percent": share_percent,
     "file_size": file_size,
 }
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\s*[/\-–]\s*(\d{4}|\d{2})(?!\d)")
+
+
+def titled(title: str, year: str) -> str:
+    """The report's title with its year, ``"NHS LKS in England, 2024/25"``; the title alone
+    when it already names that year (however written: 2024/25, 2024-25, 2024-2025)."""
+    for match in _YEAR_IN_TEXT.finditer(title):
+        if financial_year(f"{match.group(1)}/{match.group(2)}") == year:
+            return title
+    return f"{title}, {year}"

@@ -16,10 +16,12 @@ from kfh_site.domain import (
     ENGLAND,
     GAP,
     NEW,
+    NHS_STAFF_FROM_WORKFORCE,
     SAME,
     STATUS_MEETS,
     STATUS_NONE,
     STATUSES,
+    WORKFORCE_CREDIT,
     WORSE,
     ratio_direction,
     round_up,
@@ -27,6 +29,7 @@ from kfh_site.domain import (
 )
 from kfh_site.figures.types import ALL, TYPE, AreaFigures, Figures, OrgFigures, Rank
 from kfh_site.returns.contract import ACTIVITY_LABELS, REGIONS
+from kfh_site.returns.months import Month
 from kfh_site.story import formatting as fmt
 from kfh_site.story.charts import Chart, ChartTable
 from kfh_site.story.charts.bullet import bullet_layouts
@@ -76,6 +79,7 @@ class OrgStory:
     staffing: ChartTable
     staffing_words: str       # the staffing table in a sentence, where the PDF has no room for it
     activity: ChartTable
+    nhs_staff_source: str = ""  # "NHS staff: NHS Workforce Statistics, December 2024"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class AreaStory:
     staffing: ChartTable
     activity: ChartTable
     shortfalls: ChartTable  # the largest shortfalls (regions) or the change (England)
+    nhs_staff_source: str = ""  # "NHS staff: NHS Workforce Statistics, December 2024"
 
 
 class StoryTeller:
@@ -130,6 +135,7 @@ class StoryTeller:
             staffing=org_staffing(org),
             staffing_words=org_staffing_words(org),
             activity=self.org_activity(org),
+            nhs_staff_source=org_nhs_staff_source(org),
         )
 
     def org_lead(self, org: OrgFigures) -> Lead:
@@ -295,6 +301,7 @@ class StoryTeller:
             staffing=area_staffing(area),
             activity=area_activity(area),
             shortfalls=like_for_like_table(area) if is_england else self.largest_shortfalls(area),
+            nhs_staff_source=area_nhs_staff_source(area),
         )
 
     @property
@@ -454,6 +461,57 @@ def org_meta(org: OrgFigures) -> str:
     parts = [org.org_code, *( [org_type] if org_type else []), f"{org.region} region",
              f"{fmt.staff(org.nhs_staff_wte)} whole-time equivalent (WTE) NHS staff"]
     return " \u00b7 ".join(parts)
+
+
+def org_nhs_staff_source(org: OrgFigures) -> str:
+    """Where an organisation's NHS staff figure comes from, said on its page and PDF."""
+    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE:
+        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_month_words(org.nhs_staff_month)}"
+    return "NHS staff: as given in the organisation's return"
+
+
+def _month_words(month: str | None) -> str:
+    """``2024-12`` -> ``December 2024``; a figure from a file that gives no month says so."""
+    return Month.parse(month).label if month else "month not given"
+
+
+def area_nhs_staff_source(area: AreaFigures) -> str:
+    """Where an area's NHS staff figures come from: the workforce statistics' month (or
+    months), and how many organisations gave their own instead."""
+    months = [Month.parse(m).label for m in area.nhs_staff_months]
+    months += ["month not given"] if area.nhs_staff_undated else []
+    if not months:
+        return "NHS staff: as given in each organisation's return"
+    text = f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_and(months)}"
+    own = area.nhs_staff_from_returns
+    if own:
+        text += (f"; {fmt.count(own)} organisation's own return" if own == 1
+                 else f"; {fmt.count(own)} organisations' own returns")
+    return text
+
+
+def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
+    """The data notes on NHS staff: for each year, the workforce statistics' month used,
+    and the licence credit the statistics ask for; or that the returns gave them."""
+    areas = [figures.top(year) for year in reversed(figures.years)]
+    if not any(area.nhs_staff_months or area.nhs_staff_undated for area in areas):
+        return ("NHS staff are the whole-time equivalent (WTE) staff each organisation gave in its return.",)
+    years = "; ".join(
+        f"{area.year}: "
+        + (_and([*(Month.parse(m).label for m in area.nhs_staff_months),
+                 *(["a file that gives no month"] if area.nhs_staff_undated else [])]) or "the returns")
+        + (f" ({fmt.count(area.nhs_staff_from_returns)} from "
+           f"{'its' if area.nhs_staff_from_returns == 1 else 'their'} own "
+           f"{'return' if area.nhs_staff_from_returns == 1 else 'returns'})"
+           if (area.nhs_staff_months or area.nhs_staff_undated) and area.nhs_staff_from_returns else "")
+        for area in areas)
+    return (
+        f"NHS staff are each organisation's full-time equivalent staff, all staff groups, from NHS England's "
+        f"{NHS_STAFF_FROM_WORKFORCE}: for each financial year the figure for one month of it. {years}.",
+        "Where an organisation's NHS staff are its own return's figure, the statistics held none for it "
+        "that month; figures.csv says for each row which it is (nhs_staff_source, nhs_staff_month).",
+        f"{WORKFORCE_CREDIT}.",
+    )
 
 
 def org_notice(org: OrgFigures, figures: Figures) -> str:
