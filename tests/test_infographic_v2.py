@@ -68,7 +68,7 @@ def test_the_ask_leads_in_every_wording(changes):
     none = text_of(changes / "organisations" / "non.html")
     assert "No qualified staff: 3.2 WTE needed to meet 1 : 1,250: 3.2 WTE recommended, 0.0 WTE now" in none
     # London: 0.6 + 0.7 + 3.2 (SAM, WOR, NON; MET meets) = 4.5 WTE, organisation by organisation.
-    assert "4.5 WTE needed for 3 of its 4 organisations to meet 1 : 1,250" in text_of(
+    assert "4.5 WTE needed for 3 of 4 organisations to meet 1 : 1,250" in text_of(
         changes / "regions" / "london.html")
 
 

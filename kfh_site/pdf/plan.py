@@ -176,7 +176,7 @@ def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, P
 def check_one_page(plans: list[Infographic], results: dict[str, PdfResult]) -> None:
     """Each infographic is one A4 page: one that runs onto a second is an error naming it
     (a long name, a notice or a table too many), never a silently split sheet."""
-    over = [f"{plan.title.split(': library and knowledge services')[0]} ({plan.path}): "
+    over = [f"{_shortened(plan.title.split(': library and knowledge services')[0])} ({plan.path}): "
             f"{results[plan.path].pages} pages" for plan in plans
             if plan.path in results and results[plan.path].pages > 1]
     if over:
@@ -184,6 +184,10 @@ def check_one_page(plans: list[Infographic], results: dict[str, PdfResult]) -> N
         raise ContentError("templates/infographic.html and infographic.css: each PDF infographic must fit one A4 "
                            "page; these run over (shorten what they show, or tighten the stylesheet):\n  "
                            + "\n  ".join(shown))
+
+
+def _shortened(name: str, most: int = 80) -> str:
+    return name if len(name) <= most else name[: most - 1] + "\u2026"
 
 
 def keyed(planned: InfographicJobs, fonts: str) -> list[tuple[str, PdfJob]]:

@@ -322,8 +322,8 @@ class StoryTeller:
         bring each one up to the recommendation), with the pooled figure in words."""
         target = fmt.ratio(self.policy.recommended_ratio)
         short = area.organisations - area.meeting_recommendation
-        detail = (f"for {fmt.count(short)} of its {fmt.count(area.organisations)} organisations to meet {target} "
-                  f"({fmt.wte(area.qualified_wte_needed)} if its qualified staff were shared out)")
+        detail = (f"for {fmt.count(short)} of {fmt.count(area.organisations)} organisations to meet {target} "
+                  f"({fmt.wte(area.qualified_wte_needed)} if their staff were shared out)")
         if not area.organisations:
             return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
         if area.organisations_short_wte <= 0:
@@ -741,7 +741,7 @@ def area_activity(area: AreaFigures) -> ChartTable:
         rows.append((label, fmt.count(total.total) if total.reported else fmt.NOT_REPORTED,
                      fmt.reported_by(total.reported, total.of), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
-    return ChartTable(f"What the services did, {area.name}, {area.year}",
+    return ChartTable(f"What the services did, {area.year}",
                       ("Activity", "Total", "Reported by", "Per 1,000 NHS staff", "Median organisation per 1,000"),
                       tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 

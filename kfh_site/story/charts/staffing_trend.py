@@ -33,7 +33,10 @@ from kfh_site.story.charts.canvas import (
 from kfh_site.story.palette import Palette
 
 PLOT_HEIGHT = {"wide": 150.0, "narrow": 84.0}
-END_COLUMN = {"wide": 170.0, "narrow": 104.0}
+END_COLUMN = {"wide": 170.0, "narrow": 6.0}
+HEADROOM = {"wide": 1.08, "narrow": 1.4}
+"""The axis top over the highest figure: the narrow frame labels its lines inside the
+plot, over and under their ends, so it keeps room above them."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
     canvas = Canvas(frame, palette)
     size, small = frame.text, frame.small
     top_value, step = nice_top(on_axis(max([p.recommended for p in points] + [p.qualified for p in points] + [1.0]))
-                               * 1.08)
+                               * HEADROOM[frame.name])
     axis_width = spaced_width(fmt.number(top_value, 0 if step >= 1 else 1), small) + 10
     x0, x1 = axis_width, frame.width - END_COLUMN[frame.name]
     top = size + 10         # a lane for the gap written over the first and last years
@@ -112,19 +115,18 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
     if points:
         canvas.path(dots_path([(x(p.year), y(p.qualified)) for p in points]), "this-points",
                     Box(x0, top - 5, x1, bottom + 5), obstacle=False)
-    # Labels keep clear of every point and of the lines between them (each segment
-    # blocked as a few boxes along it).
+    # Labels keep clear of every point and of each segment's whole box (a label never
+    # sits in the corner a sloping line leaves: it would read as on the line).
     for run in runs:
         for value in (lambda p: p.qualified, lambda p: p.recommended):
             for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
-                steps = max(1, math.ceil(math.hypot(x(b.year) - x(a.year), y(value(b)) - y(value(a))) / 4))
-                for k in range(steps + 1):
-                    t = k / steps
-                    px = x(a.year) + (x(b.year) - x(a.year)) * t
-                    py = y(value(a)) + (y(value(b)) - y(value(a))) * t
-                    canvas.block(Box(px - 5, py - 5, px + 5, py + 5))
+                canvas.block(Box(min(x(a.year), x(b.year)) - 5, min(y(value(a)), y(value(b))) - 5,
+                                 max(x(a.year), x(b.year)) + 5, max(y(value(a)), y(value(b))) + 5))
     if points:
-        _end_labels(canvas, points[-1], y, x1 + 8, frame)
+        if frame is NARROW:
+            _inside_labels(canvas, points[-1], y, x(points[-1].year), frame)
+        else:
+            _end_labels(canvas, points[-1], y, x1 + 8, frame)
     # Words: "none" once over each run of years with no qualified staff (a real 0), and
     # "no return" where a year is missing.
     for run in runs:
@@ -182,15 +184,27 @@ def _runs(years: Sequence[str], points: Sequence[StaffYear]) -> list[list[StaffY
     return [run for run in runs if run]
 
 
+def _inside_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame) -> None:
+    """The narrow frame's line labels, inside the plot: the higher line's over its end, the
+    lower line's under it (the plot keeps headroom for them)."""
+    size = frame.small
+    rec = (f"{fmt.wte(last.recommended)} recommended", "label", False, last.recommended)
+    now = (f"{fmt.wte(last.qualified)} now", "label-this", True, last.qualified)
+    high, low = (rec, now) if last.recommended >= last.qualified else (now, rec)
+    text, role, bold, value = high
+    canvas.label(text, [Place(x + 4, y(value) - dy, "end") for dy in (9, 13, 17, 21)]
+                 + [Place(x - 6, y(value) - 9 - size - 4, "end")], role, size, bold)
+    text, role, bold, value = low
+    canvas.label(text, [Place(x + 4, y(value) + size + dy, "end") for dy in (7, 11, 15, 19)]
+                 + [Place(x - 8, y(value) + 2 * size + 10, "end")], role, size, bold)
+
+
 def _end_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame) -> None:
-    """The two lines named at their ends, pushed apart so that they never touch; in the
-    narrow frame each on two lines."""
+    """The two lines named at their ends (the wide frame's column on the right), pushed
+    apart so that they never touch."""
     size = frame.text
-    narrow = frame is NARROW
-    labels = [(y(last.recommended), [f"{fmt.wte(last.recommended)}", "recommended"], "label", False),
-              (y(last.qualified), [f"{fmt.wte(last.qualified)}", "now"], "label-this", True)]
-    if not narrow:
-        labels = [(want, [" ".join(lines)], role, bold) for want, lines, role, bold in labels]
+    labels = [(y(last.recommended), [f"{fmt.wte(last.recommended)} recommended"], "label", False),
+              (y(last.qualified), [f"{fmt.wte(last.qualified)} now"], "label-this", True)]
     gap = line_gap(size)
     heights = [gap * len(lines) for _, lines, _, _ in labels]
     # Recommended above qualified unless qualified is higher.
