@@ -1,7 +1,7 @@
 """Stories -> one PDF infographic for England, each region and each organisation.
 
 Plans what each infographic shows (the same story as its HTML page, told once by
-stories.py) and renders its HTML with the project's templates; render.py turns the HTML
+story/teller.py) and renders its HTML with the project's templates; render.py turns the HTML
 into tagged PDFs.
 """
 
@@ -79,6 +79,7 @@ def qr_code(address: str) -> Markup:
 
 
 def pdf_title(name: str, year: str) -> str:
+    """A PDF's title: its metadata and the viewer's window title."""
     return f"{name}: library and knowledge services {year}"
 
 
@@ -91,6 +92,7 @@ class InfographicJobs:
     stylesheet: str
 
     def settings(self, config: SiteConfig) -> RenderSettings:
+        """What WeasyPrint may read: the templates and content folders, nothing else."""
         return RenderSettings(base_folder=config.template_folders[0],
                               allowed_folders=(*config.template_folders, config.paths.content),
                               stylesheet=self.stylesheet)
@@ -113,6 +115,7 @@ def shared_context(config: SiteConfig, figures: Figures, shared: Mapping[str, An
 
 
 def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: Infographic) -> PdfJob:
+    """One infographic's HTML, ready for WeasyPrint, with the address and QR code of its web page."""
     address = config.absolute_base or config.base_path
     return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
                                     pdf_title=plan.title, web_page=address + plan.page,
@@ -120,6 +123,7 @@ def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, p
 
 
 def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:
+    """The palette's colours, then the project's infographic stylesheet."""
     stylesheet_path = next((f / "infographic.css" for f in config.template_folders
                             if (f / "infographic.css").is_file()), None)
     return palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")

@@ -66,6 +66,7 @@ class Lead:
 
 @dataclass(frozen=True)
 class OrgStory:
+    """What an organisation's page and PDF say: the same story for both."""
     org: OrgFigures
     meta: str
     headline: str
@@ -84,6 +85,7 @@ class OrgStory:
 
 @dataclass(frozen=True)
 class AreaStory:
+    """What an area's page and PDF say (England or a region): the same story for both."""
     area: AreaFigures
     headline: str
     lead: Lead
@@ -120,6 +122,7 @@ class StoryTeller:
     # --- organisations ----------------------------------------------------------------
 
     def organisation(self, org: OrgFigures) -> OrgStory:
+        """An organisation's story, told once for its page and its PDF."""
         year = self.figures.report_year
         return OrgStory(
             org=org,
@@ -150,6 +153,7 @@ class StoryTeller:
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
+        """The organisation's tiles: ratio, rank among its peers, change."""
         rank = org.rank_type or org.rank_all
         group = fmt.type_plural(org.org_type) if org.rank_type else "organisations"
         if rank is None:
@@ -172,6 +176,7 @@ class StoryTeller:
         return (ratio_tile, rank_tile, change_tile(org, self.figures))
 
     def bullet(self, org: OrgFigures) -> Chart:
+        """Qualified staff against the recommended WTE, with the words that stand for the chart."""
         policy = self.policy
         wide, narrow = bullet_layouts(org.qualified_lks_wte, org.recommended_wte, org.qualified_wte_needed,
                                       org.nhs_staff_wte, policy, self.palette)
@@ -194,6 +199,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
+        """Where the organisation's ratio sits among its peers, one row per peer group."""
         # In a region's report "all organisations" are the region's: no second region row.
         region = org.rank_region if self.figures.scope == ENGLAND else None
         ranks = [r for r in (org.rank_all, org.rank_type, region) if r is not None]
@@ -246,6 +252,7 @@ class StoryTeller:
         )
 
     def org_trend(self, org: OrgFigures) -> Chart:
+        """The organisation's qualified staff against the recommended WTE over the years."""
         series = self.figures.series(org.org_code)
         years = [y for y in self.figures.years if y <= self.figures.report_year]
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
@@ -275,6 +282,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def org_activity(self, org: OrgFigures) -> ChartTable:
+        """The organisation's activity, with only the activities some return reports."""
         return org_activity(org, self.activities_reported(org.year))
 
     def activities_reported(self, year: str) -> frozenset[str]:
@@ -288,6 +296,7 @@ class StoryTeller:
     # --- areas ------------------------------------------------------------------------
 
     def area(self, area: AreaFigures) -> AreaStory:
+        """An area's story (England or a region), told once for its page and its PDF."""
         is_england = area.slug == "england"
         return AreaStory(
             area=area,
@@ -312,6 +321,7 @@ class StoryTeller:
         return figures.scope == ENGLAND or figures.england_complete(figures.report_year)
 
     def england_ratio_text(self, year: str) -> str:
+        """England's ratio, or why it is not given (a region's report without every region's returns)."""
         figures = self.figures
         if figures.scope == ENGLAND or figures.england_complete(year):
             return fmt.ratio(figures.england[year].staff_per_qualified)
@@ -331,6 +341,7 @@ class StoryTeller:
         return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
+        """The area's tiles: ratio, status counts, change like for like."""
         policy = self.policy
         if area.staff_per_qualified is None:
             ratio = Tile("Staff ratio", "No ratio", "no qualified staff reported", area.status)
@@ -350,6 +361,7 @@ class StoryTeller:
         return ratio, meets, last
 
     def by_type(self, area: AreaFigures) -> Chart:
+        """The area's organisations by type, with England's medians beside them where they compare."""
         members = [o for o in self.figures.orgs_in(area.year) if area.slug == "england" or o.region == area.name]
         england = self.figures.england[area.year]
         england_medians = ({t.org_type: t.median_ratio for t in england.types} if self.compare_with_england
@@ -392,6 +404,7 @@ class StoryTeller:
                                 (1, 2, 3, 4, 5, 6)))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
+        """Every region's ratio on one axis, with England's and the policy's lines."""
         year = area.year
         regions = [self.figures.regions[(year, r)] for r in map(slugify, REGIONS) if (year, r) in self.figures.regions]
         regions = [r for r in regions if r.organisations]
@@ -412,6 +425,7 @@ class StoryTeller:
                      wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
+        """The area's staffing against the recommended WTE over the years."""
         figures = self.figures
         years = [y for y in figures.years if y <= figures.report_year]
         lookup = (lambda y: figures.england[y]) if area.slug == "england" else (
@@ -440,6 +454,7 @@ class StoryTeller:
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
+        """The organisations furthest from the recommended staffing, in WTE needed."""
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
         largest = sorted(members, key=lambda o: (-o.qualified_wte_needed, o.org_name))[:count]
         return ChartTable(
@@ -455,6 +470,7 @@ class StoryTeller:
 
 
 def org_meta(org: OrgFigures) -> str:
+    """The line under an organisation's name: code, type, region."""
     org_type = org.org_type
     if org_type and org_type.lower() == "integrated care board":
         org_type = "Integrated care board (ICB)"
@@ -540,6 +556,7 @@ def _and(items: Sequence[str]) -> str:
 
 
 def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:
+    """The sentence that leads an organisation's page: where it stands and what meeting the policy would take."""
     target = fmt.ratio(recommended)
     if org.status == STATUS_NONE:
         text = (f"{org.org_name} reported no qualified staff; meeting the recommended {target} would take "
@@ -575,6 +592,7 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
 
 
 def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
+    """The area's change tile, like for like, 'about the same' within the policy's margin."""
     change = area.change
     if change is None or not change.organisations:
         return Tile("Change in a year", fmt.direction(NEW), "no returns the year before to compare with")
@@ -586,6 +604,7 @@ def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
 
 
 def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str:
+    """The sentence that leads an area's page."""
     target = fmt.ratio(recommended)
     if not area.organisations:
         return f"There are no returns from {area.name} for {area.year}."
@@ -601,6 +620,7 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
 
 
 def like_for_like_words(area: AreaFigures, same_within: float) -> str:
+    """The like-for-like change in words, naming organisations that joined or left."""
     change = area.change
     if change is None:
         return ""
@@ -631,6 +651,7 @@ def _organisations(count: int) -> str:
 
 
 def org_staffing(org: OrgFigures) -> ChartTable:
+    """The organisation's staff by role: the table beside its chart."""
     return ChartTable(f"Library and knowledge services staff, {org.year}", ("Role", "WTE"), (
         ("Qualified librarians and knowledge specialists", fmt.number(org.qualified_lks_wte)),
         ("of whom embedded clinical librarians", fmt.number(org.clinical_librarian_wte)),
@@ -676,6 +697,7 @@ def _rate(value: float | None, places: int) -> str:
 
 
 def org_staffing_words(org: OrgFigures) -> str:
+    """The organisation's staffing in one sentence, for its text alternative."""
     def part(value: float | None, words: str) -> str:
         return f"{fmt.number(value)} {words}" if value is not None else f"{words} not reported"
 
@@ -715,6 +737,7 @@ def _left_out_note(left_out: Sequence[str]) -> str:
 
 
 def area_staffing(area: AreaFigures) -> ChartTable:
+    """The area's staff by role, saying how many organisations reported each."""
     everyone = fmt.reported_by(area.organisations, area.organisations)
 
     def reported(value) -> tuple[str, str]:
@@ -732,6 +755,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
 
 
 def area_activity(area: AreaFigures) -> ChartTable:
+    """The area's activity with rates per WTE, leaving out what no return reports."""
     rows = []
     left_out = [label for key, label in ACTIVITY_LABELS.items() if not area.activity[key].reported]
     for key, label in ACTIVITY_LABELS.items():
@@ -747,6 +771,7 @@ def area_activity(area: AreaFigures) -> ChartTable:
 
 
 def like_for_like_table(area: AreaFigures) -> ChartTable:
+    """The like-for-like change as a table."""
     change = area.change
     caption = f"Change like for like, {area.name}"
     if change is None or not change.organisations:

@@ -19,6 +19,7 @@ BAR = 30.0
 
 def bullet_layouts(qualified: float, recommended: float, needed: float, nhs_staff: float, policy: Policy,
                    palette: Palette) -> tuple[Layout, Layout]:
+    """The qualified staff bar against the recommended WTE, for the wide and the narrow frame."""
     return (_layout(WIDE, qualified, recommended, needed, nhs_staff, policy, palette, short=False),
             _layout(NARROW, qualified, recommended, needed, nhs_staff, policy, palette, short=True))
 

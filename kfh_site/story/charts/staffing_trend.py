@@ -52,6 +52,7 @@ class StaffYear:
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
                            palette: Palette) -> tuple[Layout, Layout]:
+    """The staffing trend in both frames; ``points`` holds the years with a return."""
     return _layout(WIDE, years, points, palette), _layout(NARROW, years, points, palette)
 
 
@@ -65,45 +66,90 @@ def nice_top(value: float) -> tuple[float, float]:
     return math.ceil(value / step - 1e-9) * step, step
 
 
-def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette) -> Layout:
-    canvas = Canvas(frame, palette)
-    size, small = frame.text, frame.small
+@dataclass(frozen=True)
+class Plot:
+    """Where a trend's plot lies and how figures and years map onto it."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    x: Callable[[str], float]
+    y: Callable[[float], float]
+
+
+def _plot(frame: Frame, years: Sequence[str], points: Sequence[StaffYear]) -> tuple[Plot, float, float]:
+    """The plot's place and scales, and the value axis' top and step."""
+    small = frame.small
     top_value, step = nice_top(on_axis(max([p.recommended for p in points] + [p.qualified for p in points] + [1.0]))
                                * HEADROOM[frame.name])
-    axis_width = spaced_width(fmt.number(top_value, 0 if step >= 1 else 1), small) + 10
-    x0, x1 = axis_width, frame.width - END_COLUMN[frame.name]
-    top = size + 10         # a lane for the gap written over the first and last years
+    x0 = spaced_width(fmt.number(top_value, 0 if step >= 1 else 1), small) + 10
+    x1 = frame.width - END_COLUMN[frame.name]
+    top = frame.text + 10         # a lane for the gap written over the first and last years
     bottom = top + PLOT_HEIGHT[frame.name]
-    places = 0 if step >= 1 else 1
+    inset = max(spaced_width(year, small) for year in years) / 2 + 4 if years else 8
+    index = {year: i for i, year in enumerate(years)}
 
     def y(value: float) -> float:
         return bottom - (bottom - top) * (min(max(on_axis(value), 0.0), top_value) / top_value)
-
-    inset = max(spaced_width(year, small) for year in years) / 2 + 4 if years else 8
-    index = {year: i for i, year in enumerate(years)}
 
     def x(year: str) -> float:
         if len(years) == 1:
             return (x0 + x1) / 2
         return x0 + inset + (x1 - x0 - 2 * inset) * index[year] / (len(years) - 1)
 
-    # Axes and grid.
+    return Plot(x0, x1, top, bottom, x, y), top_value, step
+
+
+def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette) -> Layout:
+    canvas = Canvas(frame, palette)
+    plot, top_value, step = _plot(frame, years, points)
+    _axes(canvas, plot, top_value, step)
+    _year_labels(canvas, years, plot.x, plot.bottom, frame.small)
+    runs = _runs(years, points)
+    _gap_and_lines(canvas, plot, runs)
+    if points:
+        canvas.path(dots_path([(plot.x(p.year), plot.y(p.qualified)) for p in points]), "this-points",
+                    Box(plot.x0, plot.top - 5, plot.x1, plot.bottom + 5), obstacle=False)
+        _block_lines(canvas, plot, runs)
+        if frame is NARROW:
+            _inside_labels(canvas, points[-1], plot.y, plot.x(points[-1].year), frame)
+        else:
+            _end_labels(canvas, points[-1], plot.y, plot.x1 + 8, frame)
+    _none_words(canvas, plot, runs)
+    _missing_words(canvas, plot, years, points)
+    # The gap written at the first and the last year, in a lane of its own over the
+    # plot, above their years: "+3.5" (or "meets").
+    for p in dict.fromkeys([*points[:1], *points[-1:]]):
+        words = "meets" if p.needed <= 0 else f"+{fmt.number(p.needed)}"
+        cx = plot.x(p.year)
+        canvas.label(words, [Place(cx, plot.top - 6, "middle"), Place(cx, plot.top - 6, "end"),
+                             Place(cx, plot.top - 6)], "label-this", frame.small, bold=True)
+    return canvas.layout()
+
+
+def _axes(canvas: Canvas, plot: Plot, top_value: float, step: float) -> None:
+    """The value axis with its ticks, and the year axis."""
+    small = canvas.frame.small
+    places = 0 if step >= 1 else 1
     tick = 0.0
     while tick <= top_value + 1e-9:
-        canvas.line(x0 - 4, y(tick), x0, y(tick), "axis")
-        canvas.text(x0 - 7, y(tick) + small * 0.35, fmt.number(tick, places), "label-muted", "end", small)
+        canvas.line(plot.x0 - 4, plot.y(tick), plot.x0, plot.y(tick), "axis")
+        canvas.text(plot.x0 - 7, plot.y(tick) + small * 0.35, fmt.number(tick, places), "label-muted", "end", small)
         tick += step
-    canvas.line(x0, top - 4, x0, bottom, "axis")
-    canvas.line(x0, bottom, x1, bottom, "axis")
-    _year_labels(canvas, years, x, bottom, small)
+    canvas.line(plot.x0, plot.top - 4, plot.x0, plot.bottom, "axis")
+    canvas.line(plot.x0, plot.bottom, plot.x1, plot.bottom, "axis")
 
-    runs = _runs(years, points)
-    # The gap shaded between the two lines, over each run of consecutive years.
+
+def _gap_and_lines(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> None:
+    """The gap shaded between the two lines over each run of consecutive years, then the lines."""
+    x, y = plot.x, plot.y
     for run in runs:
         if len(run) > 1:
             upper = "L".join(f"{number(x(p.year))} {number(y(max(p.recommended, p.qualified)))}" for p in run)
             lower = "L".join(f"{number(x(p.year))} {number(y(p.qualified))}" for p in reversed(run))
-            canvas.path(f"M{upper}L{lower}Z", "gap-area", Box(x0, top, x1, bottom), obstacle=False)
+            canvas.path(f"M{upper}L{lower}Z", "gap-area", Box(plot.x0, plot.top, plot.x1, plot.bottom),
+                        obstacle=False)
         else:
             p = run[0]
             canvas.rect(x(p.year) - 4, y(p.recommended), 8, max(y(p.qualified) - y(p.recommended), 0), "gap-area")
@@ -111,30 +157,32 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
         d = "".join("M" + "L".join(f"{number(x(p.year))} {number(y(value(p)))}" for p in run)
                     for run in runs if len(run) > 1)
         if d:
-            canvas.path(d, role, Box(x0, top - 2, x1, bottom + 2), obstacle=False)
-    if points:
-        canvas.path(dots_path([(x(p.year), y(p.qualified)) for p in points]), "this-points",
-                    Box(x0, top - 5, x1, bottom + 5), obstacle=False)
-    # Labels keep clear of every point and of each segment's whole box (a label never
-    # sits in the corner a sloping line leaves: it would read as on the line).
+            canvas.path(d, role, Box(plot.x0, plot.top - 2, plot.x1, plot.bottom + 2), obstacle=False)
+
+
+def _block_lines(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> None:
+    """Labels keep clear of every point and of each segment's whole box (a label never
+    sits in the corner a sloping line leaves: it would read as on the line)."""
+    x, y = plot.x, plot.y
     for run in runs:
         for value in (lambda p: p.qualified, lambda p: p.recommended):
             for a, b in (zip(run, run[1:], strict=False) if len(run) > 1 else [(run[0], run[0])]):
                 canvas.block(Box(min(x(a.year), x(b.year)) - 5, min(y(value(a)), y(value(b))) - 5,
                                  max(x(a.year), x(b.year)) + 5, max(y(value(a)), y(value(b))) + 5))
-    if points:
-        if frame is NARROW:
-            _inside_labels(canvas, points[-1], y, x(points[-1].year), frame)
-        else:
-            _end_labels(canvas, points[-1], y, x1 + 8, frame)
-    # Words: "none" once over each run of years with no qualified staff (a real 0), and
-    # "no return" where a year is missing.
+
+
+def _none_words(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> None:
+    """"none" once over each run of years with no qualified staff (a real 0)."""
+    x, y, small = plot.x, plot.y, canvas.frame.small
     for run in runs:
-        zeros = [p for p in run if p.qualified <= 0]
-        for group in _consecutive_groups(zeros, run):
+        for group in _consecutive_groups([p for p in run if p.qualified <= 0], run):
             cx = (x(group[0].year) + x(group[-1].year)) / 2
             canvas.label("none", [Place(cx, y(0) - 11, "middle"), Place(x(group[-1].year) + 7, y(0) - 6),
                                   Place(x(group[0].year) - 7, y(0) - 6, "end")], "label-this", small, bold=True)
+
+
+def _missing_words(canvas: Canvas, plot: Plot, years: Sequence[str], points: Sequence[StaffYear]) -> None:
+    """"no return" once over each run of years with no return: a gap said in words."""
     reported = {p.year for p in points}
     missing: list[list[str]] = []
     for i, year in enumerate(years):
@@ -144,20 +192,12 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
             missing[-1].append(year)
         else:
             missing.append([year])
+    small = canvas.frame.small
     for run_years in missing:
-        cx = (x(run_years[0]) + x(run_years[-1])) / 2
+        cx = (plot.x(run_years[0]) + plot.x(run_years[-1])) / 2
         words = "no return" if len(run_years) == 1 else "no returns"
-        canvas.label(words, [Place(cx, bottom - 6, "middle"), Place(cx, (top + bottom) / 2, "middle"),
-                             Place(cx, top + small + 4, "middle")], "label-muted", small)
-    # The gap written at the first and the last year.
-    if points:
-        # In a lane of their own over the plot, above their years: "+3.5" (or "meets").
-        for p in dict.fromkeys((points[0], points[-1])):
-            words = "meets" if p.needed <= 0 else f"+{fmt.number(p.needed)}"
-            cx = x(p.year)
-            canvas.label(words, [Place(cx, top - 6, "middle"), Place(cx, top - 6, "end"), Place(cx, top - 6)],
-                         "label-this", small, bold=True)
-    return canvas.layout()
+        canvas.label(words, [Place(cx, plot.bottom - 6, "middle"), Place(cx, (plot.top + plot.bottom) / 2, "middle"),
+                             Place(cx, plot.top + small + 4, "middle")], "label-muted", small)
 
 
 def _consecutive_groups(chosen: Sequence[StaffYear], run: Sequence[StaffYear]) -> list[list[StaffYear]]:
