@@ -97,6 +97,8 @@ def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: Bu
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:
+    """The figures for every organisation and area, after the settings that name years and codes are checked against
+    the returns."""
     problem = config.report_year_problem(returns.years)
     if problem:
         raise ConfigError(problem)

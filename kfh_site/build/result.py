@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What a build did, for the command line to report: files, what was written again, notes and warnings."""
     output: Path
     files: int
     written: int = 0

@@ -136,6 +136,7 @@ def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[
 
 
 def organisation_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
+    """A page for each organisation with a return in scope, with its PDF and breadcrumbs."""
     for org in figures.latest_for_each_org:
         crumbs = [(figures.scope, "index.html")]
         if figures.scope == ENGLAND:
@@ -219,6 +220,7 @@ def main_navigation(pages: list[Page]) -> list[NavLink]:
 
 
 def section_nav(section: Section) -> SectionNav:
+    """A section's own navigation, shown on each of its pages."""
     return SectionNav(section.name, section.title, section.path,
                       tuple(_nav_link(p) for p in section.pages))
 
@@ -229,6 +231,7 @@ def _nav_link(item: Page | Section) -> NavLink:
 
 
 def data_page(files: dict[str, bytes], figures: Figures) -> PagePlan:
+    """The open data page: each download with its size, and what every column means."""
     return PagePlan(
         "data.html", "data.html", "Open data",
         "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",

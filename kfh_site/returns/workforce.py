@@ -52,6 +52,7 @@ class Workforce:
         return tuple(sorted({month for _, month in self.staff}))
 
     def months_of(self, code: str) -> tuple[Month, ...]:
+        """The months the workforce files hold an organisation's figures for."""
         return tuple(sorted(month for held, month in self.staff if held == code))
 
     def month_for(self, financial_year: str, month: int | None = None) -> Month | None:

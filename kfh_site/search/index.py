@@ -34,6 +34,7 @@ TEXT_TAG = f"kfh-site {__version__}, search stage {STAGE_VERSION}"  # who trimme
 
 
 def is_indexed(path: str) -> bool:
+    """Search finds every page but the 404 page (served anywhere) and the search page itself."""
     return path.endswith(".html") and path not in NOT_INDEXED
 
 
