@@ -343,3 +343,32 @@ def test_a_stray_row_for_another_region_is_named_and_left_out_of_a_regions_repor
     assert "CCC" not in organisations and "Gamma" not in organisations
     north_west = [line for line in areas.splitlines() if "North West" in line]
     assert all(",0," in line or "No returns" in line or "no returns" in line for line in north_west), north_west
+
+
+def test_a_regions_subtotal_row_named_only_by_the_region_is_skipped_and_named(tmp_path):
+    rows = team_rows(ROWS_2024)
+    london = [r for r in rows if r[2] == "London"]
+    subtotal = ["", "London", "", sum(r[3] for r in london), sum(r[4] for r in london), sum(r[5] for r in london)]
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *london, subtotal]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 2
+    assert 'r.xlsx, sheet "2024-25": row 4 skipped as a totals row ("London", no organisation code): ' \
+           "kfh-site adds up the organisations' rows itself" in returns.notes
+
+
+def test_an_organisation_row_missing_only_its_code_is_still_an_error(tmp_path):
+    rows = team_rows(ROWS_2024)
+    rows[0][0] = ""
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *rows]})
+    with pytest.raises(DataError) as caught:
+        load_returns([path], tmp_path)
+    assert 'row 2, column "ODS code" (org_code): expected an ODS code' in str(caught.value)
+
+
+def test_a_note_below_the_data_is_skipped_and_named(tmp_path):
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *team_rows(ROWS_2024), [],
+                                                      ["Source: LKS statistics return 2024/25, checked by the team"]]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 5
+    assert ('r.xlsx, sheet "2024-25": row 8 skipped as a note ("Source: LKS statistics return 2024/25, checked by '
+            'the team"): it holds words in one cell and nothing else') in returns.notes
