@@ -45,6 +45,8 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 @pytest.mark.parametrize("name, year", [("2024-25", "2024/25"), ("2024_25", "2024/25"), ("FY 2024-25", "2024/25"),
                                         ("Returns 2023-2024", "2023/24"), ("FY24-25", "2024/25"),
+                                        ("Return 24-25", "2024/25"), ("24_25", "2024/25"), ("Sheet 01-02", None),
+                                        ("v1.24-25", None),
                                         ("Sheet1", None), ("2024-26", None), ("Notes", None)])
 def test_a_year_is_read_from_a_name(name, year):
     from kfh_site.returns.sheets import year_in_name
@@ -372,3 +374,18 @@ def test_a_note_below_the_data_is_skipped_and_named(tmp_path):
     assert len(returns.table) == 5
     assert ('r.xlsx, sheet "2024-25": row 8 skipped as a note ("Source: LKS statistics return 2024/25, checked by '
             'the team"): it holds words in one cell and nothing else') in returns.notes
+
+
+def test_a_header_repeated_below_the_data_is_skipped_and_named(tmp_path):
+    rows = team_rows(ROWS_2024)
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *rows[:2], TEAM_HEADER, *rows[2:]]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 5
+    assert 'r.xlsx, sheet "2024-25": row 4 skipped: it repeats the header' in returns.notes
+
+
+def test_a_region_written_with_an_ampersand_is_read(tmp_path):
+    rows = [[*r] for r in ROWS_2024]
+    rows[0][2] = "North East & Yorkshire"
+    returns = load_returns([write_csv(tmp_path / "r.csv", rows)], tmp_path)
+    assert returns.table.set_index("org_code").loc["AAA1", "region"] == "North East and Yorkshire"

@@ -33,7 +33,7 @@ from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Work
 HEADER_SEARCH_ROWS = 20
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})\s*[-/–_ ]\s*(\d{4}|\d{2})(?!\d)")
-_SHORT_YEAR_IN_NAME = re.compile(r"(?i)\bFY\s*(\d{2})\s*[-/–_ ]\s*(\d{2})(?!\d)")
+_SHORT_YEAR_IN_NAME = re.compile(r"(?i)(?:\bFY\s*|(?<![\d.]))(\d{2})\s*[-/–_]\s*(\d{2})(?![\d.])")
 _TOTALS = re.compile(
     r"(?i)^((grand |sub[- ]?)?totals?( for [\w ,'&-]+)?|[\w'&-]+( [\w'&-]+)? totals?|all( organisations| trusts| services| regions)?):?$"
 )
@@ -91,9 +91,11 @@ def year_in_name(name: str) -> str | None:
         year = financial_year(f"{match.group(1)}/{match.group(2)}")
         if year:
             return year
-    short = _SHORT_YEAR_IN_NAME.search(name)
-    if short:
-        return financial_year(f"20{short.group(1)}/{short.group(2)}")
+    for short in _SHORT_YEAR_IN_NAME.finditer(name):
+        if int(short.group(1)) >= 10:  # 2010/11 on: "Sheet 01-02" is not a year
+            year = financial_year(f"20{short.group(1)}/{short.group(2)}")
+            if year:
+                return year
     return None
 
 
@@ -513,6 +515,8 @@ def _body(rows: Iterable[Sequence[object]], header: _Header, found: int, at: tup
                 body.unnamed.add(i)
         cells = [_cell(row, i, workbook) for i in indexes]
         note = _note_text(row)
+        if note is None and _repeats_header(row, header):
+            note = "it repeats the header"
         if note is not None:
             body.notes.append((number, note))
             continue
@@ -549,6 +553,9 @@ def _body_notes(body: _Body, found: int, name: str, sheet: str | None) -> list[s
                      f"({', '.join(sorted({f'{chr(34)}{t}{chr(34)}' for _, t in body.totals}))}, no organisation "
                      "code): kfh-site adds up the organisations' rows itself")
     for number, text in body.notes:
+        if text == "it repeats the header":
+            notes.append(f"{where(name, sheet)}: row {number} skipped: it repeats the header")
+            continue
         notes.append(f'{where(name, sheet)}: row {number} skipped as a note ("{_short(text)}"): it holds words in '
                      "one cell and nothing else")
     return notes
@@ -588,6 +595,13 @@ def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterabl
         if name.lower() in _AREA_NAMES:
             return name
     return None
+
+
+def _repeats_header(row: Sequence[object], header: _Header) -> bool:
+    """A row that names the contract's columns as the header does (sheets pasted one
+    under another bring their headers with them)."""
+    return all(i < len(row) and normalise_header(_text(row[i])) == normalise_header(header.written[i])
+               for i in header.positions.values())
 
 
 def _note_text(row: Sequence[object]) -> str | None:

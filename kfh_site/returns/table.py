@@ -390,7 +390,8 @@ def _date(value: str) -> dt.date | None:
 
 
 def _fold(value: str) -> str:
-    return " ".join(value.lower().split())
+    """A region as compared: case, spacing and "&" for "and" set aside."""
+    return " ".join(value.lower().replace("&", " and ").split())
 
 
 def _shorten(value: str, limit: int = 40) -> str:
