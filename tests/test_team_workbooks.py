@@ -389,3 +389,21 @@ def test_a_region_written_with_an_ampersand_is_read(tmp_path):
     rows[0][2] = "North East & Yorkshire"
     returns = load_returns([write_csv(tmp_path / "r.csv", rows)], tmp_path)
     assert returns.table.set_index("org_code").loc["AAA1", "region"] == "North East and Yorkshire"
+
+
+def test_a_national_file_in_a_regions_report_is_used_for_comparison_and_said_in_one_line(tmp_path, capsys):
+    project = make_project(tmp_path / "project", LONDON, with_data=False)
+    regions = ["East of England", "London", "Midlands", "North East and Yorkshire", "North West", "South East",
+               "South West"]
+    rows = [[f"R{n:02d}", f"Trust {n}", regions[n % 7], "Acute", "2024/25", "5000", "3", *[""] * 12]
+            for n in range(70)]
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    assert run_cli(project, "validate") == 0
+    out = capsys.readouterr().out.splitlines()
+    scoped = [line for line in out if "outside this report's scope" in line]
+    assert scoped == ["data/returns/2024-25.csv, 60 rows: outside this report's scope (London): East of England, "
+                      "Midlands, North East and Yorkshire, North West, South East, South West; used only for "
+                      "comparisons (England and the other regions); no page of this report is theirs"]
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert not (project / "build" / "organisations" / "r00.html").exists()   # East of England's
+    assert (project / "build" / "organisations" / "r01.html").exists()       # London's
