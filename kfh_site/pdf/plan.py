@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from kfh_site import __version__
 from kfh_site.config import SiteConfig
 from kfh_site.domain import ENGLAND, slugify
+from kfh_site.errors import ContentError
 from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
@@ -29,6 +30,8 @@ from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
+
+SHOWN = 10  # infographics named when many run over a page
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,25 @@ def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, P
         for key, job in missing:
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
+    check_one_page(planned.plans, results)
     return planned.plans, results
+
+
+def check_one_page(plans: list[Infographic], results: dict[str, PdfResult]) -> None:
+    """Each infographic is one A4 page: one that runs onto a second is an error naming it
+    (a long name, a notice or a table too many), never a silently split sheet."""
+    over = [f"{_shortened(plan.title.split(': library and knowledge services')[0])} ({plan.path}): "
+            f"{results[plan.path].pages} pages" for plan in plans
+            if plan.path in results and results[plan.path].pages > 1]
+    if over:
+        shown = over[:SHOWN] + ([f"and {len(over) - SHOWN} more"] if len(over) > SHOWN else [])
+        raise ContentError("templates/infographic.html and infographic.css: each PDF infographic must fit one A4 "
+                           "page; these run over (shorten what they show, or tighten the stylesheet):\n  "
+                           + "\n  ".join(shown))
+
+
+def _shortened(name: str, most: int = 80) -> str:
+    return name if len(name) <= most else name[: most - 1] + "\u2026"
 
 
 def keyed(planned: InfographicJobs, fonts: str) -> list[tuple[str, PdfJob]]:

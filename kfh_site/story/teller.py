@@ -9,7 +9,7 @@ same words. Templates only lay stories out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kfh_site.domain import (
     BETTER,
@@ -264,17 +264,17 @@ class StoryTeller:
             combined = f" (combined: {', '.join(f.combined_from)})" if f is not None and f.combined_from else ""
             rows.append((
                 year,
+                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
                 (fmt.number(f.qualified_lks_wte) + (" (none)" if f.qualified_lks_wte <= 0 else "")
                  if f is not None else "no return"),
                 fmt.number(f.recommended_wte) if f is not None else "no return",
-                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
                 fmt.staff(f.nhs_staff_wte) if f is not None else "no return",
                 *([self.england_ratio_text(year)] if self.compare_with_england else []),
             ))
         description = (f"Line chart of {org.org_name}'s qualified staff each year against the staff the "
                        f"recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap between "
                        f"them shaded. {_trend_words(years, points)}")
-        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "NHS staff (WTE)",
+        head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "NHS staff (WTE)",
                 *(["England's ratio"] if self.compare_with_england else []))
         table = ChartTable(f"{org.org_name}: staff and staff ratio each year", head, tuple(rows),
                            tuple(range(1, len(head))))
@@ -332,9 +332,8 @@ class StoryTeller:
         bring each one up to the recommendation), with the pooled figure in words."""
         target = fmt.ratio(self.policy.recommended_ratio)
         short = area.organisations - area.meeting_recommendation
-        detail = (f"to bring {fmt.count(short)} of its {fmt.count(area.organisations)} organisations up to {target}, "
-                  f"each by its own shortfall; if its {fmt.wte(area.qualified_lks_wte)} of qualified staff were "
-                  f"shared out, {fmt.wte(area.qualified_wte_needed)} more would do")
+        detail = (f"for {fmt.count(short)} of {fmt.count(area.organisations)} organisations to meet {target} "
+                  f"({fmt.wte(area.qualified_wte_needed)} if their staff were shared out)")
         if not area.organisations:
             return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
         if area.organisations_short_wte <= 0:
@@ -437,9 +436,9 @@ class StoryTeller:
         wide, narrow = staffing_trend_layouts(years, points, self.palette)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
-            (y, fmt.number(lookup(y).qualified_lks_wte) if y in reported else "no returns",
+            (y, fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
+             fmt.number(lookup(y).qualified_lks_wte) if y in reported else "no returns",
              fmt.number(lookup(y).recommended_wte) if y in reported else "no returns",
-             fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
              fmt.count(lookup(y).organisations), fmt.staff(lookup(y).nhs_staff_wte),
              *([self.england_ratio_text(y)] if versus else []))
             for y in years
@@ -447,7 +446,7 @@ class StoryTeller:
         description = (f"Line chart of the qualified staff of {area.name}'s organisations each year against the "
                        f"staff the recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap "
                        f"(as if their staff were shared out) shaded. {_trend_words(years, points)}")
-        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "Organisations",
+        head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "Organisations",
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
         return Chart(f"trend-{area.slug}", f"{area.name}: qualified staff each year, {years[0]} to {years[-1]}",
                      description, wide, narrow,
@@ -459,9 +458,10 @@ class StoryTeller:
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
         largest = sorted(members, key=lambda o: (-o.qualified_wte_needed, o.org_name))[:count]
         return ChartTable(
-            f"The {len(largest)} largest shortfalls in {area.name}, {area.year}",
+            f"The {len(largest)} largest shortfalls, {area.year}",
             ("Organisation", "WTE needed", "Staff ratio"),
-            tuple((o.org_name, fmt.wte(o.qualified_wte_needed), fmt.ratio(o.staff_per_qualified)) for o in largest),
+            tuple((o.org_name, fmt.number(o.qualified_wte_needed), _ratio_or_none(o.staff_per_qualified))
+                  for o in largest),
             (1, 2),
         )
 
@@ -581,9 +581,13 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
                         f"{fmt.number(org.qualified_wte_needed)} now")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
     who = f"{_and(change.combined_from)} together" if change.combined_from else "a year ago"
-    was = fmt.ratio(previous.staff_per_qualified) if previous.staff_per_qualified else "no qualified staff"
+    if previous.staff_per_qualified is not None:
+        then = f"staff ratio {fmt.ratio(previous.staff_per_qualified)} in {change.previous_year}"
+    else:
+        either = " either" if org.staff_per_qualified is None else ""
+        then = f"no qualified staff in {change.previous_year}{either}"
     note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} now; "
-            f"staff ratio {was} in {change.previous_year}")
+            f"{then}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 
 
@@ -673,15 +677,17 @@ def _trend_words(years: Sequence[str], points: Sequence[StaffYear]) -> str:
 
 
 def _brief(chart: Chart) -> ChartTable:
-    """A trend's table without its NHS staff column, for half the width of a PDF."""
+    """A trend's table for half the width of a PDF, beside the chart: without the columns
+    the chart shows at its ends (recommended WTE) or the page states (NHS staff)."""
     assert chart.table is not None
     head = chart.table.head
-    return chart.table.only(tuple(i for i, h in enumerate(head) if h != "NHS staff (WTE)"))
+    brief = chart.table.only(tuple(i for i, h in enumerate(head) if h not in ("NHS staff (WTE)", "Recommended (WTE)")))
+    return replace(brief, caption=chart.table.caption.split(": ", 1)[-1].capitalize())
 
 
 def _ratio_or_none(value: float | None) -> str:
     """A ratio in a table cell; "none" for a year with no qualified staff."""
-    return fmt.ratio(value) if value is not None else "none (no qualified staff)"
+    return fmt.ratio(value) if value is not None else "none"
 
 
 def _rate(value: float | None, places: int) -> str:
@@ -705,7 +711,7 @@ def org_staffing_words(org: OrgFigures) -> str:
 def org_activity(org: OrgFigures, reported: frozenset[str] | None = None) -> ChartTable:
     """``reported``: the activities some return of the year holds; the others are left
     out, and the table says so once."""
-    peers = fmt.capitalised(fmt.type_plural(org.org_type)) if org.org_type else "All organisations"
+    peers = fmt.type_plural(org.org_type) if org.org_type else "all organisations"
     rows = []
     left_out = [label for key, label in ACTIVITY_LABELS.items() if reported is not None and key not in reported]
     for key, label in ACTIVITY_LABELS.items():
@@ -721,7 +727,7 @@ def org_activity(org: OrgFigures, reported: frozenset[str] | None = None) -> Cha
                      _rate(rates.peer_median_per_1000_staff, 1)))
     return ChartTable(f"What the service did, {org.year}",
                       ("Activity", "Number", "Per qualified WTE", "Per 1,000 NHS staff",
-                       f"{peers}: median per 1,000"), tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
+                       f"Median per 1,000, {peers}"), tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 
 
 def _left_out_note(left_out: Sequence[str]) -> str:
@@ -759,7 +765,7 @@ def area_activity(area: AreaFigures) -> ChartTable:
         rows.append((label, fmt.count(total.total) if total.reported else fmt.NOT_REPORTED,
                      fmt.reported_by(total.reported, total.of), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
-    return ChartTable(f"What the services did, {area.name}, {area.year}",
+    return ChartTable(f"What the services did, {area.year}",
                       ("Activity", "Total", "Reported by", "Per 1,000 NHS staff", "Median organisation per 1,000"),
                       tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 
