@@ -20,6 +20,7 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from kfh_site.errors import FileProblem, Problem, WorkbookProblem
 from kfh_site.returns.contract import (
+    REGIONS,
     RETURNS,
     Contract,
     column_letter,
@@ -32,11 +33,13 @@ from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Work
 HEADER_SEARCH_ROWS = 20
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})\s*[-/–_ ]\s*(\d{4}|\d{2})(?!\d)")
-_SHORT_YEAR_IN_NAME = re.compile(r"(?i)\bFY\s*(\d{2})\s*[-/–_ ]\s*(\d{2})(?!\d)")
+_SHORT_YEAR_IN_NAME = re.compile(r"(?i)(?:\bFY\s*|(?<![\d.]))(\d{2})\s*[-/–_]\s*(\d{2})(?![\d.])")
 _TOTALS = re.compile(
     r"(?i)^((grand |sub[- ]?)?totals?( for [\w ,'&-]+)?|[\w'&-]+( [\w'&-]+)? totals?|all( organisations| trusts| services| regions)?):?$"
 )
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{3,6}$")
+_AREA_NAMES = {name.lower() for name in (*REGIONS, "England")}
+"""A row named only by an area, with no code, is that area's subtotal."""
 _LABEL_COLUMNS = ("org_code", "org_name", "region", "org_type")
 
 
@@ -88,9 +91,11 @@ def year_in_name(name: str) -> str | None:
         year = financial_year(f"{match.group(1)}/{match.group(2)}")
         if year:
             return year
-    short = _SHORT_YEAR_IN_NAME.search(name)
-    if short:
-        return financial_year(f"20{short.group(1)}/{short.group(2)}")
+    for short in _SHORT_YEAR_IN_NAME.finditer(name):
+        if int(short.group(1)) >= 10:  # 2010/11 on: "Sheet 01-02" is not a year
+            year = financial_year(f"20{short.group(1)}/{short.group(2)}")
+            if year:
+                return year
     return None
 
 
@@ -478,6 +483,8 @@ class _Body:
     kept: list[list[str]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
     totals: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """Rows of one cell of words ("Source: ..."), passed over and named."""
     unnamed: set[int] = field(default_factory=set)
 
 
@@ -493,19 +500,28 @@ def _body(rows: Iterable[Sequence[object]], header: _Header, found: int, at: tup
     number = found + 1
     for row in rows:
         number += 1
-        if not any(c is not None and str(c).strip() for c in row):
+        if _blank(row):
             continue
-        if len(body.kept) + len(body.totals) >= MAX_ROWS:
+        if len(body.kept) + len(body.totals) + len(body.notes) >= MAX_ROWS:
             raise FileProblem.one(
                 name, f"has more than {MAX_ROWS:,} rows of data below its header, more than kfh-site reads (a "
                 "return has one row per organisation per year). Is this the right file? Delete the rows "
                 "that are not returns and save it again.", row=number, sheet=sheet,
             )
-        for i in itertools.chain(range(width, min(len(row), MAX_COLUMNS)), blank):
+        past = row[width:MAX_COLUMNS]
+        past_blank = not past or past.count(None) == len(past)  # a workbook's row is padded with None
+        for i in itertools.chain(() if past_blank else range(width, min(len(row), MAX_COLUMNS)), blank):
             if i < len(row) and _text(row[i]).strip():
                 body.unnamed.add(i)
         cells = [_cell(row, i, workbook) for i in indexes]
-        label = _totals_label(row, code_index, label_indexes) if code_index is not None else None
+        note = _note_text(row)
+        if note is None and _repeats_header(row, header):
+            note = "it repeats the header"
+        if note is not None:
+            body.notes.append((number, note))
+            continue
+        label = (_totals_label(row, code_index, label_indexes, header.positions.get("org_name"))
+                 if code_index is not None else None)
         if label is not None:
             body.totals.append((number, label))
             continue
@@ -514,6 +530,14 @@ def _body(rows: Iterable[Sequence[object]], header: _Header, found: int, at: tup
     if not body.kept:
         raise FileProblem.one(name, "has a header row but no rows of data", row=found + 1, sheet=sheet)
     return body
+
+
+def _blank(row: Sequence[object]) -> bool:
+    """Whether a row holds nothing: at C speed for a workbook's row padded with None to
+    MAX_COLUMNS cells, the usual case for the empty rows below a return."""
+    if row.count(None) == len(row):
+        return True
+    return not any(c is not None and str(c).strip() for c in row)
 
 
 def _body_notes(body: _Body, found: int, name: str, sheet: str | None) -> list[str]:
@@ -528,7 +552,17 @@ def _body_notes(body: _Body, found: int, name: str, sheet: str | None) -> list[s
         notes.append(f"{where(name, sheet)}: {_rows_phrase([n for n, _ in body.totals])} skipped as a totals row "
                      f"({', '.join(sorted({f'{chr(34)}{t}{chr(34)}' for _, t in body.totals}))}, no organisation "
                      "code): kfh-site adds up the organisations' rows itself")
+    for number, text in body.notes:
+        if text == "it repeats the header":
+            notes.append(f"{where(name, sheet)}: row {number} skipped: it repeats the header")
+            continue
+        notes.append(f'{where(name, sheet)}: row {number} skipped as a note ("{_short(text)}"): it holds words in '
+                     "one cell and nothing else")
     return notes
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell(row: Sequence[object], index: int, workbook: bool) -> str:
@@ -544,9 +578,11 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else cell_text(value)
 
 
-def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterable[int]) -> str | None:
+def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterable[int],
+                  name_index: int | None = None) -> str | None:
     """The label of a totals row ("Total", "All organisations"), if this row is one: such a
-    label in a name, region or type cell (or the first cell) and no organisation code."""
+    label in a name, region or type cell (or the first cell) and no organisation code; or
+    no code and an area's name ("London", "England") as the organisation's name."""
     code = _text(row[code_index]).strip() if code_index < len(row) else ""
     if code and not _TOTALS.search(code) and _CODE_SHAPE.match(code):
         return None
@@ -554,7 +590,28 @@ def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterabl
         text = " ".join(_text(row[i]).split()) if i < len(row) else ""
         if text and _TOTALS.search(text):
             return text
+    if not code and name_index is not None and name_index < len(row):
+        name = " ".join(_text(row[name_index]).split())
+        if name.lower() in _AREA_NAMES:
+            return name
     return None
+
+
+def _repeats_header(row: Sequence[object], header: _Header) -> bool:
+    """A row that names the contract's columns as the header does (sheets pasted one
+    under another bring their headers with them)."""
+    return all(i < len(row) and normalise_header(_text(row[i])) == normalise_header(header.written[i])
+               for i in header.positions.values())
+
+
+def _note_text(row: Sequence[object]) -> str | None:
+    """The text of a note row below the data ("Source: LKS return 2024/25"): one cell of
+    words in a row with nothing else, which no return's row is."""
+    filled = [c for c in row if c is not None and str(c).strip()]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return None
+    text = " ".join(filled[0].split())
+    return text if " " in text and not _CODE_SHAPE.match(text) else None
 
 
 def _rows_phrase(numbers: Sequence[int]) -> str:

@@ -157,8 +157,10 @@ def in_scope(returns: Returns, scope: str) -> Returns:
             sheet_name = sheet if isinstance(sheet, str) else None
             regions = ", ".join(sorted(group["region"].unique()))
             numbers = [int(n) for n in group["source_row"]]
-            label = "row" if len(numbers) == 1 else "rows"
-            notes.append(f"{where(file, sheet_name)}, {label} {row_ranges(numbers)}: outside this report's "
+            ranges = row_ranges(numbers)
+            rows_named = (f"{'row' if len(numbers) == 1 else 'rows'} {ranges}" if ranges.count(",") < 8
+                          else f"{len(numbers):,} rows")  # a national file: a count, not a line of numbers
+            notes.append(f"{where(file, sheet_name)}, {rows_named}: outside this report's "
                          f"scope ({scope}): {regions}; {what}")
     table = table.drop(index=dropped.index).reset_index(drop=True)
     return replace(returns, table=table, notes=tuple(notes))
@@ -390,7 +392,8 @@ def _date(value: str) -> dt.date | None:
 
 
 def _fold(value: str) -> str:
-    return " ".join(value.lower().split())
+    """A region as compared: case, spacing and "&" for "and" set aside."""
+    return " ".join(value.lower().replace("&", " and ").split())
 
 
 def _shorten(value: str, limit: int = 40) -> str:
