@@ -265,3 +265,26 @@ def test_no_qualified_staff_is_a_crossed_mark_past_the_axis_end_counted_in_the_r
     assert svg.count('class="r-none-this"') >= 1
     assert "1 with none" in svg or "with none" in svg
     assert "no qualified staff" in svg
+
+
+def test_every_pdf_figure_box_is_in_points_on_its_page_around_its_chart(changes):
+    import pikepdf
+
+    for path in (changes / "pdf").rglob("*.pdf"):
+        with pikepdf.open(path) as pdf:
+            width, height = (float(v) for v in pdf.pages[0].MediaBox[2:])
+            boxes = {str(obj.Alt)[:11]: [float(v) for v in obj.A.BBox] for obj in pdf.objects
+                     if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"}
+        assert boxes, path
+        for alt, (x1, y1, x2, y2) in boxes.items():
+            assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height, (path, alt, (x1, y1, x2, y2))
+    # The strip's first row title lies inside the strip's box (points from the bottom left).
+    with pikepdf.open(changes / "pdf" / "organisations" / "wor.pdf") as pdf:
+        strip = next([float(v) for v in obj.A.BBox] for obj in pdf.objects
+                     if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"
+                     and str(obj.Alt).startswith("Strip plot"))
+    with pdfplumber.open(changes / "pdf" / "organisations" / "wor.pdf") as document:
+        page = document.pages[0]
+        word = next(w for w in page.extract_words() if w["text"] == "All")
+        assert strip[0] - 0.5 <= word["x0"]
+        assert strip[1] - 0.5 <= page.height - word["bottom"] < page.height - word["top"] <= strip[3] + 0.5
