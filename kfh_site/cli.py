@@ -35,6 +35,7 @@ CONFIG_HELP = "config file (default: kfh-site.toml here or in the nearest folder
 
 
 def parser() -> argparse.ArgumentParser:
+    """Every command and option; the README's command reference follows this."""
     main = argparse.ArgumentParser(
         prog="kfh-site",
         description="Publish the annual report of NHS library and knowledge services as a static site.",
@@ -112,22 +113,17 @@ def _port(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user's mistake is a message and exit 1, never a traceback."""
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "build": run_build, "check": run_check, "serve": run_serve, "template": run_template,
+        "new": run_new, "validate": run_validate,
+    }
     try:
-        if args.command == "build":
-            return run_build(args)
-        if args.command == "check":
-            return run_check(args)
-        if args.command == "serve":
-            return run_serve(args)
-        if args.command == "template":
-            return run_template(args)
-        if args.command == "new":
-            return run_new(args)
-        return run_validate(args)
+        return commands[args.command](args)
     except KfhError as exc:
         print(f"kfh-site: {exc.report()}", file=sys.stderr)
         if args.command == "build":
@@ -165,6 +161,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """``kfh-site build``: the site and PDFs into the output folder, then one summary line."""
     from kfh_site.build.site import build  # heavy imports only for the command that needs them
 
     config = _config(args, output=args.out, base_url=args.base_url)
@@ -213,6 +210,7 @@ def build_summary(result: "BuildResult", where: str | None = None) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    """``kfh-site serve``: a preview rebuilt on every edit, its PDFs made when asked for."""
     from kfh_site.build.site import build
     from kfh_site.pdf.on_request import PdfsOnRequest
     from kfh_site.serve import serve
@@ -260,6 +258,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    """``kfh-site check``: exit 1 when the build should not be published yet."""
     from kfh_site.check.checks import check_build
 
     if args.base_url is not None:
@@ -287,6 +286,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """``kfh-site validate``: every problem in the returns at once, without building."""
     from kfh_site.build.result import read_returns
     from kfh_site.errors import problem_lines
 
@@ -318,6 +318,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
+    """``kfh-site template``: the blank return services fill in."""
     from kfh_site.project.blank_return import FormSettings, write_template
 
     config = _optional_config(args)
@@ -328,6 +329,7 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
+    """``kfh-site new``: a project that builds at once."""
     from kfh_site.config import config_from_mapping
     from kfh_site.project.new import kfh_site_command, new_project
 

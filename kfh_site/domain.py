@@ -54,6 +54,7 @@ class Merger:
 
 
 def slugify(text: str) -> str:
+    """A name as it appears in a URL: lower case, words joined by hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -65,6 +66,7 @@ def staff_per_qualified(nhs_staff_wte: float, qualified_lks_wte: float) -> float
 
 
 def ratio_status(ratio: float | None, policy: Policy) -> str:
+    """Where a ratio stands against the policy, judged on the ratio as published."""
     if ratio is None:
         return STATUS_NONE
     # Compare the ratio as published (a whole number), so "1 : 1,250" always meets it.

@@ -12,6 +12,7 @@ class KfhError(Exception):
     """
 
     def report(self) -> str:
+        """The message the command line prints; a subclass may add lines."""
         return str(self)
 
 
@@ -120,6 +121,7 @@ class DataError(KfhError):
         super().__init__(self.report())
 
     def report(self) -> str:
+        """Each unlikely figure, then what to do about them."""
         count = len(self.problems)
         if self.strict:
             noun = "figure" if count == 1 else "figures"
@@ -154,6 +156,7 @@ class FileProblem(Exception):
     @classmethod
     def one(cls, file: str, message: str, row: int | None = None, column: str | None = None,
             sheet: str | None = None) -> FileProblem:
+        """One problem in one file: the common case."""
         return cls([Problem(file, row, column, message, sheet=sheet)])
 
 

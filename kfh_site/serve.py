@@ -19,6 +19,7 @@ import http.server
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import urllib.parse
@@ -68,15 +69,18 @@ class PreviewState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> dict:
+        """What the reload script polls: the build number and the last error."""
         with self.lock:
             return {"build": self.build, "error": self.error}
 
     def built(self) -> None:
+        """A rebuild succeeded: open pages reload."""
         with self.lock:
             self.build += 1
             self.error = ""
 
     def failed(self, message: str) -> None:
+        """A rebuild failed: open pages show ``message`` and keep the last good build."""
         with self.lock:
             self.error = message
 
@@ -90,10 +94,14 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     pdfs: Callable[[str], bytes | None] | None = None  # a PDF of the build, made when asked for
 
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's API
+        """As GET, without the body."""
         self.head_only = True
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's API
+        """Serve the preview under its base path: pages with the reload script, PDFs made
+        when asked for, the build state for the script to poll; only to requests for the
+        address serve printed, and only for paths a browser asks for."""
         if not self._host_is_ours():
             return self._send(421, "text/plain; charset=utf-8",
                               b"kfh-site serve answers only requests for the address it printed\n")
@@ -115,38 +123,55 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if path == STATE_PATH:
             return self._send(200, "application/json", json.dumps(self.state.snapshot()).encode())
         if not path.startswith(self.base_path):
-            if path in ("/", self.base_path.rstrip("/")):
-                self.send_response(302)
-                self.send_header("Location", self.base_path)
-                self.end_headers()
-                return None
-            return self._send(404, "text/plain; charset=utf-8", b"Not under the site's base path\n")
+            return self._outside_base(path)
         if not Path(self.directory).is_dir():  # no build has succeeded yet: say why
             return self._send(503, "text/html; charset=utf-8", _error_page(self.state.snapshot()["error"]))
         local = Path(self.translate_path("/" + path[len(self.base_path):]))
         if local.is_dir():
             local = local / "index.html"
-        if local.suffix == ".pdf" and self.pdfs is not None and not local.is_file():
-            try:
-                made = self.pdfs(local.relative_to(Path(self.directory)).as_posix())
-            except KfhError as error:
-                return self._send(500, "text/plain; charset=utf-8", error.report().encode())
-            if made is not None:
-                return self._send(200, "application/pdf", made)
+        if local.suffix == ".pdf" and self.pdfs is not None and not local.is_file() and self._made_pdf(local):
+            return None
         if local.suffix == ".html":
-            if not local.is_file():
-                local = Path(self.directory) / "404.html"
-                status = 404
-            else:
-                status = 200
-            try:
-                page = local.read_bytes()
-            except OSError:
-                return self._send(404, "text/plain; charset=utf-8", b"Not found\n")
-            page = page.replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
-            return self._send(status, "text/html; charset=utf-8", page)
+            return self._page(local)
         self.path = "/" + path[len(self.base_path):]
         return super().do_HEAD() if self.head_only else super().do_GET()
+
+    def _outside_base(self, path: str) -> None:
+        """The root redirects to the base path; anything else outside it is not found."""
+        if path in ("/", self.base_path.rstrip("/")):
+            self.send_response(302)
+            self.send_header("Location", self.base_path)
+            self.end_headers()
+            return None
+        return self._send(404, "text/plain; charset=utf-8", b"Not under the site's base path\n")
+
+    def _made_pdf(self, local: Path) -> bool:
+        """Send a PDF the preview planned and made on request; False when it is not one."""
+        assert self.pdfs is not None
+        try:
+            made = self.pdfs(local.relative_to(Path(self.directory)).as_posix())
+        except KfhError as error:
+            self._send(500, "text/plain; charset=utf-8", error.report().encode())
+            return True
+        if made is None:
+            return False
+        self._send(200, "application/pdf", made)
+        return True
+
+    def _page(self, local: Path) -> None:
+        """A page with the reload script added as it is served (never written); 404.html
+        for a page that is not there."""
+        if not local.is_file():
+            local = Path(self.directory) / "404.html"
+            status = 404
+        else:
+            status = 200
+        try:
+            page = local.read_bytes()
+        except OSError:
+            return self._send(404, "text/plain; charset=utf-8", b"Not found\n")
+        page = page.replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+        return self._send(status, "text/html; charset=utf-8", page)
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
         self.send_response(status)
@@ -158,6 +183,7 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
+        """Quiet: the preview prints its own lines, not one per request."""
         pass
 
 
@@ -188,8 +214,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
+        """Quiet for a connection the browser dropped; anything else as http.server says it."""
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
@@ -248,6 +273,7 @@ def _snapshot(paths: Sequence[Path]) -> dict[Path, tuple[int, int, int]]:
 
 
 def watched_paths(config: SiteConfig, config_file: Path) -> list[Path]:
+    """What a change to rebuilds: the project's folders, the workforce files and the config file."""
     paths = [config.paths.data, config.paths.content, config.paths.templates]
     if config.workforce.file is not None:  # the NHS staff joined from the workforce files
         paths.append(config.workforce.file)

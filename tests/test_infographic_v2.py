@@ -68,7 +68,7 @@ def test_the_ask_leads_in_every_wording(changes):
     none = text_of(changes / "organisations" / "non.html")
     assert "No qualified staff: 3.2 WTE needed to meet 1 : 1,250: 3.2 WTE recommended, 0.0 WTE now" in none
     # London: 0.6 + 0.7 + 3.2 (SAM, WOR, NON; MET meets) = 4.5 WTE, organisation by organisation.
-    assert "4.5 WTE needed to bring 3 of its 4 organisations up to 1 : 1,250" in text_of(
+    assert "4.5 WTE needed for 3 of 4 organisations to meet 1 : 1,250" in text_of(
         changes / "regions" / "london.html")
 
 
@@ -125,3 +125,83 @@ def test_every_custom_property_the_stylesheets_use_is_defined():
     defined = set(re.findall(r"(--[\w-]+)\s*:", text))
     used = set(re.findall(r"var\(\s*(--[\w-]+)", text))
     assert used - defined == set()
+
+
+# --- chart layouts on hand-made figures ---------------------------------------------------
+
+def _texts(layout) -> list[tuple[str, float, float]]:
+    import re
+
+    return [(m.group(3), float(m.group(1)), float(m.group(2))) for m in
+            re.finditer(r'<text[^>]* x="([\d.-]+)" y="([\d.-]+)"[^>]*>([^<]*)</text>', layout.body)]
+
+
+def _points(layout, role: str) -> list[tuple[float, float]]:
+    import re
+
+    path = re.search(rf'class="r-{role}" d="([^"]+)"', layout.body).group(1)
+    return [(float(a), float(b)) for a, b in re.findall(r"M([\d.-]+) ([\d.-]+)h0", path)]
+
+
+def test_the_trend_draws_no_qualified_staff_as_a_real_0_and_a_missing_year_as_a_gap():
+    import re
+
+    from kfh_site.story.charts.staffing_trend import StaffYear, staffing_trend_layouts
+    from kfh_site.story.palette import Palette
+
+    years = ["2021/22", "2022/23", "2023/24", "2024/25"]
+    points = [StaffYear("2021/22", 4.0, 5.0, 1.0), StaffYear("2023/24", 0.0, 5.2, 5.2),
+              StaffYear("2024/25", 6.0, 5.4, 0.0)]     # 2022/23: no return
+    for layout in staffing_trend_layouts(years, points, Palette()):
+        dots = _points(layout, "this-points")
+        axis = max(float(v) for v in re.findall(r'class="r-axis" x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="\1"',
+                                                 layout.body))
+        assert len(dots) == 3
+        assert dots[1][1] == axis                      # 0 WTE sits on the axis, not on a top gridline
+        words = [t for t, _, _ in _texts(layout)]
+        assert "none" in words and "no return" in words
+        assert "+1.0" in words and "meets" in words     # the gap written at the first and last year
+        line = re.search(r'class="r-this-line" d="([^"]+)"', layout.body).group(1)
+        assert line.count("M") == 1 and "L" in line     # 2021/22 stands alone: a gap, no line through 2022/23
+        assert all(year in words for year in years)     # every year labelled
+
+
+def test_regions_compared_writes_each_ratio_and_labels_england_with_its_own_value():
+    from kfh_site.domain import Policy
+    from kfh_site.story.charts.compare import Entry, compare_layouts
+    from kfh_site.story.palette import Palette
+
+    entries = [Entry("London", 1683, True), Entry("Midlands", 1621), Entry("South East", 1724)]
+    for layout in compare_layouts(entries, 1676, Policy(1250, 1730), Palette()):
+        words = [t.replace("\u00a0", " ") for t, _, _ in _texts(layout)]
+        assert {"1 : 1,683", "1 : 1,621", "1 : 1,724"} <= set(words)
+        assert "England 1 : 1,676" in words or ("England" in words and "1 : 1,676" in words)
+        assert "1,730" not in words                      # never a bare number under "England"
+
+
+def test_the_bullet_writes_the_gap_in_its_dashed_box_and_the_markers_at_their_lines():
+    import re
+
+    from kfh_site.domain import Policy
+    from kfh_site.story.charts.bullet import bullet_layouts
+    from kfh_site.story.palette import Palette
+
+    wide, _ = bullet_layouts(7.9, 14.4, 6.5, 18000, Policy(1250, 1730), Palette())
+    gap = re.search(r'class="r-gap" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"', wide.body)
+    left, right = float(gap.group(1)), float(gap.group(1)) + float(gap.group(3))
+    texts = {t.replace("\u00a0", " "): (x, y) for t, x, y in _texts(wide)}
+    assert left < texts["+6.5 WTE"][0] < right           # written in the dashed box (anchored at its middle)
+    assert "7.9 WTE now" in texts
+    recommended = re.search(r'class="r-ref-recommended" x1="([\d.]+)" y1="([\d.]+)"', wide.body)
+    rec_text = next(t for t in texts if t.startswith("Recommended"))
+    assert texts[rec_text][1] < float(recommended.group(2))   # above the bar, at its line's top
+    assert abs(texts[rec_text][0] - float(recommended.group(1))) <= 5
+
+
+def test_a_pdf_that_would_not_fit_one_page_is_an_error_naming_the_organisation(tmp_path, capsys):
+    root = make_project(tmp_path / "project")
+    css = (root / "templates" / "infographic.css").read_text(encoding="utf-8")
+    (root / "templates" / "infographic.css").write_text(css + "\n.headline { font-size: 40pt; }\n", encoding="utf-8")
+    assert run_cli(root, "build") == 1
+    err = capsys.readouterr().err
+    assert "must fit one A4 page" in err and "Alpha Acute NHS Trust (pdf/organisations/aaa1.pdf): 2 pages" in err

@@ -45,6 +45,8 @@ def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 @pytest.mark.parametrize("name, year", [("2024-25", "2024/25"), ("2024_25", "2024/25"), ("FY 2024-25", "2024/25"),
                                         ("Returns 2023-2024", "2023/24"), ("FY24-25", "2024/25"),
+                                        ("Return 24-25", "2024/25"), ("24_25", "2024/25"), ("Sheet 01-02", None),
+                                        ("v1.24-25", None),
                                         ("Sheet1", None), ("2024-26", None), ("Notes", None)])
 def test_a_year_is_read_from_a_name(name, year):
     from kfh_site.returns.sheets import year_in_name
@@ -343,3 +345,65 @@ def test_a_stray_row_for_another_region_is_named_and_left_out_of_a_regions_repor
     assert "CCC" not in organisations and "Gamma" not in organisations
     north_west = [line for line in areas.splitlines() if "North West" in line]
     assert all(",0," in line or "No returns" in line or "no returns" in line for line in north_west), north_west
+
+
+def test_a_regions_subtotal_row_named_only_by_the_region_is_skipped_and_named(tmp_path):
+    rows = team_rows(ROWS_2024)
+    london = [r for r in rows if r[2] == "London"]
+    subtotal = ["", "London", "", sum(r[3] for r in london), sum(r[4] for r in london), sum(r[5] for r in london)]
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *london, subtotal]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 2
+    assert 'r.xlsx, sheet "2024-25": row 4 skipped as a totals row ("London", no organisation code): ' \
+           "kfh-site adds up the organisations' rows itself" in returns.notes
+
+
+def test_an_organisation_row_missing_only_its_code_is_still_an_error(tmp_path):
+    rows = team_rows(ROWS_2024)
+    rows[0][0] = ""
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *rows]})
+    with pytest.raises(DataError) as caught:
+        load_returns([path], tmp_path)
+    assert 'row 2, column "ODS code" (org_code): expected an ODS code' in str(caught.value)
+
+
+def test_a_note_below_the_data_is_skipped_and_named(tmp_path):
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *team_rows(ROWS_2024), [],
+                                                      ["Source: LKS statistics return 2024/25, checked by the team"]]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 5
+    assert ('r.xlsx, sheet "2024-25": row 8 skipped as a note ("Source: LKS statistics return 2024/25, checked by '
+            'the team"): it holds words in one cell and nothing else') in returns.notes
+
+
+def test_a_header_repeated_below_the_data_is_skipped_and_named(tmp_path):
+    rows = team_rows(ROWS_2024)
+    path = workbook(tmp_path / "r.xlsx", {"2024-25": [TEAM_HEADER, *rows[:2], TEAM_HEADER, *rows[2:]]})
+    returns = load_returns([path], tmp_path)
+    assert len(returns.table) == 5
+    assert 'r.xlsx, sheet "2024-25": row 4 skipped: it repeats the header' in returns.notes
+
+
+def test_a_region_written_with_an_ampersand_is_read(tmp_path):
+    rows = [[*r] for r in ROWS_2024]
+    rows[0][2] = "North East & Yorkshire"
+    returns = load_returns([write_csv(tmp_path / "r.csv", rows)], tmp_path)
+    assert returns.table.set_index("org_code").loc["AAA1", "region"] == "North East and Yorkshire"
+
+
+def test_a_national_file_in_a_regions_report_is_used_for_comparison_and_said_in_one_line(tmp_path, capsys):
+    project = make_project(tmp_path / "project", LONDON, with_data=False)
+    regions = ["East of England", "London", "Midlands", "North East and Yorkshire", "North West", "South East",
+               "South West"]
+    rows = [[f"R{n:02d}", f"Trust {n}", regions[n % 7], "Acute", "2024/25", "5000", "3", *[""] * 12]
+            for n in range(70)]
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    assert run_cli(project, "validate") == 0
+    out = capsys.readouterr().out.splitlines()
+    scoped = [line for line in out if "outside this report's scope" in line]
+    assert scoped == ["data/returns/2024-25.csv, 60 rows: outside this report's scope (London): East of England, "
+                      "Midlands, North East and Yorkshire, North West, South East, South West; used only for "
+                      "comparisons (England and the other regions); no page of this report is theirs"]
+    assert run_cli(project, "build", "--no-pdf") == 0
+    assert not (project / "build" / "organisations" / "r00.html").exists()   # East of England's
+    assert (project / "build" / "organisations" / "r01.html").exists()       # London's

@@ -183,14 +183,28 @@ def test_every_problem_in_a_workforce_file_names_file_row_and_column(tmp_path):
     ]
 
 
-def test_a_file_without_a_period_takes_its_month_from_its_name_or_says_what_to_do(tmp_path):
-    rows = [["RAA", "Trust RAA", "Y56", "London", "1200", "1000.5"]]
+def test_a_file_without_a_period_takes_its_month_from_its_name_or_stands_in_for_any_year(tmp_path):
+    rows = [["RAA", "Trust RAA", "Y56", "London", "1200", "1000.5"], ["RBB", "Trust RBB", "Y56", "London", "9", "70"]]
     header = ["org_code", "org_name", "region_code", "region", "staff_headcount", "staff_fte"]
     workforce = workforce_of(tmp_path, rows, header, name="nhs-staff-fte-2024-12.csv")
-    assert workforce.staff == {("RAA", Month(2024, 12)): 1000.5}
-    with pytest.raises(DataError) as error:
-        workforce_of(tmp_path, rows, header, name="staff.csv")
-    assert "has no period column and its name gives no month" in str(error.value)
+    assert workforce.staff == {("RAA", Month(2024, 12)): 1000.5, ("RBB", Month(2024, 12)): 70.0}
+    # No month anywhere: its figures stand in for any year the dated files leave without one.
+    undated = write_csv(tmp_path / "data-sources" / "staff.csv", rows, header=header)
+    dated = write_csv(tmp_path / "data-sources" / "dated.csv", [["RAA", "2024-03", "900"]],
+                      header=["org_code", "period", "staff_fte"])
+    workforce = load_workforce([undated, dated], tmp_path)
+    assert workforce.undated == {"RAA": 1000.5, "RBB": 70.0}
+    assert any(n.startswith("data-sources/staff.csv: no period column and no month in its name") for n in workforce.notes)
+    returns = returns_of(tmp_path, return_row("RAA", "2023/24"), return_row("RAA", "2024/25"),
+                         return_row("RBB", "2024/25", nhs="80"))
+    joined = join_workforce(returns, workforce)
+    assert staff_of(joined) == {
+        ("RAA", "2023/24"): (900.0, NHS_STAFF_FROM_WORKFORCE, "2024-03"),
+        ("RAA", "2024/25"): (1000.5, NHS_STAFF_FROM_WORKFORCE, None),
+        ("RBB", "2024/25"): (70.0, NHS_STAFF_FROM_WORKFORCE, None),
+    }
+    assert any(n.startswith("Warning: RBB (Trust RBB), 2024/25: the return gives 80.00 NHS staff (WTE) and the NHS "
+                            "Workforce Statistics 70.00 in a file without a month") for n in joined.notes)
 
 
 def test_the_shipped_figures_read_in_their_published_shape():

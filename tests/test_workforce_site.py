@@ -252,3 +252,20 @@ def test_a_changed_workforce_file_is_built_again_and_one_inside_data_is_no_retur
     monthly.write_text(monthly.read_text(encoding="utf-8").replace(",800\n", ",810\n"), encoding="utf-8")
     assert run_cli(root, "build", "--no-pdf") == 0
     assert figures_csv(root)[("EEE", "2024/25")]["nhs_staff_wte"] == "810.00"
+
+
+def test_a_workforce_file_without_a_month_is_joined_and_said_to_have_none(tmp_path, capsys):
+    """The published shape saved under a name without its month: its figures stand in for
+    every year, and every page says the month is not given."""
+    root = workforce_project(tmp_path / "project", '\n[workforce]\nfile = "data-sources/workforce.csv"\n')
+    (root / "data-sources" / "workforce" / "nhs-staff-fte-2025-03.csv").rename(root / "data-sources" / "workforce.csv")
+    assert run_cli(root, "build", "--no-pdf") == 0
+    assert "data-sources/workforce.csv: no period column and no month in its name" in capsys.readouterr().out
+    rows = figures_csv(root)
+    assert (rows[("AAA1", "2023/24")]["nhs_staff_wte"], rows[("AAA1", "2024/25")]["nhs_staff_wte"]) == (
+        "12600.25", "12600.25")
+    assert (rows[("AAA1", "2024/25")]["nhs_staff_source"], rows[("AAA1", "2024/25")]["nhs_staff_month"]) == (
+        "NHS Workforce Statistics", "")
+    assert footer_source(root / "build" / "organisations" / "aaa1.html") == (
+        "NHS staff: NHS Workforce Statistics, month not given.")
+    assert footer_source(root / "build" / "index.html") == "NHS staff: NHS Workforce Statistics, month not given."

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from kfh_site.config import SiteConfig
 from kfh_site.html.images import ResizedImage
+from kfh_site.output.progress import Progress
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import find_return_files
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What a build did, for the command line to report: files, what was written again, notes and warnings."""
     output: Path
     files: int
     written: int = 0
@@ -37,6 +39,20 @@ class BuildResult:
     images_resized: tuple[ResizedImage, ...] = ()
     pdfs_on_request: PlannedPdfs | None = None
     """The preview's PDFs, planned and not made: serve renders each when it is asked for."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, as the command line asked: with PDFs or not, on how many processes,
+    showing progress to whom."""
+
+    with_pdf: bool = True
+    jobs: int | None = None
+    progress: Progress | None = None
+    strict: bool = False
+    """Unlikely figures in the returns are errors, not warnings."""
+    pdf_on_request: bool = False
+    """The PDFs are planned, not made: serve's preview makes each when it is asked for."""
 
 
 def return_files(config: SiteConfig, data_files: Sequence[Path] | None) -> list[Path]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from kfh_site.build.result import BuildResult, return_files, workforce_files
+from kfh_site.build.result import BuildOptions, BuildResult, return_files, workforce_files
 from kfh_site.config import SiteConfig
 from kfh_site.output.cache import BuildCache, inputs_key, package_version
 from kfh_site.output.progress import Progress
@@ -42,7 +42,8 @@ def build(config: SiteConfig, data_files: Sequence[Path] | None = None,
         # a build with nothing to do answers at once.
         from kfh_site.build.pipeline import make_site
 
-        return make_site(config, data_files, cache, inputs, progress, with_pdf, jobs, strict, pdf_on_request)
+        options = BuildOptions(with_pdf, jobs, progress, strict, pdf_on_request)
+        return make_site(config, data_files, options, cache, inputs)
 
 
 def project_folders(config: SiteConfig, data_files: Sequence[Path]

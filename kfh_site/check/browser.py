@@ -109,12 +109,6 @@ def axe_source() -> str:
     return AXE_SCRIPT
 
 
-def axe_version(source: str) -> str:
-    """The version in axe-core's banner (``/*! axe v4.12.1``)."""
-    head = source[:200].split()
-    return head[head.index("axe") + 1].lstrip("v") if "axe" in head else "unknown"
-
-
 def checker_key(base_path: str) -> str:
     """Everything besides the page itself that a browser check's result depends on: the
     axe-core script and rules asked for, this module's own checks, the window height, the
@@ -180,6 +174,7 @@ def chromium() -> Iterator[object]:
 
 @dataclass(frozen=True)
 class AxeViolation:
+    """One axe-core rule a page broke at one window width, as the check report names it."""
     page: str
     width: int
     rule: str

@@ -57,7 +57,18 @@ class _FactParser(HTMLParser):
         self._table_stack: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Count what the checks need of each element, and note its ids and links."""
         a = {k: (v or "") for k, v in attrs}
+        self._count(tag, a)
+        if "id" in a:
+            self.facts.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.facts.ids.add(a["name"])
+        for attr in ("href", "src", "xlink:href"):
+            if (tag, attr.split(":")[-1]) in LINK_ATTRIBUTES and a.get(attr):
+                self.facts.links.append((tag, a[attr]))
+
+    def _count(self, tag: str, a: dict[str, str]) -> None:
         if tag == "html":
             self.facts.lang = a.get("lang")
         elif tag == "title" and not self._svg_depth:
@@ -74,13 +85,6 @@ class _FactParser(HTMLParser):
             self._table_stack.append(False)
         elif tag == "th" and self._table_stack:
             self._table_stack[-1] = True
-        if "id" in a:
-            self.facts.ids.add(a["id"])
-        if tag == "a" and "name" in a:
-            self.facts.ids.add(a["name"])
-        for attr in ("href", "src", "xlink:href"):
-            if (tag, attr.split(":")[-1]) in LINK_ATTRIBUTES and a.get(attr):
-                self.facts.links.append((tag, a[attr]))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -97,6 +101,7 @@ class _FactParser(HTMLParser):
 
 
 def page_facts(html: str) -> PageFacts:
+    """What the static checks need of one page, read in one pass of the HTML."""
     parser = _FactParser()
     parser.feed(html)
     parser.close()
@@ -105,10 +110,12 @@ def page_facts(html: str) -> PageFacts:
 
 
 def html_pages(build: Path) -> list[Path]:
+    """Every page of a build, in a fixed order so the report reads the same each time."""
     return sorted(p for p in build.rglob("*.html") if p.is_file())
 
 
 def served_url(build: Path, page: Path, base_path: str) -> str:
+    """The address a page will have once served from ``base_path``, so links resolve as a browser's would."""
     return HOST + base_path + page.relative_to(build).as_posix()
 
 
@@ -137,6 +144,7 @@ def resolve(build: Path, base_path: str, page_url: str, link: str) -> tuple[Path
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem on one page (or PDF), as the report lists it."""
     page: str
     message: str
 
@@ -150,6 +158,7 @@ def check_site(build: Path, base_path: str = "/", workers: int | None = None) ->
 
 
 def too_large(page: Path) -> bool:
+    """A page too large to parse is reported rather than read."""
     return page.stat().st_size > MAX_PAGE_BYTES
 
 
@@ -169,44 +178,55 @@ def site_findings(build: Path, base_path: str, facts: dict[Path, PageFacts | Non
             findings.append(Finding(name, f"not checked: the page is {page.stat().st_size / 2**20:.1f} MB, larger "
                                           f"than the {MAX_PAGE_BYTES // 2**20} MB a page may be to be checked"))
             continue
-        if not f.lang:
-            findings.append(Finding(name, "the html element has no lang attribute"))
-        if not f.title:
-            findings.append(Finding(name, "the page has no title"))
-        if f.h1 != 1:
-            findings.append(Finding(name, f"expected one h1, found {f.h1}"))
-        if f.images_without_alt:
-            findings.append(Finding(name, f"{f.images_without_alt} image(s) without an alt attribute"))
-        if f.svgs_without_name:
-            findings.append(Finding(name, f"{f.svgs_without_name} chart(s) without a text alternative"))
-        if f.tables_without_headers:
-            findings.append(Finding(name, f"{f.tables_without_headers} table(s) without header cells"))
-        page_url = served_url(build, page, base_path)
-        folder_url = page_url.rsplit("/", 1)[0] + "/"
-        for _tag, link in f.links:
-            # A link to the page itself ("#id", "?q") depends on the page, any other on its folder.
-            start = page_url if not link or link[0] in "#?" else folder_url
-            if (start, link) not in followed:
-                followed[start, link] = resolve(build, base_path, start, link)
-            file, fragment, reason = followed[start, link]
-            if reason:
-                findings.append(Finding(name, f"broken link {link!r}: {reason}"))
-            elif file is not None and fragment and file.suffix == ".html":
-                target = facts[file] if file in facts else (
-                    None if too_large(file) else page_facts(file.read_text(encoding="utf-8")))
-                if target is not None and unquote(fragment) not in target.ids:
-                    findings.append(Finding(name, f"broken link {link!r}: no id {fragment!r} on that page"))
+        findings.extend(Finding(name, problem) for problem in page_problems(f))
+        findings.extend(Finding(name, problem) for problem in link_problems(build, base_path, page, facts, followed))
     return findings
 
 
-def check_pdfs(build: Path, workers: int | None = None, deadline: float = PAGE_DEADLINE) -> list[Finding]:
-    """Every PDF is tagged, names its language and shows its title."""
-    pdfs = built_pdfs(build)
-    with worker_pool(workers, len(pdfs) // PDFS_PER_TASK) as pool:
-        return started(pool, functools.partial(pdf_findings, build=build, deadline=deadline), pdfs, PDFS_PER_TASK)()
+def page_problems(f: PageFacts) -> list[str]:
+    """What is missing from one page: its language, title, one h1, text alternatives, headers."""
+    problems = []
+    if not f.lang:
+        problems.append("the html element has no lang attribute")
+    if not f.title:
+        problems.append("the page has no title")
+    if f.h1 != 1:
+        problems.append(f"expected one h1, found {f.h1}")
+    if f.images_without_alt:
+        problems.append(f"{f.images_without_alt} image(s) without an alt attribute")
+    if f.svgs_without_name:
+        problems.append(f"{f.svgs_without_name} chart(s) without a text alternative")
+    if f.tables_without_headers:
+        problems.append(f"{f.tables_without_headers} table(s) without header cells")
+    return problems
+
+
+def link_problems(build: Path, base_path: str, page: Path, facts: dict[Path, PageFacts | None],
+                  followed: dict[tuple[str, str], tuple[Path | None, str, str]]) -> list[str]:
+    """The broken links on one page (``followed`` keeps where each link led, for every page)."""
+    f = facts[page]
+    assert f is not None
+    problems = []
+    page_url = served_url(build, page, base_path)
+    folder_url = page_url.rsplit("/", 1)[0] + "/"
+    for _tag, link in f.links:
+        # A link to the page itself ("#id", "?q") depends on the page, any other on its folder.
+        start = page_url if not link or link[0] in "#?" else folder_url
+        if (start, link) not in followed:
+            followed[start, link] = resolve(build, base_path, start, link)
+        file, fragment, reason = followed[start, link]
+        if reason:
+            problems.append(f"broken link {link!r}: {reason}")
+        elif file is not None and fragment and file.suffix == ".html":
+            target = facts[file] if file in facts else (
+                None if too_large(file) else page_facts(file.read_text(encoding="utf-8")))
+            if target is not None and unquote(fragment) not in target.ids:
+                problems.append(f"broken link {link!r}: no id {fragment!r} on that page")
+    return problems
 
 
 def built_pdfs(build: Path) -> list[Path]:
+    """Every PDF of a build, in a fixed order."""
     return sorted(p for p in build.rglob("*.pdf") if p.is_file())
 
 
@@ -250,6 +270,7 @@ def pdf_findings(pdfs: Sequence[Path], build: Path, deadline: float = PAGE_DEADL
 
 
 def pdf_problems(path: Path) -> list[str]:
+    """What a PDF lacks for PDF/UA: tags, a language, its title shown; an unreadable file says so."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
     from pypdf.generic import DictionaryObject
@@ -279,6 +300,7 @@ def pdf_problems(path: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class CheckReport:
+    """Everything one check found, and what it left alone because it passed before."""
     build: Path
     base_path: str
     pages: int
@@ -291,9 +313,11 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
+        """True when nothing was found: the build may be published."""
         return not self.findings
 
     def text(self) -> str:
+        """The report as the command line prints it."""
         lines = [f"Checked {self.pages} pages and {self.pdfs} PDFs in {self.build} as served from {self.base_path}",
                  self.browser_note]
         unchanged = ([f"{self.unchanged_pages} of {self.pages} pages in the browser"] if self.unchanged_pages else []) + (

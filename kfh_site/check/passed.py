@@ -30,6 +30,7 @@ FORMAT = 1
 
 
 def page_key(page: str, width: int) -> str:
+    """What passed is remembered per page and width: a page can pass at one and fail at another."""
     return f"{page} @{width}"
 
 
@@ -76,6 +77,7 @@ class CheckCache:
         return files if all(self.sha(path) == sha for path, sha in files.items()) else None
 
     def pdf_passed(self, name: str) -> bool:
+        """The PDF passed before and its bytes have not changed since."""
         return self.pdfs.get(name) is not None and self.pdfs[name] == self.sha(name)
 
     def save(self, browser_key: str, pages: Mapping[str, Iterable[str]] | None, pdfs: Iterable[str]) -> None:

@@ -13,6 +13,7 @@ from kfh_site.downloads.ods import ods_bytes
 from kfh_site.downloads.statistics import spreadsheet_path, statistics_workbook
 from kfh_site.downloads.tables import AREA_COLUMNS, ORG_COLUMNS, About, csv_bytes, json_bytes, open_data_tables
 from kfh_site.figures.types import Figures
+from kfh_site.output.context import BuildContext, Made
 from kfh_site.story.formatting import file_size
 
 
@@ -38,6 +39,14 @@ DOWNLOADS = (
     Download("downloads/figures.json", "All figures", "JSON",
              "the organisation and area rows of both CSV files, with the policy numbers"),
 )
+
+
+def plan(ctx: BuildContext) -> Made:
+    """The open data downloads, described by the report's own settings."""
+    config = ctx.config
+    about = About(config.title, config.publisher, config.published, config.illustrative_data,
+                  config.data_credit, scope=config.scope)
+    return Made.of(open_data_files(ctx.figures, about), "the open data downloads")
 
 
 def open_data_files(figures: Figures, about: About) -> dict[str, bytes]:

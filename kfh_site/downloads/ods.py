@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from kfh_site.returns.contract import column_letter
 from kfh_site.downloads.sheets import Cell, Link, Sheet, Spreadsheet, Subheading, formula_safe
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -202,16 +203,7 @@ def _range(sheet: Sheet) -> str:
     """The table's cells, header row included: ``Organisations.A5:Organisations.AF20004``."""
     first = 2 + len(sheet.lines)
     last = first + sheet.table_rows
-    return f"{sheet.name}.A{first}:{sheet.name}.{_letters(len(sheet.headings))}{last}"
-
-
-def _letters(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while column:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+    return f"{sheet.name}.A{first}:{sheet.name}.{column_letter(len(sheet.headings))}{last}"
 
 
 _CELL_STYLES = (

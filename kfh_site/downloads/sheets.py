@@ -60,11 +60,13 @@ class Sheet:
 
     @property
     def table_rows(self) -> int:
+        """How many data rows the table has, below its headings."""
         return len(self.columns[0]) if self.columns else 0
 
 
 @dataclass(frozen=True)
 class Spreadsheet:
+    """A whole workbook, format-neutral: ods.py writes it, tests read it back."""
     title: str
     subject: str
     published: dt.date

@@ -78,6 +78,7 @@ class Table:
 
     @property
     def names(self) -> list[str]:
+        """The column names, in order: the CSV header."""
         return [c.name for c in self.columns]
 
 

@@ -241,10 +241,13 @@ def area_figures(
         change=like_for_like(members, previous_year, left) if previous_year else None,
         nhs_staff_months=tuple(sorted({f.nhs_staff_month for f in members if f.nhs_staff_month})),
         nhs_staff_from_returns=sum(1 for f in members if f.nhs_staff_source == NHS_STAFF_FROM_RETURN),
+        nhs_staff_undated=sum(1 for f in members if f.nhs_staff_source != NHS_STAFF_FROM_RETURN
+                              and not f.nhs_staff_month),
     )
 
 
 def status_counts(members: Iterable[OrgFigures]) -> dict[str, int]:
+    """How many of ``members`` have each status, every status present (zero included)."""
     counts = {status: 0 for status in STATUSES}
     for f in members:
         counts[f.status] += 1
@@ -265,6 +268,8 @@ def type_groups(members: Sequence[OrgFigures]) -> tuple[TypeGroup, ...]:
 
 
 def like_for_like(members: Sequence[OrgFigures], previous_year: str, left: int) -> LikeForLike:
+    """The change over a year counting only organisations with a return in both years, so joiners and leavers do not
+    move it."""
     both = [f for f in members if f.previous is not None and f.previous.year == previous_year]
     before = [f.previous for f in both if f.previous is not None]
     nhs_now, nhs_then = sum(f.nhs_staff_wte for f in both), sum(f.nhs_staff_wte for f in before)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def median(values: Iterable[float | None]) -> float | None:
+    """The median of the values known; None rather than a made-up figure when none is."""
     known = [v for v in values if v is not None]
     return statistics.median(known) if known else None
 

@@ -62,6 +62,7 @@ class OrgFigures:
 
     @property
     def slug(self) -> str:
+        """The organisation's key in URLs and file names."""
         return self.org_code.lower()
 
 
@@ -114,14 +115,17 @@ class LikeForLike:
 
     @property
     def nhs_staff_change(self) -> float:
+        """NHS staff WTE now less the year before."""
         return self.nhs_staff_wte - self.previous_nhs_staff_wte
 
     @property
     def qualified_change(self) -> float:
+        """Qualified LKS WTE now less the year before."""
         return self.qualified_lks_wte - self.previous_qualified_lks_wte
 
     @property
     def ratio_change(self) -> float | None:
+        """The ratio now less the year before; None when either year has no qualified staff."""
         if self.staff_per_qualified is None or self.previous_staff_per_qualified is None:
             return None
         return self.staff_per_qualified - self.previous_staff_per_qualified
@@ -166,9 +170,12 @@ class AreaFigures:
     """The NHS Workforce Statistics months its organisations' NHS staff are for (``2024-12``)."""
     nhs_staff_from_returns: int = 0
     """How many of its organisations' NHS staff are their returns' own figures."""
+    nhs_staff_undated: int = 0
+    """How many are from a workforce file that gives no month."""
 
     @property
     def meeting_recommendation(self) -> int:
+        """How many organisations meet the recommended ratio."""
         return self.status_counts[STATUS_MEETS]
 
     @property
@@ -199,6 +206,7 @@ class Figures:
     """England, or the one region whose report this is."""
 
     def in_scope(self, org: OrgFigures) -> bool:
+        """The organisation belongs to this report (England's, or its region's)."""
         return self.scope == ENGLAND or org.region == self.scope
 
     def orgs_in(self, year: str) -> list[OrgFigures]:
@@ -283,6 +291,7 @@ class Rates:
 
 
 def org_change(current: OrgFigures, previous: OrgFigures, policy: Policy) -> OrgChange:
+    """An organisation's change from its previous return, told in WTE needed as well as the ratio."""
     ratio_change = None
     if current.staff_per_qualified is not None and previous.staff_per_qualified is not None:
         ratio_change = current.staff_per_qualified - previous.staff_per_qualified

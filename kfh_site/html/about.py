@@ -14,6 +14,7 @@ from kfh_site.config import SiteConfig
 from kfh_site.domain import ENGLAND
 from kfh_site.figures.types import Figures
 from kfh_site.html.content import Page, page_from_markdown
+from kfh_site.story.teller import nhs_staff_notes
 
 SLUG = "about-the-data"
 
@@ -73,6 +74,10 @@ def about_the_data(config: SiteConfig, figures: Figures) -> str:
         "",
         "The [methodology](methodology.html) explains how we turn these into ratios and statuses."
         if _has_methodology(config) else "",
+        "",
+        "## NHS staff figures",
+        "",
+        *(f"- {note}" for note in nhs_staff_notes(figures)),
         "",
         "## The years in this report",
         "",

@@ -23,6 +23,7 @@ import yaml
 from kfh_site.errors import ContentError
 from kfh_site.html.markdown_ext import PageExtension, PageFacts
 from kfh_site.project_files import files_in
+from kfh_site.returns.contract import display_name
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
 FRONT_MATTER_START = re.compile(r"\A---[ \t]*\r?\n")
@@ -90,6 +91,7 @@ class Page:
 
     @property
     def path(self) -> str:
+        """Where the page is published."""
         return f"{self.key}.html"
 
 
@@ -105,22 +107,27 @@ class Section:
 
     @property
     def path(self) -> str:
+        """Where the section's index is published."""
         return f"{self.name}/index.html"
 
     @property
     def title(self) -> str:
+        """The landing page's title, else the folder's name made readable."""
         return self.landing.title if self.landing else self.name.replace("-", " ").capitalize()
 
     @property
     def nav_title(self) -> str:
+        """The section's name in navigation."""
         return self.landing.nav_title if self.landing else self.title
 
     @property
     def summary(self) -> str:
+        """What the section's landing page says of it, for the navigation."""
         return self.landing.summary if self.landing else ""
 
     @property
     def nav_order(self) -> int | None:
+        """The section's place in the navigation, from its landing page."""
         return self.landing.nav_order if self.landing else None
 
 
@@ -139,7 +146,7 @@ def load_pages(folder: Path, root: Path, abbreviations: Mapping[str, str],
     for path in files:
         parts = path.relative_to(folder).parts
         if len(parts) > 2:
-            name = _display(path, root)
+            name = display_name(path, root)
             raise ContentError(
                 f"{name}: pages can be at most one folder deep in the content folder, as in "
                 f"{folder.name}/{parts[0]}/{path.name}; move the file up into {folder.name}/{parts[0]}/"
@@ -150,7 +157,7 @@ def load_pages(folder: Path, root: Path, abbreviations: Mapping[str, str],
     for path in files:
         if path.parent == folder and path.stem.lower() in section_names:
             raise ContentError(
-                f"{_display(path, root)}: the page and the folder {path.stem.lower()}/ would both be "
+                f"{display_name(path, root)}: the page and the folder {path.stem.lower()}/ would both be "
                 f"{path.stem.lower()}; rename one, or move the page to {path.stem.lower()}/index.md to make it "
                 "the folder's landing page"
             )
@@ -180,10 +187,11 @@ def sections(pages: list[Page]) -> list[Section]:
 
 
 def check_section_name(folder: Path, root: Path) -> None:
+    """A folder's name becomes an address: refuse one that is not a plain slug or that a built page already uses."""
     name = folder.name
     if not SLUG.match(name) or name in RESERVED_SLUGS:
         raise ContentError(
-            f"{_display(folder, root)}/: the folder name makes the section address {name}/; use lower-case "
+            f"{display_name(folder, root)}/: the folder name makes the section address {name}/; use lower-case "
             f"letters, digits and hyphens, and not one of {', '.join(sorted(RESERVED_SLUGS))}"
         )
 
@@ -192,7 +200,7 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
               allow_raw_html: bool = False, content: Path | None = None, section: str = "") -> Page:
     """One Markdown file as a Page. ``content`` is the content folder (images must be
     inside it; by default the file's own folder) and ``section`` the folder it is in."""
-    name = _display(path, root)
+    name = display_name(path, root)
     slug = path.stem.lower()
     reserved = set() if section else RESERVED_SLUGS
     if not SLUG.match(slug) or slug in reserved:
@@ -366,8 +374,17 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str]:
             f"{name}, line 1: the front matter that starts here has no closing '---' line; "
             "end it with a line of three hyphens"
         )
+    meta = _parse_front_matter(match.group(1), name)
+    if not isinstance(meta, dict):
+        raise ContentError(f"{name}, line 2: front matter must be key: value lines")
+    _check_front_matter(meta, name)
+    return meta, text[match.end():]
+
+
+def _parse_front_matter(block: str, name: str) -> object:
+    """The YAML of a front matter block; a mistake names its line in the page."""
     try:
-        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a safe loader)
+        return yaml.load(block, Loader=_FrontMatterLoader) or {}  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 2}" if mark else ""
@@ -375,8 +392,10 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str]:
         raise ContentError(f"{name}{line}: front matter is not valid YAML ({_brief(problem)})") from None
     except RecursionError:
         raise ContentError(f"{name}: front matter is nested too deeply to read") from None
-    if not isinstance(meta, dict):
-        raise ContentError(f"{name}, line 2: front matter must be key: value lines")
+
+
+def _check_front_matter(meta: Mapping, name: str) -> None:
+    """Every key known and of its type; the first five problems named."""
     problems = []
     for key, value in meta.items():
         wanted = KEYS.get(key)
@@ -388,17 +407,9 @@ def split_front_matter(text: str, name: str) -> tuple[dict, str]:
     if problems:
         raise ContentError(f"{name}, front matter: " + "; ".join(problems[:5])
                            + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
-    return meta, text[match.end():]
 
 
 def _brief(text: str, limit: int = 80) -> str:
     """A value quoted in a message: a line, not the whole of what someone pasted."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from markdown import Markdown
@@ -48,11 +49,14 @@ class PageFacts:
 
 
 class PageExtension(Extension):
+    """kfh-site's Markdown additions: the page title taken out, tables given captions and scroll regions, facts noted
+    for checks."""
     def __init__(self, facts: PageFacts) -> None:
         super().__init__()
         self.facts = facts
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        """Register the processors at the points the standard extensions leave for them."""
         md.preprocessors.register(_TableSpacing(md), "kfh_table_spacing", 25)
         # After attr_list (8) and abbr (7), before toc (5): toc must not list the title.
         md.treeprocessors.register(_Title(md, self.facts), "kfh_title", 6)
@@ -140,49 +144,16 @@ class _Tables(Treeprocessor):
 
     def enhance(self, table: etree.Element, parent: etree.Element, heading: etree.Element | None,
                 used_ids: set[str], number: int) -> None:
-        siblings = list(parent)
-        index = siblings.index(table)
-        before = siblings[index - 1] if index > 0 else None
-        after = siblings[index + 1] if index + 1 < len(siblings) else None
-
-        attributes: dict[str, str] = {}
-        classes: list[str] = []
-        if after is not None and after.tag == "p" and len(after) == 0:
-            match = TABLE_ATTRIBUTES.match((after.text or "").strip())
-            if match:
-                attributes, classes = self.attributes(match.group(1))
-                parent.remove(after)
-
-        caption = None
-        if before is not None and before.tag == "p" and TABLE_LABEL.match(text_of(before, self.md)):
-            caption = etree.Element("caption")
-            caption.text = before.text
-            caption.extend(list(before))
-            parent.remove(before)
-            if "caption" in attributes:
-                self.facts.problems.append(
-                    f"the table after '{text_of(caption, self.md)[:40]}' has two captions (the 'Table' line "
-                    "and caption=\"...\"); keep one"
-                )
-        elif attributes.get("caption"):
-            caption = etree.Element("caption")
-            caption.text = attributes["caption"]
-
+        """Give one table its caption, attributes, header scopes and a scrolling region
+        named by its caption (or its section's heading)."""
+        attributes, classes = self.attributes_after(table, parent)
+        caption = self.caption_before(table, parent, attributes)
         if "id" in attributes:
             table.set("id", attributes["id"])
             used_ids.add(attributes["id"])
         if classes:
             table.set("class", " ".join(classes))
-
-        for cell in table.iterfind("thead/tr/th"):
-            cell.set("scope", "col")
-        for cell in (c for c in table.iter() if c.tag in ("th", "td")):
-            align_by_class(cell)
-        first_header = table.find("thead/tr/th")
-        empty_corner = first_header is not None and not text_of(first_header, self.md)
-        if empty_corner or ROW_HEADERS_CLASS in classes:
-            self.row_headers(table, first_header if empty_corner else None)
-
+        self.mark_cells(table, classes)
         wrapper = etree.Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
         if caption is not None:
             base = f"{attributes['id']}-caption" if "id" in attributes else f"table-{number}"
@@ -200,6 +171,54 @@ class _Tables(Treeprocessor):
         table.tail = "\n"
         parent[list(parent).index(table)] = wrapper
         wrapper.append(table)
+
+    def attributes_after(self, table: etree.Element, parent: etree.Element) -> tuple[dict[str, str], list[str]]:
+        """The ``{: ...}`` line after a table, taken out of the page."""
+        siblings = list(parent)
+        index = siblings.index(table)
+        after = siblings[index + 1] if index + 1 < len(siblings) else None
+        if after is not None and after.tag == "p" and len(after) == 0:
+            match = TABLE_ATTRIBUTES.match((after.text or "").strip())
+            if match:
+                parent.remove(after)
+                return self.attributes(match.group(1))
+        return {}, []
+
+    def caption_before(self, table: etree.Element, parent: etree.Element,
+                       attributes: Mapping[str, str]) -> etree.Element | None:
+        """The caption: a 'Table ...' paragraph before the table (taken out of the page), or
+        the caption attribute."""
+        siblings = list(parent)
+        index = siblings.index(table)
+        before = siblings[index - 1] if index > 0 else None
+        if before is not None and before.tag == "p" and TABLE_LABEL.match(text_of(before, self.md)):
+            caption = etree.Element("caption")
+            caption.text = before.text
+            caption.extend(list(before))
+            parent.remove(before)
+            if "caption" in attributes:
+                self.facts.problems.append(
+                    f"the table after '{text_of(caption, self.md)[:40]}' has two captions (the 'Table' line "
+                    "and caption=\"...\"); keep one"
+                )
+            return caption
+        if attributes.get("caption"):
+            caption = etree.Element("caption")
+            caption.text = attributes["caption"]
+            return caption
+        return None
+
+    def mark_cells(self, table: etree.Element, classes: list[str]) -> None:
+        """Column headers scoped, cells aligned by class, row headers where asked for or
+        where the corner cell is empty."""
+        for cell in table.iterfind("thead/tr/th"):
+            cell.set("scope", "col")
+        for cell in (c for c in table.iter() if c.tag in ("th", "td")):
+            align_by_class(cell)
+        first_header = table.find("thead/tr/th")
+        empty_corner = first_header is not None and not text_of(first_header, self.md)
+        if empty_corner or ROW_HEADERS_CLASS in classes:
+            self.row_headers(table, first_header if empty_corner else None)
 
     def attributes(self, text: str) -> tuple[dict[str, str], list[str]]:
         pairs, rest = get_attrs_and_remainder(text)

@@ -20,14 +20,13 @@ from kfh_site.downloads import files as downloads
 from kfh_site.figures.types import Figures, OrgFigures
 from kfh_site.html.content import Page, Section, nav_position, sections, shorten
 from kfh_site.html.render import render
-from kfh_site.output.cache import BuildCache, inputs_key, sha256
-from kfh_site.output.progress import Progress
+from kfh_site.output.cache import inputs_key, sha256
+from kfh_site.output.context import BuildContext, FileData, Made, RenderedPages
 from kfh_site.output.workers import map_on_cores
-from kfh_site.output.write import FreshFolder, Unchanged, Written
+from kfh_site.output.write import Unchanged, Written
 from kfh_site.project_files import files_in
 from kfh_site.returns.contract import REGIONS
 from kfh_site.search.index import is_indexed, searchable_html
-from kfh_site.story.formatting import titled
 from kfh_site.story.teller import StoryTeller, area_nhs_staff_source, nhs_staff_notes
 
 
@@ -67,6 +66,16 @@ class PagePlan:
     story: Callable[[], object] | None = field(default=None, repr=False, compare=False)
     """Tells the page's story when it is rendered, so that only one story is held at a
     time; what it returns is part of the page's render key."""
+
+
+def plan(ctx: BuildContext) -> Made:
+    """Every page, rendered as planned; ``about`` is the :class:`RenderedPages` search reads.
+    The downloads and PDFs planned before are listed with their sizes."""
+    pages: list[Page] = list(ctx.content)
+    plans = plan_pages(ctx.figures, ctx.teller, pages, ctx.made_bytes(), ctx.about.get("pdf") or {})
+    rendered = render_pages(ctx, pages, plans)
+    sources = {page.path: page.source for page in pages}
+    return Made.of(rendered.files, lambda path: sources.get(path, f"kfh-site's own page {path}"), about=rendered)
 
 
 def plan_pages(figures: Figures, teller: StoryTeller, pages: list[Page], files: dict[str, bytes],
@@ -127,6 +136,7 @@ def region_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[
 
 
 def organisation_pages(figures: Figures, teller: StoryTeller, pdfs: dict) -> Iterable[PagePlan]:
+    """A page for each organisation with a return in scope, with its PDF and breadcrumbs."""
     for org in figures.latest_for_each_org:
         crumbs = [(figures.scope, "index.html")]
         if figures.scope == ENGLAND:
@@ -210,6 +220,7 @@ def main_navigation(pages: list[Page]) -> list[NavLink]:
 
 
 def section_nav(section: Section) -> SectionNav:
+    """A section's own navigation, shown on each of its pages."""
     return SectionNav(section.name, section.title, section.path,
                       tuple(_nav_link(p) for p in section.pages))
 
@@ -220,6 +231,7 @@ def _nav_link(item: Page | Section) -> NavLink:
 
 
 def data_page(files: dict[str, bytes], figures: Figures) -> PagePlan:
+    """The open data page: each download with its size, and what every column means."""
     return PagePlan(
         "data.html", "data.html", "Open data",
         "Download every figure on this site as a spreadsheet, CSV or JSON, under the Open Government Licence.",
@@ -242,46 +254,29 @@ def _ratio_order(org: OrgFigures) -> tuple:
 # --- rendering -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RenderedPages:
-    """The pages of a build: each one written into the fresh folder or unchanged since the
-    last build, its render key, and what search indexes of each page written (by SHA-256)."""
-
-    files: dict[str, bytes | Unchanged | Written]
-    keys: dict[str, str]
-    search_text: dict[str, str]
-
-
-def render_pages(env: jinja2.Environment, config: SiteConfig, figures: Figures, pages: list[Page],
-                 plans: list[PagePlan], cache: BuildCache, fresh: FreshFolder, progress: Progress | None = None,
-                 jobs: int | None = None) -> RenderedPages:
+def render_pages(ctx: BuildContext, pages: list[Page], plans: list[PagePlan]) -> RenderedPages:
     """Render every planned page the last build did not already make from the same
-    inputs, on every core (``jobs`` processes), straight into the ``fresh`` folder so that
+    inputs, on every core (``ctx.jobs`` processes), straight into the fresh folder so that
     no more than a few pages are held at once; then the sitemap that lists them."""
+    config, env = ctx.config, ctx.env
     shared = {
-        "site": config,
-        "policy": figures.policy,
-        "report_year": figures.report_year,
-        "report_heading": titled(config.title, figures.report_year),
+        **ctx.template_context,
         "home": False,
-        "scope": figures.scope,
-        "reporting": len(figures.reporting),
         "nav_pages": main_navigation(pages),
         "nav_section": "",
         "page_slugs": tuple(sorted(p.key for p in pages)),
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
         "link_base": "",
         "crumbs": [],
-        "nhs_staff_source": area_nhs_staff_source(figures.top(figures.report_year)),
+        "nhs_staff_source": area_nhs_staff_source(ctx.figures.top(ctx.figures.report_year)),
     }
     # Everything a page's output depends on: the templates, the code, the shared context
     # and the page's own plan. reprs of frozen dataclasses, tuples and dicts in a fixed
     # order are deterministic, so the same inputs always give the same key.
     template_files = [p for folder in config.template_folders for p in files_in(folder, config.root)]
     fingerprint = inputs_key(template_files, config.root, {"shared": repr(shared)})
-    renderer = _PageRenderer(env, config, shared, fingerprint, cache, fresh)
-    done = map_on_cores(renderer.render, plans, jobs, progress, "pages")
-    files: dict[str, bytes | Unchanged | Written] = {plan.path: page.file for plan, page in zip(plans, done, strict=True)}
+    renderer = _PageRenderer(ctx, shared, fingerprint)
+    done = map_on_cores(renderer.render, plans, ctx.jobs, ctx.progress, "pages")
+    files: dict[str, FileData] = {plan.path: page.file for plan, page in zip(plans, done, strict=True)}
     files["sitemap.xml"] = render(
         env, "sitemap.xml",
         locations=[_absolute(config, p) for p in sorted(files) if p != "404.html"],
@@ -305,23 +300,20 @@ class _PageRenderer:
     """Renders one page, in whichever process: tells its story, works out its render key
     and, unless the last build made the page from the same inputs, renders and writes it."""
 
-    env: jinja2.Environment
-    config: SiteConfig
+    ctx: BuildContext
     shared: dict[str, Any]
     fingerprint: str
-    cache: BuildCache
-    fresh: FreshFolder
 
     def render(self, plan: PagePlan) -> _Page:
-        config = self.config
+        config, cache = self.ctx.config, self.ctx.cache
         context = {**self.shared, "link_base": config.base_path} if plan.path == "404.html" else self.shared
         story = plan.story() if plan.story else None
         key = sha256(f"{self.fingerprint}\0{plan!r}\0{story!r}\0{context['link_base']}".encode())
-        previous = self.cache.rendered(config.paths.output, plan.path, key)
+        previous = cache.rendered(config.paths.output, plan.path, key)
         if previous:
             return _Page(key, Unchanged(previous), None)
-        html = _render_plan(self.env, config, {**context, "story": story}, plan)
-        file = self.fresh.put(plan.path, html, lambda path, sha: self.cache.reusable(config.paths.output, path, sha))
+        html = _render_plan(self.ctx.env, config, {**context, "story": story}, plan)
+        file = self.ctx.fresh.put(plan.path, html, lambda path, sha: cache.reusable(config.paths.output, path, sha))
         return _Page(key, file, searchable_html(html) if is_indexed(plan.path) else None)
 
 

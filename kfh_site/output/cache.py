@@ -35,6 +35,7 @@ SEARCH_TEXT = "search-text.json"
 
 
 def sha256(data: bytes) -> str:
+    """The hex SHA-256 every cache key and file hash uses."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -80,6 +81,7 @@ class BuildCache:
 
     @classmethod
     def beside(cls, output: Path, enabled: bool = True) -> "BuildCache":
+        """The cache kept beside the output folder (never inside it, so it is not published)."""
         cache = cls(output.parent / f".{output.name}.kfh-cache", enabled)
         if enabled:
             try:
@@ -123,6 +125,7 @@ class BuildCache:
         return entry[0] if self.unchanged_on_disk(output, path) else None
 
     def pdf(self, key: str) -> tuple[bytes, int] | None:
+        """A PDF made before from the same inputs, with its page count, or None."""
         if not self.enabled or key not in self.previous_pdfs:
             return None
         try:
@@ -133,6 +136,7 @@ class BuildCache:
         return data, self.previous_pdfs[key]
 
     def store_pdf(self, key: str, data: bytes, pages: int) -> None:
+        """Keep a new PDF for the next build with the same inputs."""
         folder = self.folder / "pdf"
         folder.mkdir(parents=True, exist_ok=True)
         _write_whole(folder / f"{key}.pdf", data)

@@ -40,6 +40,7 @@ def available_cores() -> int:
 
 
 def can_fork() -> bool:
+    """Workers are forked (they share the build's state) where the platform can."""
     return "fork" in multiprocessing.get_all_start_methods()
 
 

@@ -170,6 +170,7 @@ class OutputPlan:
 
 @dataclass(frozen=True)
 class WriteReport:
+    """What the writer did: every file's hash, and which were written rather than linked."""
     hashes: dict[str, str]      # every file: its SHA-256
     written: tuple[str, ...]    # the files whose bytes were written (the rest were linked)
 
@@ -305,6 +306,7 @@ def record_path(output: Path) -> Path:
 
 
 def write_record(output: Path, paths: Iterable[str]) -> None:
+    """List the files kfh-site wrote, so a later build knows which files in the folder are its own."""
     record = record_path(output)
     temporary = record.with_name(f"{record.name}.{os.getpid()}")
     try:
@@ -338,6 +340,18 @@ def check_output_folder(output: Path, root: Path, keep: Sequence[tuple[str, Path
     path for the message: ``("content/", path)``.
     """
     target = output.resolve()
+    _refuse_project_folders(output, target, root, keep, sources)
+    if os.path.ismount(target):
+        raise OutputError(
+            f"{shown(output)} is a mount point, and a build replaces the whole output folder, which cannot be "
+            f"done to a mount point. Choose a folder inside it, such as {shown(output / 'site')} (--out DIR).")
+    _refuse_a_file_on_the_way(output, target)
+    if target.is_dir():
+        _refuse_foreign_files(output, target)
+
+
+def _refuse_project_folders(output: Path, target: Path, root: Path, keep: Sequence[tuple[str, Path]],
+                            sources: Sequence[tuple[str, Path]]) -> None:
     choose = "Choose a new or empty folder for the site, such as build/ (--out DIR)"
     if _within(root, target):
         where = "the project folder" if _within(target, root) else "a folder above the project folder"
@@ -354,10 +368,10 @@ def check_output_folder(output: Path, root: Path, keep: Sequence[tuple[str, Path
             raise OutputError(
                 f"{shown(output)} is inside {name}: the site's files would be mixed with your own, and "
                 f"a later build could read them as input. {choose}.")
-    if os.path.ismount(target):
-        raise OutputError(
-            f"{shown(output)} is a mount point, and a build replaces the whole output folder, which cannot be "
-            f"done to a mount point. Choose a folder inside it, such as {shown(output / 'site')} (--out DIR).")
+
+
+def _refuse_a_file_on_the_way(output: Path, target: Path) -> None:
+    """The output folder, or the nearest folder above it that exists, must be a folder."""
     for parent in (target, *target.parents):
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
@@ -367,8 +381,9 @@ def check_output_folder(output: Path, root: Path, keep: Sequence[tuple[str, Path
                 raise OutputError(f"{shown(parent)} is a file, so the output folder {shown(output)} cannot "
                                   "be made inside it: move or rename the file, or choose another folder with --out.")
             break
-    if not target.is_dir():
-        return
+
+
+def _refuse_foreign_files(output: Path, target: Path) -> None:
     foreign = foreign_files(target, recorded_files(target))
     if foreign:
         named = ", ".join(foreign[:FOREIGN_SHOWN])

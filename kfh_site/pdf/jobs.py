@@ -24,6 +24,7 @@ class PdfJob:
 
 @dataclass(frozen=True)
 class PdfResult:
+    """One PDF made: its bytes and page count (the data page says both)."""
     path: str
     data: bytes
     pages: int

@@ -1,16 +1,16 @@
 """Stories -> one PDF infographic for England, each region and each organisation.
 
 Plans what each infographic shows (the same story as its HTML page, told once by
-stories.py) and renders its HTML with the project's templates; render.py turns the HTML
+story/teller.py) and renders its HTML with the project's templates; render.py turns the HTML
 into tagged PDFs.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -18,19 +18,20 @@ from markupsafe import Markup, escape
 from kfh_site import __version__
 from kfh_site.config import SiteConfig
 from kfh_site.domain import ENGLAND, slugify
+from kfh_site.errors import ContentError
 from kfh_site.figures.types import Figures
 from kfh_site.html.render import render
 from kfh_site.output.cache import package_version, sha256
+from kfh_site.output.context import BuildContext, Made, template_context
+from kfh_site.output.write import output_error
 from kfh_site.pdf.fonts import embedded_fonts_key
 from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
-from kfh_site.story.formatting import titled
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
 
-if TYPE_CHECKING:
-    from kfh_site.output.cache import BuildCache
+SHOWN = 10  # infographics named when many run over a page
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def qr_code(address: str) -> Markup:
 
 
 def pdf_title(name: str, year: str) -> str:
+    """A PDF's title: its metadata and the viewer's window title."""
     return f"{name}: library and knowledge services {year}"
 
 
@@ -90,33 +92,30 @@ class InfographicJobs:
     stylesheet: str
 
     def settings(self, config: SiteConfig) -> RenderSettings:
+        """What WeasyPrint may read: the templates and content folders, nothing else."""
         return RenderSettings(base_folder=config.template_folders[0],
                               allowed_folders=(*config.template_folders, config.paths.content),
                               stylesheet=self.stylesheet)
 
 
 def infographic_jobs(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller,
-                     palette: Palette) -> InfographicJobs:
-    """Each infographic's HTML, from its story, with the palette before the stylesheet."""
+                     palette: Palette, shared: Mapping[str, Any] | None = None) -> InfographicJobs:
+    """Each infographic's HTML, from its story, with the palette before the stylesheet.
+    ``shared`` is the build's template context (made here when there is no build)."""
     plans = plan_infographics(teller.figures, teller)
-    shared = shared_context(config, teller.figures)
+    shared = shared_context(config, teller.figures, shared)
     jobs = [infographic_job(env, config, shared, plan) for plan in plans]
     return InfographicJobs(plans, jobs, infographic_stylesheet(config, palette))
 
 
-def shared_context(config: SiteConfig, figures: Figures) -> dict:
-    """What every infographic's template is given besides its own story."""
-    return {
-        "site": config,
-        "policy": figures.policy,
-        "report_year": figures.report_year,
-        "report_heading": titled(config.title, figures.report_year),
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
-        "logo_uri": config.theme.data_uri(),
-    }
+def shared_context(config: SiteConfig, figures: Figures, shared: Mapping[str, Any] | None = None) -> dict:
+    """What every infographic's template is given besides its own story: the build's
+    template context (the pages have the same) and the logo inline."""
+    return {**(shared or template_context(config, figures)), "logo_uri": config.theme.data_uri()}
 
 
 def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, plan: Infographic) -> PdfJob:
+    """One infographic's HTML, ready for WeasyPrint, with the address and QR code of its web page."""
     address = config.absolute_base or config.base_path
     return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
                                     pdf_title=plan.title, web_page=address + plan.page,
@@ -124,17 +123,41 @@ def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, p
 
 
 def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:
+    """The palette's colours, then the project's infographic stylesheet."""
     stylesheet_path = next((f / "infographic.css" for f in config.template_folders
                             if (f / "infographic.css").is_file()), None)
     return palette.css() + (stylesheet_path.read_text(encoding="utf-8") if stylesheet_path else "")
 
 
-def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
-                      cache: BuildCache, workers: int | None = None,
-                      progress: Callable[[str, int, int], None] | None = None
-                      ) -> tuple[list[Infographic], dict[str, PdfResult]]:
+def plan(ctx: BuildContext) -> Made:
+    """The PDF infographics: their files, and (``about``) what a page says of its PDF
+    (path, title, pages, size) keyed as pages ask for it ('top', 'region:london', 'org:rj1')."""
+    try:
+        infographics, results = make_infographics(ctx)
+    except OSError as exc:  # the PDF cache beside the output could not be written
+        raise output_error(exc, ctx.cache.folder) from None
+    files = {item.path: results[item.path].data for item in infographics}
+    described = {
+        item.key: {"path": item.path, "title": item.title, "pages": results[item.path].pages,
+                   "size": len(results[item.path].data)}
+        for item in infographics
+    }
+    return Made.of(files, "the PDF infographics", about=described)
+
+
+def plan_on_request(ctx: BuildContext) -> tuple[Made, PlannedPdfs]:
+    """The preview's infographics, planned and not made, and what a page says of its PDF:
+    its path and title (its size and pages are not known until it is made)."""
+    infographics, planned = planned_on_request(ctx.env, ctx.config, ctx.teller, ctx.palette, ctx.template_context)
+    described = {item.key: {"path": item.path, "title": item.title, "pages": None, "size": None}
+                 for item in infographics}
+    return Made.of({}, "the PDF infographics", about=described), planned
+
+
+def make_infographics(ctx: BuildContext) -> tuple[list[Infographic], dict[str, PdfResult]]:
     """Render every infographic's HTML, then the PDFs the cache does not already hold."""
-    planned = infographic_jobs(env, config, teller, palette)
+    config, cache = ctx.config, ctx.cache
+    planned = infographic_jobs(ctx.env, config, ctx.teller, ctx.palette, ctx.template_context)
     results: dict[str, PdfResult] = {}
     missing: list[tuple[str, PdfJob]] = []
     for key, job in keyed(planned, embedded_fonts_key()):
@@ -146,11 +169,29 @@ def make_infographics(env: jinja2.Environment, config: SiteConfig, teller: Story
     if missing:
         from kfh_site.pdf.render import render_pdfs  # loads WeasyPrint, only when needed
 
-        rendered = render_pdfs([job for _, job in missing], planned.settings(config), workers, progress)
+        rendered = render_pdfs([job for _, job in missing], planned.settings(config), ctx.jobs, ctx.progress)
         for key, job in missing:
             results[job.path] = rendered[job.path]
             cache.store_pdf(key, rendered[job.path].data, rendered[job.path].pages)
+    check_one_page(planned.plans, results)
     return planned.plans, results
+
+
+def check_one_page(plans: list[Infographic], results: dict[str, PdfResult]) -> None:
+    """Each infographic is one A4 page: one that runs onto a second is an error naming it
+    (a long name, a notice or a table too many), never a silently split sheet."""
+    over = [f"{_shortened(plan.title.split(': library and knowledge services')[0])} ({plan.path}): "
+            f"{results[plan.path].pages} pages" for plan in plans
+            if plan.path in results and results[plan.path].pages > 1]
+    if over:
+        shown = over[:SHOWN] + ([f"and {len(over) - SHOWN} more"] if len(over) > SHOWN else [])
+        raise ContentError("templates/infographic.html and infographic.css: each PDF infographic must fit one A4 "
+                           "page; these run over (shorten what they show, or tighten the stylesheet):\n  "
+                           + "\n  ".join(shown))
+
+
+def _shortened(name: str, most: int = 80) -> str:
+    return name if len(name) <= most else name[: most - 1] + "\u2026"
 
 
 def keyed(planned: InfographicJobs, fonts: str) -> list[tuple[str, PdfJob]]:
@@ -165,13 +206,13 @@ def pdf_key(stylesheet: str, fonts: str, job: PdfJob) -> str:
     return sha256("\0".join((__version__, package_version("weasyprint"), stylesheet, fonts, job.html)).encode())
 
 
-def plan_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette
-                    ) -> tuple[list[Infographic], PlannedPdfs]:
+def planned_on_request(env: jinja2.Environment, config: SiteConfig, teller: StoryTeller, palette: Palette,
+                       shared: Mapping[str, Any] | None = None) -> tuple[list[Infographic], PlannedPdfs]:
     """Every infographic planned and none made, its HTML not even rendered: the preview
     renders the HTML, then the PDF, of each one when it is asked for (on_request.py)."""
     plans = plan_infographics(teller.figures, teller)
     by_path = {plan.path: plan for plan in plans}
-    shared = shared_context(config, teller.figures)
+    shared = shared_context(config, teller.figures, shared)
     stylesheet = infographic_stylesheet(config, palette)
     fonts = embedded_fonts_key()
 

@@ -106,6 +106,7 @@ class Renderer:
         self.setup_refused = tuple(self.fetcher.refused)
 
     def render(self, job: PdfJob) -> _Outcome:
+        """One PDF from its HTML, tagged and checked; a failure is kept to report with the others."""
         from weasyprint import HTML
 
         from kfh_site.errors import TaggingError

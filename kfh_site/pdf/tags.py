@@ -20,21 +20,10 @@ SCOPES = {"row": "/Row", "col": "/Column", "column": "/Column", "both": "/Both"}
 
 
 def complete_tags(document, pdf) -> None:
-    alternatives: dict[tuple[float, float], str] = {}
-    for page in document.pages:
-        for box in page._page_box.descendants(placeholders=True):
-            box = getattr(box, "_box", box)
-            element = getattr(box, "element", None)
-            if element is None:
-                continue
-            mark = getattr(box, "mark", None)
-            if box.element_tag == "th" and isinstance(mark, pydyf.Dictionary):
-                scope = (element.get("scope") or "col").lower()
-                mark.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
-                mark["A"]["Scope"] = SCOPES.get(scope, "/Column")
-            label = element.get("aria-label") or element.get("alt")
-            if label and hasattr(box, "content_box_x"):
-                alternatives[(round(box.content_box_x(), 2), round(box.content_box_y(), 2))] = label
+    """What WeasyPrint's tagging leaves out, added to the finished PDF: a scope on every
+    table header, a text alternative on every figure, and the IDTree of the ids it names.
+    A figure without an alternative is a TaggingError rather than a PDF that fails PDF/UA."""
+    alternatives = _scope_headers_and_find_alternatives(document)
     ids = []
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary) or obj.get("Type") != "/StructElem":
@@ -53,3 +42,24 @@ def complete_tags(document, pdf) -> None:
         for key, reference in sorted(ids, key=lambda item: item[0].data):
             names.extend((key, reference))
         root["IDTree"] = pydyf.Dictionary({"Names": names})
+
+
+def _scope_headers_and_find_alternatives(document) -> dict[tuple[float, float], str]:
+    """Set each ``th``'s scope in its mark; return each labelled box's text alternative by
+    the box's position, where the figure's tag will find it."""
+    alternatives: dict[tuple[float, float], str] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants(placeholders=True):
+            box = getattr(box, "_box", box)
+            element = getattr(box, "element", None)
+            if element is None:
+                continue
+            mark = getattr(box, "mark", None)
+            if box.element_tag == "th" and isinstance(mark, pydyf.Dictionary):
+                scope = (element.get("scope") or "col").lower()
+                mark.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+                mark["A"]["Scope"] = SCOPES.get(scope, "/Column")
+            label = element.get("aria-label") or element.get("alt")
+            if label and hasattr(box, "content_box_x"):
+                alternatives[(round(box.content_box_x(), 2), round(box.content_box_y(), 2))] = label
+    return alternatives

@@ -1,6 +1,6 @@
 """The blank return: the .xlsx form services fill in, which kfh-site reads back as it is.
 
-Every heading, rule and explanation in the form comes from ``returns.COLUMNS``, so the
+Every heading, rule and explanation in the form comes from ``returns.contract.COLUMNS``, so the
 form cannot drift from what ``validate`` accepts. The form follows the Government
 Analysis Function's spreadsheet guidance where it applies to a form: a title in A1 of
 every sheet, no merged cells, no blank rows inside a table, meaning in words not colour.

@@ -150,6 +150,7 @@ def kfh_site_command() -> str:
 
 
 def team_readme(title: str, year: str, command: str = "kfh-site") -> str:
+    """The new project's README: how the team builds, checks and publishes its report."""
     on_path = "" if command == "kfh-site" else f'''
 `{command}` is the kfh-site these commands run; it works from any folder. To type plain
 `kfh-site` instead, put its folder on your PATH (add the line to `~/.bashrc` to keep it):

@@ -193,10 +193,12 @@ class Contract:
 
     @functools.cached_property
     def by_name(self) -> dict[str, Column]:
+        """Columns by name, for lookups."""
         return {c.name: c for c in self.columns}
 
     @functools.cached_property
     def required(self) -> tuple[str, ...]:
+        """The columns a file must have."""
         return tuple(c.name for c in self.columns if c.required)
 
     @functools.cached_property
@@ -211,6 +213,7 @@ class Contract:
         return lookup
 
     def closest(self, header: str) -> str | None:
+        """The column a header nearly names, for a 'did you mean' hint."""
         return closest_column(header, self.known_headers)
 
     def heading(self, name: str) -> str:
@@ -303,6 +306,17 @@ def other_spreadsheet(path: Path) -> str:
     kind = OTHER_SPREADSHEETS.get(path.suffix.lower(), f"a {path.suffix or 'extensionless'} file")
     return (f"is {kind} ({path.suffix.lower()}), which kfh-site does not read: open it and save it as an Excel "
             'Workbook (.xlsx) or as "CSV UTF-8" (.csv), then remove this file from the folder')
+
+
+def column_letter(number: int) -> str:
+    """A spreadsheet column's letters, counting from 1: 1 -> A, 27 -> AA. openpyxl's
+    get_column_letter gives the same (a test says so), but importing openpyxl takes a
+    quarter of a second or more, which every build would pay for the downloads' ODS."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -19,17 +19,27 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from kfh_site.errors import FileProblem, Problem, WorkbookProblem
-from kfh_site.returns.contract import RETURNS, Contract, financial_year, normalise_header, other_spreadsheet
+from kfh_site.returns.contract import (
+    REGIONS,
+    RETURNS,
+    Contract,
+    column_letter,
+    financial_year,
+    normalise_header,
+    other_spreadsheet,
+)
 from kfh_site.returns.workbook import MAX_COLUMNS, MAX_ROWS, NoCachedValue, Workbook, cell_text
 
 HEADER_SEARCH_ROWS = 20
 MAX_FILE_BYTES = 200 * 1024 * 1024
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(\d{4})\s*[-/–_ ]\s*(\d{4}|\d{2})(?!\d)")
-_SHORT_YEAR_IN_NAME = re.compile(r"(?i)\bFY\s*(\d{2})\s*[-/–_ ]\s*(\d{2})(?!\d)")
+_SHORT_YEAR_IN_NAME = re.compile(r"(?i)(?:\bFY\s*|(?<![\d.]))(\d{2})\s*[-/–_]\s*(\d{2})(?![\d.])")
 _TOTALS = re.compile(
     r"(?i)^((grand |sub[- ]?)?totals?( for [\w ,'&-]+)?|[\w'&-]+( [\w'&-]+)? totals?|all( organisations| trusts| services| regions)?):?$"
 )
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{3,6}$")
+_AREA_NAMES = {name.lower() for name in (*REGIONS, "England")}
+"""A row named only by an area, with no code, is that area's subtotal."""
 _LABEL_COLUMNS = ("org_code", "org_name", "region", "org_type")
 
 
@@ -61,6 +71,7 @@ class RawTable:
 
     @property
     def where(self) -> str:
+        """The file (and sheet) the table came from, as messages name it."""
         return where(self.file, self.sheet)
 
     @property
@@ -70,6 +81,7 @@ class RawTable:
 
 
 def where(file: str, sheet: str | None) -> str:
+    """A file, or a workbook's sheet, as messages name it."""
     return f'{file}, sheet "{sheet}"' if sheet is not None else file
 
 
@@ -79,9 +91,11 @@ def year_in_name(name: str) -> str | None:
         year = financial_year(f"{match.group(1)}/{match.group(2)}")
         if year:
             return year
-    short = _SHORT_YEAR_IN_NAME.search(name)
-    if short:
-        return financial_year(f"20{short.group(1)}/{short.group(2)}")
+    for short in _SHORT_YEAR_IN_NAME.finditer(name):
+        if int(short.group(1)) >= 10:  # 2010/11 on: "Sheet 01-02" is not a year
+            year = financial_year(f"20{short.group(1)}/{short.group(2)}")
+            if year:
+                return year
     return None
 
 
@@ -98,6 +112,7 @@ class Reading:
     @classmethod
     def of(cls, contract: Contract = RETURNS, columns: Iterable[tuple[str, str]] = (),
            every_sheet: bool = True) -> Reading:
+        """How to read a file against ``contract``, with a project's own header mappings."""
         return cls(contract, contract.lookup(columns), every_sheet)
 
 
@@ -179,10 +194,7 @@ def _read_sheets(book: Workbook, name: str, sheet: str | None, reading: Reading,
         raw_head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         head = [[cell_text(v) for v in row] for row in raw_head]
         heads[candidate] = head
-        year = year_in_name(candidate) if "year" in reading.contract.by_name else None
-        year_from = "sheet"
-        if year is None and file_year is not None:
-            year, year_from = file_year, "file"
+        year, year_from = _sheet_year(candidate, reading, file_year)
         found = find_header(head, reading, year is not None)
         if found is None:
             continue
@@ -206,14 +218,28 @@ def _read_sheets(book: Workbook, name: str, sheet: str | None, reading: Reading,
     if problems:
         raise FileProblem(problems)
     if tables:
-        unread = [c for c in candidates if c not in {t.sheet for t in tables}]
-        if unread:
-            note = (f"{name}: sheet{'s' if len(unread) > 1 else ''} {quoted(unread)} not read: "
-                    f"no header row naming the required columns in {'their' if len(unread) > 1 else 'its'} "
-                    f"first {HEADER_SEARCH_ROWS} rows")
-            tables[0] = replace(tables[0], notes=(note, *tables[0].notes))
-        return tables
+        return _noting_unread(tables, name, candidates)
     return _no_sheet_recognised(name, candidates, heads, reading, file_year)
+
+
+def _sheet_year(candidate: str, reading: Reading, file_year: str | None) -> tuple[str | None, str]:
+    """The year a sheet's name gives (when the contract has a year column), else the
+    file's; and which of the two gave it."""
+    year = year_in_name(candidate) if "year" in reading.contract.by_name else None
+    if year is None and file_year is not None:
+        return file_year, "file"
+    return year, "sheet"
+
+
+def _noting_unread(tables: list[RawTable], name: str, candidates: list[str]) -> list[RawTable]:
+    """The tables read, the first noting the sheets passed over."""
+    unread = [c for c in candidates if c not in {t.sheet for t in tables}]
+    if unread:
+        note = (f"{name}: sheet{'s' if len(unread) > 1 else ''} {quoted(unread)} not read: "
+                f"no header row naming the required columns in {'their' if len(unread) > 1 else 'its'} "
+                f"first {HEADER_SEARCH_ROWS} rows")
+        tables[0] = replace(tables[0], notes=(note, *tables[0].notes))
+    return tables
 
 
 def _no_sheet_recognised(name: str, candidates: list[str], heads: Mapping[str, list[list[str]]],
@@ -277,11 +303,13 @@ class _Formula(str):
 
 
 def quoted(items: Sequence[str]) -> str:
+    """Names in quotes, joined as a sentence would: "A", "B" and "C"."""
     shown = [f'"{item}"' for item in items]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def required_list(contract: Contract) -> str:
+    """The required columns as a message lists them: their headers and names."""
     return ", ".join(f'"{contract.heading(c)}" ({c})' for c in contract.required)
 
 
@@ -404,12 +432,27 @@ def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, 
     """
     raw_head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     head = [[_text(c) for c in row] for row in raw_head]
+    found, header, notes = _table_header(head, rows, name, sheet, reading, year is not None)
+    if "year" in header.positions:
+        year = None
+    body = _body(itertools.chain(raw_head[found + 1:], rows), header, found, (name, sheet), workbook)
+    notes.extend(_body_notes(body, found, name, sheet))
+    columns = tuple(header.positions)
+    return RawTable(name, sheet, columns, {c: header.written[header.positions[c]] for c in columns}, found + 1,
+                    body.kept, body.numbers, tuple(notes), year, year_from if year else "",
+                    tuple(n for n, _ in body.totals))
+
+
+def _table_header(head: list[list[str]], rows: Iterator[Sequence[object]], name: str, sheet: str | None,
+                  reading: Reading, has_year: bool) -> tuple[int, _Header, list[str]]:
+    """The header row's index, the header and the notes on it; a FileProblem naming what is
+    wrong when there is none to read."""
     if not any(c.strip() for row in head for c in row):
         rest_empty = all(not any(_text(c).strip() for c in row) for row in itertools.islice(rows, 1000))
         if rest_empty:
             raise FileProblem.one(name, "is empty: expected a header row with the columns " + required_list(reading.contract),
                                   sheet=sheet)
-    found = find_header(head, reading, year is not None)
+    found = find_header(head, reading, has_year)
     if found is None:
         _, candidate = header_score(head, reading)
         if candidate is None:
@@ -420,60 +463,106 @@ def _read_table(rows: Iterator[Sequence[object]], name: str, sheet: str | None, 
                 sheet=sheet,
             )
         problems, _ = _header_problems(_read_header(head[candidate], reading), name, sheet, candidate + 1,
-                                       year is not None, reading)
+                                       has_year, reading)
         raise FileProblem(problems)
     header = _read_header(head[found], reading)
-    problems, notes = _header_problems(header, name, sheet, found + 1, year is not None, reading)
+    problems, notes = _header_problems(header, name, sheet, found + 1, has_year, reading)
     if problems:
         raise FileProblem(problems)
-    if "year" in header.positions:
-        year = None
     if any(c.strip() for row in head[:found] for c in row):
         skipped = "row 1 skipped as a title or note" if found == 1 else f"rows 1-{found} skipped as title and notes"
         notes.insert(0, f"{where(name, sheet)}: header on row {found + 1} ({skipped})")
-    columns = tuple(header.positions)
-    indexes = [header.positions[c] for c in columns]
+    return found, header, notes
+
+
+@dataclass
+class _Body:
+    """The rows below a header: those kept (the contract's columns) with their row numbers,
+    totals rows passed over, and columns with values but no header."""
+
+    kept: list[list[str]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    totals: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """Rows of one cell of words ("Source: ..."), passed over and named."""
+    unnamed: set[int] = field(default_factory=set)
+
+
+def _body(rows: Iterable[Sequence[object]], header: _Header, found: int, at: tuple[str, str | None],
+          workbook: bool) -> _Body:
+    name, sheet = at
+    indexes = [header.positions[c] for c in header.positions]
     width = len(header.written)
     label_indexes = [header.positions[c] for c in _LABEL_COLUMNS if c in header.positions]
     code_index = header.positions.get("org_code")
-    kept: list[list[str]] = []
-    numbers: list[int] = []
-    totals: list[tuple[int, str]] = []
-    unnamed: set[int] = set()
     blank = {i for i, text in enumerate(header.written) if not text}
+    body = _Body()
     number = found + 1
-    for row in itertools.chain(raw_head[found + 1:], rows):
+    for row in rows:
         number += 1
-        if not any(c is not None and str(c).strip() for c in row):
+        if _blank(row):
             continue
-        if len(kept) + len(totals) >= MAX_ROWS:
+        if len(body.kept) + len(body.totals) + len(body.notes) >= MAX_ROWS:
             raise FileProblem.one(
                 name, f"has more than {MAX_ROWS:,} rows of data below its header, more than kfh-site reads (a "
                 "return has one row per organisation per year). Is this the right file? Delete the rows "
                 "that are not returns and save it again.", row=number, sheet=sheet,
             )
-        for i in itertools.chain(range(width, min(len(row), MAX_COLUMNS)), blank):
+        past = row[width:MAX_COLUMNS]
+        past_blank = not past or past.count(None) == len(past)  # a workbook's row is padded with None
+        for i in itertools.chain(() if past_blank else range(width, min(len(row), MAX_COLUMNS)), blank):
             if i < len(row) and _text(row[i]).strip():
-                unnamed.add(i)
+                body.unnamed.add(i)
         cells = [_cell(row, i, workbook) for i in indexes]
-        label = _totals_label(row, code_index, label_indexes) if code_index is not None else None
-        if label is not None:
-            totals.append((number, label))
+        note = _note_text(row)
+        if note is None and _repeats_header(row, header):
+            note = "it repeats the header"
+        if note is not None:
+            body.notes.append((number, note))
             continue
-        kept.append(cells)
-        numbers.append(number)
-    if not kept:
+        label = (_totals_label(row, code_index, label_indexes, header.positions.get("org_name"))
+                 if code_index is not None else None)
+        if label is not None:
+            body.totals.append((number, label))
+            continue
+        body.kept.append(cells)
+        body.numbers.append(number)
+    if not body.kept:
         raise FileProblem.one(name, "has a header row but no rows of data", row=found + 1, sheet=sheet)
+    return body
+
+
+def _blank(row: Sequence[object]) -> bool:
+    """Whether a row holds nothing: at C speed for a workbook's row padded with None to
+    MAX_COLUMNS cells, the usual case for the empty rows below a return."""
+    if row.count(None) == len(row):
+        return True
+    return not any(c is not None and str(c).strip() for c in row)
+
+
+def _body_notes(body: _Body, found: int, name: str, sheet: str | None) -> list[str]:
+    """What was passed over below the header: unnamed columns and totals rows."""
+    notes = []
+    unnamed = body.unnamed
     if unnamed:
         letters = ", ".join(letter(i) for i in sorted(unnamed)[:10]) + (", …" if len(unnamed) > 10 else "")
         notes.append(f"{where(name, sheet)}: ignored column{'s' if len(unnamed) > 1 else ''} {letters} "
                      f"(no header on row {found + 1}, but {'they hold' if len(unnamed) > 1 else 'it holds'} values)")
-    if totals:
-        notes.append(f"{where(name, sheet)}: {_rows_phrase([n for n, _ in totals])} skipped as a totals row "
-                     f"({', '.join(sorted({f'{chr(34)}{t}{chr(34)}' for _, t in totals}))}, no organisation code): "
-                     "kfh-site adds up the organisations' rows itself")
-    return RawTable(name, sheet, columns, {c: header.written[header.positions[c]] for c in columns}, found + 1,
-                    kept, numbers, tuple(notes), year, year_from if year else "", tuple(n for n, _ in totals))
+    if body.totals:
+        notes.append(f"{where(name, sheet)}: {_rows_phrase([n for n, _ in body.totals])} skipped as a totals row "
+                     f"({', '.join(sorted({f'{chr(34)}{t}{chr(34)}' for _, t in body.totals}))}, no organisation "
+                     "code): kfh-site adds up the organisations' rows itself")
+    for number, text in body.notes:
+        if text == "it repeats the header":
+            notes.append(f"{where(name, sheet)}: row {number} skipped: it repeats the header")
+            continue
+        notes.append(f'{where(name, sheet)}: row {number} skipped as a note ("{_short(text)}"): it holds words in '
+                     "one cell and nothing else")
+    return notes
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell(row: Sequence[object], index: int, workbook: bool) -> str:
@@ -489,9 +578,11 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else cell_text(value)
 
 
-def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterable[int]) -> str | None:
+def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterable[int],
+                  name_index: int | None = None) -> str | None:
     """The label of a totals row ("Total", "All organisations"), if this row is one: such a
-    label in a name, region or type cell (or the first cell) and no organisation code."""
+    label in a name, region or type cell (or the first cell) and no organisation code; or
+    no code and an area's name ("London", "England") as the organisation's name."""
     code = _text(row[code_index]).strip() if code_index < len(row) else ""
     if code and not _TOTALS.search(code) and _CODE_SHAPE.match(code):
         return None
@@ -499,7 +590,28 @@ def _totals_label(row: Sequence[object], code_index: int, label_indexes: Iterabl
         text = " ".join(_text(row[i]).split()) if i < len(row) else ""
         if text and _TOTALS.search(text):
             return text
+    if not code and name_index is not None and name_index < len(row):
+        name = " ".join(_text(row[name_index]).split())
+        if name.lower() in _AREA_NAMES:
+            return name
     return None
+
+
+def _repeats_header(row: Sequence[object], header: _Header) -> bool:
+    """A row that names the contract's columns as the header does (sheets pasted one
+    under another bring their headers with them)."""
+    return all(i < len(row) and normalise_header(_text(row[i])) == normalise_header(header.written[i])
+               for i in header.positions.values())
+
+
+def _note_text(row: Sequence[object]) -> str | None:
+    """The text of a note row below the data ("Source: LKS return 2024/25"): one cell of
+    words in a row with nothing else, which no return's row is."""
+    filled = [c for c in row if c is not None and str(c).strip()]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return None
+    text = " ".join(filled[0].split())
+    return text if " " in text and not _CODE_SHAPE.match(text) else None
 
 
 def _rows_phrase(numbers: Sequence[int]) -> str:
@@ -522,9 +634,5 @@ def row_ranges(numbers: Iterable[int]) -> str:
 
 
 def letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """The spreadsheet's letter for the column at ``index`` (from 0): 0 -> A, 26 -> AA."""
+    return column_letter(index + 1)

@@ -61,9 +61,11 @@ class Returns:
 
     @property
     def years(self) -> tuple[str, ...]:
+        """Every return year held, in order."""
         return tuple(sorted(self.table["year"].unique()))
 
     def summary(self) -> str:
+        """What validate reports when all is well: organisations, years, regions, files."""
         t = self.table
         regions = t["region"].nunique()
         return (
@@ -155,8 +157,10 @@ def in_scope(returns: Returns, scope: str) -> Returns:
             sheet_name = sheet if isinstance(sheet, str) else None
             regions = ", ".join(sorted(group["region"].unique()))
             numbers = [int(n) for n in group["source_row"]]
-            label = "row" if len(numbers) == 1 else "rows"
-            notes.append(f"{where(file, sheet_name)}, {label} {row_ranges(numbers)}: outside this report's "
+            ranges = row_ranges(numbers)
+            rows_named = (f"{'row' if len(numbers) == 1 else 'rows'} {ranges}" if ranges.count(",") < 8
+                          else f"{len(numbers):,} rows")  # a national file: a count, not a line of numbers
+            notes.append(f"{where(file, sheet_name)}, {rows_named}: outside this report's "
                          f"scope ({scope}): {regions}; {what}")
     table = table.drop(index=dropped.index).reset_index(drop=True)
     return replace(returns, table=table, notes=tuple(notes))
@@ -231,13 +235,26 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
             bad.append((position, f'{message}, got "{_shorten(text.iloc[position])}"'))
             values[position] = np.nan
         return values, bad
+    values, invalid = _parse_text(column, text, blank | formula)
+    if column.kind not in ("code", "region", "year"):
+        hidden = text.str.contains(INVISIBLE.pattern, regex=True).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hidden & check):
+            bad.append((int(i), _invisible_message(text.iloc[i])))
+    for i in np.flatnonzero(invalid & check):
+        bad.append((int(i), _text_message(column, text.iloc[i])))
+    return values, bad
+
+
+def _parse_text(column: Column, text: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's values (codes upper-cased, regions and years as the contract writes
+    them; None where ``missing``) and which cells are not valid for its kind."""
     values = text.to_numpy(dtype=object).copy()
-    values[blank | formula] = None
+    values[missing] = None
     if column.kind == "code":
         upper = text.str.upper()
         invalid = ~upper.str.match(_CODE.pattern).to_numpy(dtype=bool)
         values = upper.to_numpy(dtype=object)
-        values[blank | formula] = None
+        values[missing] = None
     elif column.kind == "region":
         canonical = {_fold(r): r for r in REGIONS}
         mapped = text.map(lambda v: canonical.get(_fold(v)))
@@ -247,15 +264,10 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         years = text.map(financial_year)
         invalid = years.isna().to_numpy()
         values = years.to_numpy(dtype=object).copy()
-        values[blank | formula] = None
+        values[missing] = None
     else:
         invalid = np.zeros(len(text), dtype=bool)
-        hidden = text.str.contains(INVISIBLE.pattern, regex=True).to_numpy(dtype=bool)
-        for i in np.flatnonzero(hidden & check):
-            bad.append((int(i), _invisible_message(text.iloc[i])))
-    for i in np.flatnonzero(invalid & check):
-        bad.append((int(i), _text_message(column, text.iloc[i])))
-    return values, bad
+    return values, invalid
 
 
 INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
@@ -380,7 +392,8 @@ def _date(value: str) -> dt.date | None:
 
 
 def _fold(value: str) -> str:
-    return " ".join(value.lower().split())
+    """A region as compared: case, spacing and "&" for "and" set aside."""
+    return " ".join(value.lower().replace("&", " and ").split())
 
 
 def _shorten(value: str, limit: int = 40) -> str:

@@ -100,6 +100,7 @@ class Workbook:
 
     @property
     def sheet_names(self) -> list[str]:
+        """The workbook's sheets in order, for messages and for finding the return."""
         return list(self._book.sheetnames)
 
     def stream(self, sheet: str, data_only: bool = False) -> Iterator[tuple[object, ...]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -42,6 +42,9 @@ class Workforce:
     staff: Mapping[tuple[str, Month], float]
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    undated: Mapping[str, float] = field(default_factory=dict)
+    """Figures from files that say no month (no period column, no month in the name):
+    used for any year the dated figures leave without one, and said to be undated."""
 
     @functools.cached_property
     def months(self) -> tuple[Month, ...]:
@@ -49,6 +52,7 @@ class Workforce:
         return tuple(sorted({month for _, month in self.staff}))
 
     def months_of(self, code: str) -> tuple[Month, ...]:
+        """The months the workforce files hold an organisation's figures for."""
         return tuple(sorted(month for held, month in self.staff if held == code))
 
     def month_for(self, financial_year: str, month: int | None = None) -> Month | None:
@@ -67,7 +71,8 @@ def load_workforce(paths: Sequence[Path], root: Path, columns: Iterable[tuple[st
     problems: list[Problem] = []
     notes: list[str] = []
     staff: dict[tuple[str, Month], float] = {}
-    first_seen: dict[tuple[str, Month], tuple[str, int]] = {}
+    undated: dict[str, float] = {}
+    first_seen: dict[tuple[str, Month | None], tuple[str, int]] = {}
     names = []
     if not paths:
         raise DataError([Problem("[workforce] file", None, None, "no .csv or .xlsx workforce files were found")])
@@ -92,22 +97,27 @@ def load_workforce(paths: Sequence[Path], root: Path, columns: Iterable[tuple[st
                                                raw.row_numbers, raw.header_row, raw.header_of("period"))
         problems.extend(month_problems)
         notes.extend([note] if note else [])
+        dated = "period" in raw.positions or month_in_name(Path(name).stem) is not None
         for code, fte, month, row in zip(frame["org_code"], frame["staff_fte"], months, raw.row_numbers,
                                          strict=True):
-            if code is None or month is None or math.isnan(fte):
+            if code is None or (dated and month is None) or math.isnan(fte):
                 continue
             key = (code, month)
             if key in first_seen:
                 file, at = first_seen[key]
+                when = f"for {month.label}" if month else "without a month"
                 problems.append(Problem(
-                    name, row, "org_code", f"{code} has a second figure for {month.label} (the first is in {file}, "
+                    name, row, "org_code", f"{code} has a second figure {when} (the first is in {file}, "
                     f"row {at}); keep one", sheet=raw.sheet, header=raw.header_of("org_code")))
                 continue
             first_seen[key] = (name, row)
-            staff[key] = float(fte)
+            if month is None:
+                undated[code] = float(fte)
+            else:
+                staff[(code, month)] = float(fte)
     if problems:
         raise DataError(problems)
-    return Workforce(staff, tuple(names), tuple(notes))
+    return Workforce(staff, tuple(names), tuple(notes), undated)
 
 
 def _months(file: str, sheet: str | None, positions: Mapping[str, int], rows: list[list[str]],
@@ -117,10 +127,10 @@ def _months(file: str, sheet: str | None, positions: Mapping[str, int], rows: li
     if "period" not in positions:
         month = month_in_name(Path(file).stem)
         if month is None:
-            return [None] * len(rows), [Problem(
-                file, header_row, None, "has no period column and its name gives no month: add a column "
-                "Period (such as 2024-12) or name the file for its month, such as nhs-staff-fte-2024-12.csv",
-                sheet=sheet)], None
+            return [None] * len(rows), [], (
+                f"{file}: no period column and no month in its name, so its figures are used for any year "
+                "the dated files give no figure for, and shown without a month. Name the file for its month "
+                "(such as nhs-staff-fte-2024-12.csv) or add a Period column to join each year's own figures")
         return [month] * len(rows), [], f"{file}: no period column; every figure is for {month.label}, the month its name gives"
     index = positions["period"]
     months: list[Month | None] = []
@@ -180,17 +190,17 @@ def join_workforce(returns: Returns, workforce: Workforce, month: int | None = N
             sources[i] = NHS_STAFF_FROM_RETURN
             notes.append(f"{who}: {found.why}; the return's own NHS staff, {given:,.2f} WTE, is used")
             continue
-        staff[i], months[i] = found.staff, str(found.month)
+        staff[i], months[i] = found.staff, str(found.month) if found.month else None
+        when = f"for {found.month.label}" if found.month else "in a file without a month"
         if not math.isnan(given) and abs(given - found.staff) > DIFFERENCE_WARNED * found.staff:
             difference = given - found.staff
             notes.append(
                 f"Warning: {who}: the return gives {given:,.2f} NHS staff (WTE) and the NHS Workforce Statistics "
-                f"{found.staff:,.2f} for {found.month.label if found.month else ''}, a difference of "
-                f"{difference:+,.2f} ({difference / found.staff:+.1%}); the workforce figure, {found.staff:,.2f}, is used")
+                f"{found.staff:,.2f} {when}, a difference of {difference:+,.2f} ({difference / found.staff:+.1%}); "
+                f"the workforce figure, {found.staff:,.2f}, is used")
         if found.added_up:
-            notes.append(f"{who}: NHS staff is {' + '.join(found.added_up)} added up ({found.staff:,.2f} WTE, "
-                         f"{found.month.label if found.month else ''}), as {row.org_code} was formed from them "
-                         f"in {merger.year if merger else ''}")
+            notes.append(f"{who}: NHS staff is {' + '.join(found.added_up)} added up ({found.staff:,.2f} WTE "
+                         f"{when}), as {row.org_code} was formed from them in {merger.year if merger else ''}")
     if problems:
         raise DataError(problems)
     table["nhs_staff_wte"] = staff
@@ -208,6 +218,18 @@ def given_in_returns(returns: Returns) -> Returns:
 
 
 def _figure(workforce: Workforce, code: str, year: str, month: int | None, predecessors: Sequence[str]) -> _Found:
+    found = _dated_figure(workforce, code, year, month, predecessors)
+    if found.staff is not None:
+        return found
+    codes = predecessors or (code,)
+    if all(c in workforce.undated for c in codes):  # a file without a month stands in
+        return _Found(sum(workforce.undated[c] for c in codes), None,
+                      added_up=tuple(predecessors))
+    return found
+
+
+def _dated_figure(workforce: Workforce, code: str, year: str, month: int | None,
+                  predecessors: Sequence[str]) -> _Found:
     chosen = workforce.month_for(year, month)
     if chosen is None:
         wanted = (f"{month_in_year(year, month).label}, the month [workforce] month = {month} picks"

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from kfh_site import __version__
 from kfh_site.output.cache import BuildCache, package_version, sha256
+from kfh_site.output.context import BuildContext, Made, RenderedPages
 from kfh_site.output.write import Unchanged, Written
 
 FOLDER = "pagefind"
@@ -33,12 +34,20 @@ TEXT_TAG = f"kfh-site {__version__}, search stage {STAGE_VERSION}"  # who trimme
 
 
 def is_indexed(path: str) -> bool:
+    """Search finds every page but the 404 page (served anywhere) and the search page itself."""
     return path.endswith(".html") and path not in NOT_INDEXED
 
 
 def indexed_pages(pages: Mapping[str, Any]) -> list[str]:
     """The pages search finds, in a fixed order (the index is then byte-identical)."""
     return sorted(p for p in pages if is_indexed(p))
+
+
+def plan(ctx: BuildContext) -> Made:
+    """The index of the pages just planned (the ``pages`` kind's :class:`RenderedPages`)."""
+    rendered: RenderedPages = ctx.about["pages"]
+    return Made.of(search_index(rendered.files, ctx.config.paths.output, ctx.cache, rendered.search_text,
+                                ctx.fresh.path), "the search index")
 
 
 def search_index(pages: Mapping[str, bytes | Unchanged | Written], output: Path, cache: BuildCache,

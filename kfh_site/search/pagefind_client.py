@@ -18,6 +18,7 @@ from kfh_site.errors import SearchIndexError
 
 
 async def run_pagefind(documents: list[tuple[str, str]]) -> dict[str, bytes]:
+    """The Pagefind index of ``documents`` (path, HTML), run in Pagefind's own process."""
     try:
         service = await _PromptService().launch()
     except OSError as exc:

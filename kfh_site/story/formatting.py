@@ -59,6 +59,7 @@ def count(value: float | int | None) -> str:
 
 
 def number(value: float | None, places: int = 1) -> str:
+    """A number as every page and PDF writes it: thousands separated, rounded half up; not reported when None."""
     if value is None:
         return NOT_REPORTED
     return f"{round_half_up(value, places):,.{places}f}"
@@ -111,14 +112,17 @@ def ratio_change(delta: float | None) -> str:
 
 
 def status_label(status: str) -> str:
+    """A status as a tile or table labels it."""
     return STATUS_LABELS[status]
 
 
 def status_phrase(status: str) -> str:
+    """A status as a sentence says it."""
     return STATUS_PHRASES[status]
 
 
 def status_short(status: str) -> str:
+    """A status in a few words, for narrow places."""
     return STATUS_SHORT[status]
 
 
@@ -187,6 +191,7 @@ def type_plural(org_type: str | None) -> str:
 
 
 def capitalised(text: str) -> str:
+    """The first letter in capitals, the rest as written (names keep their capitals)."""
     return text[:1].upper() + text[1:]
 
 
@@ -206,6 +211,7 @@ DIRECTIONS = {BETTER: "Better", WORSE: "Worse", SAME: "About the same", NEW: "Ne
 
 
 def direction(value: str) -> str:
+    """A change's direction in words."""
     return DIRECTIONS[value]
 
 

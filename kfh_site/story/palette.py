@@ -16,6 +16,7 @@ NHS_BLUE = "#005eb8"
 
 @dataclass(frozen=True)
 class Palette:
+    """Every colour the site, its charts and the PDFs use, in one place so they cannot drift apart."""
     accent: str = NHS_BLUE
     text: str = "#212b32"
     secondary: str = "#4c6272"
@@ -85,6 +86,7 @@ class Palette:
         return styles
 
     def stroke_width(self, role: str) -> float:
+        """A role's stroke width, for what labels must keep clear of."""
         return float(self.svg(role).get("stroke-width", "0"))
 
 

@@ -9,7 +9,7 @@ same words. Templates only lay stories out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kfh_site.domain import (
     BETTER,
@@ -66,6 +66,7 @@ class Lead:
 
 @dataclass(frozen=True)
 class OrgStory:
+    """What an organisation's page and PDF say: the same story for both."""
     org: OrgFigures
     meta: str
     headline: str
@@ -84,6 +85,7 @@ class OrgStory:
 
 @dataclass(frozen=True)
 class AreaStory:
+    """What an area's page and PDF say (England or a region): the same story for both."""
     area: AreaFigures
     headline: str
     lead: Lead
@@ -120,6 +122,7 @@ class StoryTeller:
     # --- organisations ----------------------------------------------------------------
 
     def organisation(self, org: OrgFigures) -> OrgStory:
+        """An organisation's story, told once for its page and its PDF."""
         year = self.figures.report_year
         return OrgStory(
             org=org,
@@ -150,6 +153,7 @@ class StoryTeller:
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
+        """The organisation's tiles: ratio, rank among its peers, change."""
         rank = org.rank_type or org.rank_all
         group = fmt.type_plural(org.org_type) if org.rank_type else "organisations"
         if rank is None:
@@ -172,6 +176,7 @@ class StoryTeller:
         return (ratio_tile, rank_tile, change_tile(org, self.figures))
 
     def bullet(self, org: OrgFigures) -> Chart:
+        """Qualified staff against the recommended WTE, with the words that stand for the chart."""
         policy = self.policy
         wide, narrow = bullet_layouts(org.qualified_lks_wte, org.recommended_wte, org.qualified_wte_needed,
                                       org.nhs_staff_wte, policy, self.palette)
@@ -194,6 +199,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
+        """Where the organisation's ratio sits among its peers, one row per peer group."""
         # In a region's report "all organisations" are the region's: no second region row.
         region = org.rank_region if self.figures.scope == ENGLAND else None
         ranks = [r for r in (org.rank_all, org.rank_type, region) if r is not None]
@@ -246,6 +252,7 @@ class StoryTeller:
         )
 
     def org_trend(self, org: OrgFigures) -> Chart:
+        """The organisation's qualified staff against the recommended WTE over the years."""
         series = self.figures.series(org.org_code)
         years = [y for y in self.figures.years if y <= self.figures.report_year]
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
@@ -257,17 +264,17 @@ class StoryTeller:
             combined = f" (combined: {', '.join(f.combined_from)})" if f is not None and f.combined_from else ""
             rows.append((
                 year,
+                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
                 (fmt.number(f.qualified_lks_wte) + (" (none)" if f.qualified_lks_wte <= 0 else "")
                  if f is not None else "no return"),
                 fmt.number(f.recommended_wte) if f is not None else "no return",
-                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
                 fmt.staff(f.nhs_staff_wte) if f is not None else "no return",
                 *([self.england_ratio_text(year)] if self.compare_with_england else []),
             ))
         description = (f"Line chart of {org.org_name}'s qualified staff each year against the staff the "
                        f"recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap between "
                        f"them shaded. {_trend_words(years, points)}")
-        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "NHS staff (WTE)",
+        head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "NHS staff (WTE)",
                 *(["England's ratio"] if self.compare_with_england else []))
         table = ChartTable(f"{org.org_name}: staff and staff ratio each year", head, tuple(rows),
                            tuple(range(1, len(head))))
@@ -275,6 +282,7 @@ class StoryTeller:
                      description, wide, narrow, table)
 
     def org_activity(self, org: OrgFigures) -> ChartTable:
+        """The organisation's activity, with only the activities some return reports."""
         return org_activity(org, self.activities_reported(org.year))
 
     def activities_reported(self, year: str) -> frozenset[str]:
@@ -288,6 +296,7 @@ class StoryTeller:
     # --- areas ------------------------------------------------------------------------
 
     def area(self, area: AreaFigures) -> AreaStory:
+        """An area's story (England or a region), told once for its page and its PDF."""
         is_england = area.slug == "england"
         return AreaStory(
             area=area,
@@ -312,6 +321,7 @@ class StoryTeller:
         return figures.scope == ENGLAND or figures.england_complete(figures.report_year)
 
     def england_ratio_text(self, year: str) -> str:
+        """England's ratio, or why it is not given (a region's report without every region's returns)."""
         figures = self.figures
         if figures.scope == ENGLAND or figures.england_complete(year):
             return fmt.ratio(figures.england[year].staff_per_qualified)
@@ -322,9 +332,8 @@ class StoryTeller:
         bring each one up to the recommendation), with the pooled figure in words."""
         target = fmt.ratio(self.policy.recommended_ratio)
         short = area.organisations - area.meeting_recommendation
-        detail = (f"to bring {fmt.count(short)} of its {fmt.count(area.organisations)} organisations up to {target}, "
-                  f"each by its own shortfall; if its {fmt.wte(area.qualified_lks_wte)} of qualified staff were "
-                  f"shared out, {fmt.wte(area.qualified_wte_needed)} more would do")
+        detail = (f"for {fmt.count(short)} of {fmt.count(area.organisations)} organisations to meet {target} "
+                  f"({fmt.wte(area.qualified_wte_needed)} if their staff were shared out)")
         if not area.organisations:
             return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
         if area.organisations_short_wte <= 0:
@@ -332,6 +341,7 @@ class StoryTeller:
         return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
+        """The area's tiles: ratio, status counts, change like for like."""
         policy = self.policy
         if area.staff_per_qualified is None:
             ratio = Tile("Staff ratio", "No ratio", "no qualified staff reported", area.status)
@@ -351,6 +361,7 @@ class StoryTeller:
         return ratio, meets, last
 
     def by_type(self, area: AreaFigures) -> Chart:
+        """The area's organisations by type, with England's medians beside them where they compare."""
         members = [o for o in self.figures.orgs_in(area.year) if area.slug == "england" or o.region == area.name]
         england = self.figures.england[area.year]
         england_medians = ({t.org_type: t.median_ratio for t in england.types} if self.compare_with_england
@@ -393,6 +404,7 @@ class StoryTeller:
                                 (1, 2, 3, 4, 5, 6)))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
+        """Every region's ratio on one axis, with England's and the policy's lines."""
         year = area.year
         regions = [self.figures.regions[(year, r)] for r in map(slugify, REGIONS) if (year, r) in self.figures.regions]
         regions = [r for r in regions if r.organisations]
@@ -413,6 +425,7 @@ class StoryTeller:
                      wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
+        """The area's staffing against the recommended WTE over the years."""
         figures = self.figures
         years = [y for y in figures.years if y <= figures.report_year]
         lookup = (lambda y: figures.england[y]) if area.slug == "england" else (
@@ -423,9 +436,9 @@ class StoryTeller:
         wide, narrow = staffing_trend_layouts(years, points, self.palette)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
-            (y, fmt.number(lookup(y).qualified_lks_wte) if y in reported else "no returns",
+            (y, fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
+             fmt.number(lookup(y).qualified_lks_wte) if y in reported else "no returns",
              fmt.number(lookup(y).recommended_wte) if y in reported else "no returns",
-             fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
              fmt.count(lookup(y).organisations), fmt.staff(lookup(y).nhs_staff_wte),
              *([self.england_ratio_text(y)] if versus else []))
             for y in years
@@ -433,7 +446,7 @@ class StoryTeller:
         description = (f"Line chart of the qualified staff of {area.name}'s organisations each year against the "
                        f"staff the recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap "
                        f"(as if their staff were shared out) shaded. {_trend_words(years, points)}")
-        head = ("Year", "Qualified staff (WTE)", "Recommended (WTE)", "Staff ratio", "Organisations",
+        head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "Organisations",
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
         return Chart(f"trend-{area.slug}", f"{area.name}: qualified staff each year, {years[0]} to {years[-1]}",
                      description, wide, narrow,
@@ -441,12 +454,14 @@ class StoryTeller:
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
+        """The organisations furthest from the recommended staffing, in WTE needed."""
         members = [o for o in self.figures.orgs_in(area.year) if o.region == area.name and o.qualified_wte_needed > 0]
         largest = sorted(members, key=lambda o: (-o.qualified_wte_needed, o.org_name))[:count]
         return ChartTable(
-            f"The {len(largest)} largest shortfalls in {area.name}, {area.year}",
+            f"The {len(largest)} largest shortfalls, {area.year}",
             ("Organisation", "WTE needed", "Staff ratio"),
-            tuple((o.org_name, fmt.wte(o.qualified_wte_needed), fmt.ratio(o.staff_per_qualified)) for o in largest),
+            tuple((o.org_name, fmt.number(o.qualified_wte_needed), _ratio_or_none(o.staff_per_qualified))
+                  for o in largest),
             (1, 2),
         )
 
@@ -455,6 +470,7 @@ class StoryTeller:
 
 
 def org_meta(org: OrgFigures) -> str:
+    """The line under an organisation's name: code, type, region."""
     org_type = org.org_type
     if org_type and org_type.lower() == "integrated care board":
         org_type = "Integrated care board (ICB)"
@@ -465,15 +481,21 @@ def org_meta(org: OrgFigures) -> str:
 
 def org_nhs_staff_source(org: OrgFigures) -> str:
     """Where an organisation's NHS staff figure comes from, said on its page and PDF."""
-    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE and org.nhs_staff_month:
-        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {Month.parse(org.nhs_staff_month).label}"
+    if org.nhs_staff_source == NHS_STAFF_FROM_WORKFORCE:
+        return f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_month_words(org.nhs_staff_month)}"
     return "NHS staff: as given in the organisation's return"
+
+
+def _month_words(month: str | None) -> str:
+    """``2024-12`` -> ``December 2024``; a figure from a file that gives no month says so."""
+    return Month.parse(month).label if month else "month not given"
 
 
 def area_nhs_staff_source(area: AreaFigures) -> str:
     """Where an area's NHS staff figures come from: the workforce statistics' month (or
     months), and how many organisations gave their own instead."""
     months = [Month.parse(m).label for m in area.nhs_staff_months]
+    months += ["month not given"] if area.nhs_staff_undated else []
     if not months:
         return "NHS staff: as given in each organisation's return"
     text = f"NHS staff: {NHS_STAFF_FROM_WORKFORCE}, {_and(months)}"
@@ -488,14 +510,16 @@ def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
     """The data notes on NHS staff: for each year, the workforce statistics' month used,
     and the licence credit the statistics ask for; or that the returns gave them."""
     areas = [figures.top(year) for year in reversed(figures.years)]
-    if not any(area.nhs_staff_months for area in areas):
+    if not any(area.nhs_staff_months or area.nhs_staff_undated for area in areas):
         return ("NHS staff are the whole-time equivalent (WTE) staff each organisation gave in its return.",)
     years = "; ".join(
-        f"{area.year}: {_and([Month.parse(m).label for m in area.nhs_staff_months]) or 'the returns'}"
+        f"{area.year}: "
+        + (_and([*(Month.parse(m).label for m in area.nhs_staff_months),
+                 *(["a file that gives no month"] if area.nhs_staff_undated else [])]) or "the returns")
         + (f" ({fmt.count(area.nhs_staff_from_returns)} from "
            f"{'its' if area.nhs_staff_from_returns == 1 else 'their'} own "
            f"{'return' if area.nhs_staff_from_returns == 1 else 'returns'})"
-           if area.nhs_staff_months and area.nhs_staff_from_returns else "")
+           if (area.nhs_staff_months or area.nhs_staff_undated) and area.nhs_staff_from_returns else "")
         for area in areas)
     return (
         f"NHS staff are each organisation's full-time equivalent staff, all staff groups, from NHS England's "
@@ -532,6 +556,7 @@ def _and(items: Sequence[str]) -> str:
 
 
 def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:
+    """The sentence that leads an organisation's page: where it stands and what meeting the policy would take."""
     target = fmt.ratio(recommended)
     if org.status == STATUS_NONE:
         text = (f"{org.org_name} reported no qualified staff; meeting the recommended {target} would take "
@@ -556,13 +581,18 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
                         f"{fmt.number(org.qualified_wte_needed)} now")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
     who = f"{_and(change.combined_from)} together" if change.combined_from else "a year ago"
-    was = fmt.ratio(previous.staff_per_qualified) if previous.staff_per_qualified else "no qualified staff"
+    if previous.staff_per_qualified is not None:
+        then = f"staff ratio {fmt.ratio(previous.staff_per_qualified)} in {change.previous_year}"
+    else:
+        either = " either" if org.staff_per_qualified is None else ""
+        then = f"no qualified staff in {change.previous_year}{either}"
     note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} now; "
-            f"staff ratio {was} in {change.previous_year}")
+            f"{then}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 
 
 def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
+    """The area's change tile, like for like, 'about the same' within the policy's margin."""
     change = area.change
     if change is None or not change.organisations:
         return Tile("Change in a year", fmt.direction(NEW), "no returns the year before to compare with")
@@ -574,6 +604,7 @@ def area_change_tile(area: AreaFigures, same_within: float) -> Tile:
 
 
 def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str:
+    """The sentence that leads an area's page."""
     target = fmt.ratio(recommended)
     if not area.organisations:
         return f"There are no returns from {area.name} for {area.year}."
@@ -589,6 +620,7 @@ def area_headline(area: AreaFigures, recommended: float, baseline: float) -> str
 
 
 def like_for_like_words(area: AreaFigures, same_within: float) -> str:
+    """The like-for-like change in words, naming organisations that joined or left."""
     change = area.change
     if change is None:
         return ""
@@ -619,6 +651,7 @@ def _organisations(count: int) -> str:
 
 
 def org_staffing(org: OrgFigures) -> ChartTable:
+    """The organisation's staff by role: the table beside its chart."""
     return ChartTable(f"Library and knowledge services staff, {org.year}", ("Role", "WTE"), (
         ("Qualified librarians and knowledge specialists", fmt.number(org.qualified_lks_wte)),
         ("of whom embedded clinical librarians", fmt.number(org.clinical_librarian_wte)),
@@ -644,15 +677,17 @@ def _trend_words(years: Sequence[str], points: Sequence[StaffYear]) -> str:
 
 
 def _brief(chart: Chart) -> ChartTable:
-    """A trend's table without its NHS staff column, for half the width of a PDF."""
+    """A trend's table for half the width of a PDF, beside the chart: without the columns
+    the chart shows at its ends (recommended WTE) or the page states (NHS staff)."""
     assert chart.table is not None
     head = chart.table.head
-    return chart.table.only(tuple(i for i, h in enumerate(head) if h != "NHS staff (WTE)"))
+    brief = chart.table.only(tuple(i for i, h in enumerate(head) if h not in ("NHS staff (WTE)", "Recommended (WTE)")))
+    return replace(brief, caption=chart.table.caption.split(": ", 1)[-1].capitalize())
 
 
 def _ratio_or_none(value: float | None) -> str:
     """A ratio in a table cell; "none" for a year with no qualified staff."""
-    return fmt.ratio(value) if value is not None else "none (no qualified staff)"
+    return fmt.ratio(value) if value is not None else "none"
 
 
 def _rate(value: float | None, places: int) -> str:
@@ -662,6 +697,7 @@ def _rate(value: float | None, places: int) -> str:
 
 
 def org_staffing_words(org: OrgFigures) -> str:
+    """The organisation's staffing in one sentence, for its text alternative."""
     def part(value: float | None, words: str) -> str:
         return f"{fmt.number(value)} {words}" if value is not None else f"{words} not reported"
 
@@ -675,7 +711,7 @@ def org_staffing_words(org: OrgFigures) -> str:
 def org_activity(org: OrgFigures, reported: frozenset[str] | None = None) -> ChartTable:
     """``reported``: the activities some return of the year holds; the others are left
     out, and the table says so once."""
-    peers = fmt.capitalised(fmt.type_plural(org.org_type)) if org.org_type else "All organisations"
+    peers = fmt.type_plural(org.org_type) if org.org_type else "all organisations"
     rows = []
     left_out = [label for key, label in ACTIVITY_LABELS.items() if reported is not None and key not in reported]
     for key, label in ACTIVITY_LABELS.items():
@@ -691,7 +727,7 @@ def org_activity(org: OrgFigures, reported: frozenset[str] | None = None) -> Cha
                      _rate(rates.peer_median_per_1000_staff, 1)))
     return ChartTable(f"What the service did, {org.year}",
                       ("Activity", "Number", "Per qualified WTE", "Per 1,000 NHS staff",
-                       f"{peers}: median per 1,000"), tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
+                       f"Median per 1,000, {peers}"), tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 
 
 def _left_out_note(left_out: Sequence[str]) -> str:
@@ -701,6 +737,7 @@ def _left_out_note(left_out: Sequence[str]) -> str:
 
 
 def area_staffing(area: AreaFigures) -> ChartTable:
+    """The area's staff by role, saying how many organisations reported each."""
     everyone = fmt.reported_by(area.organisations, area.organisations)
 
     def reported(value) -> tuple[str, str]:
@@ -718,6 +755,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
 
 
 def area_activity(area: AreaFigures) -> ChartTable:
+    """The area's activity with rates per WTE, leaving out what no return reports."""
     rows = []
     left_out = [label for key, label in ACTIVITY_LABELS.items() if not area.activity[key].reported]
     for key, label in ACTIVITY_LABELS.items():
@@ -727,12 +765,13 @@ def area_activity(area: AreaFigures) -> ChartTable:
         rows.append((label, fmt.count(total.total) if total.reported else fmt.NOT_REPORTED,
                      fmt.reported_by(total.reported, total.of), _rate(rates.per_1000_staff, 1),
                      _rate(rates.peer_median_per_1000_staff, 1)))
-    return ChartTable(f"What the services did, {area.name}, {area.year}",
+    return ChartTable(f"What the services did, {area.year}",
                       ("Activity", "Total", "Reported by", "Per 1,000 NHS staff", "Median organisation per 1,000"),
                       tuple(rows), (1, 2, 3, 4), _left_out_note(left_out))
 
 
 def like_for_like_table(area: AreaFigures) -> ChartTable:
+    """The like-for-like change as a table."""
     change = area.change
     caption = f"Change like for like, {area.name}"
     if change is None or not change.organisations:

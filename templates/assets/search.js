@@ -85,7 +85,10 @@
       }).catch(function () {
         if (ticket !== latest) return;
         list.replaceChildren();
-        status.textContent = "Search could not be loaded. You can find an organisation A to Z instead.";
+        status.textContent = location.protocol === "file:"
+          ? "Search works only when the site is served (kfh-site serve, or any web server), " +
+            "not opened from disk. You can find an organisation A to Z instead."
+          : "Search could not be loaded. You can find an organisation A to Z instead.";
       });
     }
 

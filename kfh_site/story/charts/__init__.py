@@ -45,6 +45,7 @@ class ChartTable:
 
 @dataclass(frozen=True)
 class Chart:
+    """One chart as page and PDF draw it: its two layouts and the words that stand for it."""
     id: str
     title: str
     description: str        # the text alternative: states the numbers the chart shows

@@ -19,6 +19,7 @@ BAR = 30.0
 
 def bullet_layouts(qualified: float, recommended: float, needed: float, nhs_staff: float, policy: Policy,
                    palette: Palette) -> tuple[Layout, Layout]:
+    """The qualified staff bar against the recommended WTE, for the wide and the narrow frame."""
     return (_layout(WIDE, qualified, recommended, needed, nhs_staff, policy, palette, short=False),
             _layout(NARROW, qualified, recommended, needed, nhs_staff, policy, palette, short=True))
 
@@ -45,7 +46,7 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
         rec_text = f"Recommended {fmt.ratio(policy.recommended_ratio)} = {fmt.wte(recommended)}"
         base_text = f"2019 average {fmt.ratio(policy.baseline_ratio)} = {fmt.wte(baseline_wte)}"
     xr, xb = x(recommended), x(baseline_wte)
-    bar_top, bar_bottom = top + 6, top + 6 + BAR
+    bar_top, bar_bottom = top + 9, top + 9 + BAR
     lane, second = bar_bottom + size + 6, bar_bottom + 2 * size + 12
     # Marks first, so that every label is placed clear of them: the bar (WTE now), the
     # dashed gap up to the recommended WTE, the recommended line rising to its label's
@@ -54,8 +55,8 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     canvas.rect(x0, bar_top, max(x(qualified) - x0, 0.0), BAR, "bar-this", obstacle=False)
     if qualified < recommended:
         canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap", obstacle=False)
-    canvas.line(xr, top + 2, xr, bar_bottom + 4, "ref-recommended")
-    canvas.line(xb, bar_top + 2, xb, second, "ref-baseline")
+    canvas.line(xr, top + 7, xr, bar_bottom + 4, "ref-recommended")
+    canvas.line(xb, bar_top + 2, xb, lane + 2, "ref-baseline")
     # The WTE now on the bar itself (white on the accent) where it fits clear of the
     # 2019 line; otherwise below the bar.
     now = f"{fmt.wte(qualified)} now"
@@ -67,17 +68,31 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     middle = bar_top + BAR / 2 + size * 0.35
     # The gap written in its dashed box where it fits there, clear of the 2019 line.
     gap_text = f"+{fmt.wte(needed)}"
-    inside_gap = Place((x(qualified) + xr) / 2, middle, "middle")
-    gap_box = text_box(inside_gap.x, inside_gap.y, gap_text, size, "middle", True)
-    in_box = (needed > 0 and gap_box.left >= x(qualified) + 1 and gap_box.right <= xr - 3
-              and not (gap_box.left <= xb <= gap_box.right)
-              and canvas.try_label(gap_text, inside_gap, "label-this", bold=True))
+    # In the middle of the dashed box, or of either part of it the 2019 line leaves.
+    spans = [(x(qualified), xr)]
+    if x(qualified) < xb < xr:
+        spans += [(x(qualified), xb), (xb, xr)]
+    in_box = False
+    for a, b in spans:
+        place = Place((a + b) / 2, middle, "middle")
+        box = text_box(place.x, place.y, gap_text, size, "middle", True)
+        if (needed > 0 and box.left >= a + 4 and box.right <= b - 6 and not (box.left <= xb <= box.right)
+                and canvas.try_label(gap_text, place, "label-this", bold=True)):
+            in_box = True
+            break
     if qualified < recommended:
         canvas.block(Box(x(qualified), bar_top + 1, xr, bar_bottom - 1))
     canvas.label(("needed" if in_box else end_text), [Place(end + 6, middle)], "label-this", bold=True)
-    canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top)], bold=True)
+    canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top), Place(0, top),
+                            Place(frame.width, top, "end")], bold=True)
     if not placed:
         canvas.label(now, [Place(0, lane), Place(0, second + size + 6)], bold=True)
-    canvas.label(base_text, [Place(xb + 5, lane), Place(xb - 5, lane, "end"), Place(xb + 5, second),
-                             Place(xb - 5, second, "end")], "label-muted")
+    # The 2019 average labelled beside its line in the first lane under the bar; only if
+    # that lane is taken does the line reach down to a second one.
+    first = [Place(xb + 5, lane), Place(xb - 5, lane, "end")]
+    if any(canvas.fits(base_text, p) for p in first):
+        canvas.label(base_text, first, "label-muted")
+    else:
+        canvas.line(xb, lane + 2, xb, second, "ref-baseline")
+        canvas.label(base_text, [Place(xb + 5, second), Place(xb - 5, second, "end")], "label-muted")
     return canvas.layout()

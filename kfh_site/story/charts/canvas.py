@@ -88,6 +88,7 @@ class Box(NamedTuple):
     bottom: float
 
     def overlaps(self, other: Box) -> bool:
+        """Two boxes share some area."""
         return (self.left < other.right and other.left < self.right
                 and self.top < other.bottom and other.top < self.bottom)
 
@@ -164,6 +165,7 @@ class Canvas:
 
     @property
     def width(self) -> float:
+        """The frame's width, that no label may pass."""
         return self.frame.width
 
     def _add(self, tag: str, role: str, attrs: str, text: str = "") -> None:
@@ -180,6 +182,7 @@ class Canvas:
         self.bottom = max(self.bottom, box.bottom)
 
     def rect(self, x: float, y: float, width: float, height: float, role: str, obstacle: bool = True) -> None:
+        """A rectangle; an obstacle to labels unless said otherwise."""
         self._add("rect", role, f' x="{_n(x)}" y="{_n(y)}" width="{_n(max(width, 0))}" height="{_n(height)}"')
         box = Box(x, y, x + width, y + height)
         if obstacle:
@@ -192,6 +195,7 @@ class Canvas:
         self._grow(box)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, role: str) -> None:
+        """A line, its stroke counted in what labels must keep clear of."""
         self._add("line", role, f' x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}"')
         half = self.palette.stroke_width(role) / 2
         self._grow(Box(min(x1, x2) - half, min(y1, y2) - half, max(x1, x2) + half, max(y1, y2) + half))
@@ -241,6 +245,7 @@ class Canvas:
         return True
 
     def fits(self, text: str, place: Place, size: float | None = None, bold: bool = False) -> bool:
+        """A label at ``place`` stays inside the frame and clear of every obstacle."""
         box = text_box(place.x, place.y, text, size or self.frame.text, place.anchor, bold)
         return box.inside(self.width) and not any(box.overlaps(o) for o in self.obstacles)
 
@@ -278,6 +283,7 @@ class Canvas:
             self.line(x - 8, y, x + 8, y, role)
 
     def layout(self, bottom_margin: float = 4) -> Layout:
+        """The finished chart: its marks and the height they need."""
         return Layout(self.frame.name, self.width, round(self.bottom + bottom_margin), tuple(self.marks))
 
 
@@ -290,6 +296,7 @@ class ChartCache:
         self._items: dict[object, object] = {}
 
     def get(self, key: object, make: Callable[[], T]) -> T:
+        """The chart made once for ``key``: many pages draw the same one."""
         if key not in self._items:
             self._items[key] = make()
         return self._items[key]  # type: ignore[return-value]
@@ -327,4 +334,5 @@ def dots_path(points: Sequence[tuple[float, float]]) -> str:
 
 
 def number(value: float) -> str:
+    """A coordinate as the SVG writes it: short, the same on every build."""
     return _n(value)

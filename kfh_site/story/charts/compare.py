@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from kfh_site.domain import Policy
 from kfh_site.story import formatting as fmt
 from kfh_site.story.charts.canvas import (
+    DESCENT,
     NARROW,
     WIDE,
     Box,
@@ -22,6 +23,7 @@ from kfh_site.story.charts.canvas import (
     line_gap,
     on_axis,
     spaced_width,
+    text_box,
     tick_step,
     wrap,
 )
@@ -30,6 +32,9 @@ from kfh_site.story.palette import Palette
 
 @dataclass(frozen=True)
 class Entry:
+    """One area on the chart: its name, its ratio (None: no qualified staff), and whether
+    it is the page's own."""
+
     name: str
     ratio: float | None
     highlight: bool = False
@@ -37,6 +42,7 @@ class Entry:
 
 def compare_layouts(entries: Sequence[Entry], england: float | None, policy: Policy,
                     palette: Palette) -> tuple[Layout, Layout]:
+    """The areas compared in both frames (one spec for the web page and the PDF)."""
     return (_layout(WIDE, entries, england, policy, palette),
             _layout(NARROW, entries, england, policy, palette))
 
@@ -52,68 +58,107 @@ def _axis_range(entries: Sequence[Entry], england: float | None, policy: Policy)
 
 def _layout(frame: Frame, entries: Sequence[Entry], england: float | None, policy: Policy,
             palette: Palette) -> Layout:
-    """Names on the left, a dot per area on a shared axis, the reference lines through
-    every row. The wide frame writes each ratio in a column on the right and labels the
-    lines in full; the narrow one leaves the ratios to the table and keys the lines."""
+    """Names on the left and each area's ratio written at the right of its row, a dot per
+    area on a shared axis, and the reference lines through every row, each labelled with
+    its value in a lane of its own above the rows. No key: every line says what it is."""
     canvas = Canvas(frame, palette)
     size = frame.text
-    wide = frame is WIDE
     low, high, step = _axis_range(entries, england, policy)
     values_text = [fmt.ratio(e.ratio) if e.ratio is not None else "no qualified staff" for e in entries]
-    if wide:
-        left = min(200.0, max(spaced_width(e.name, size, e.highlight) for e in entries) + 10)
-        right = max(spaced_width(t, size, True) for t in values_text) + 10
-        x0, x1 = left + 10, frame.width - right - 12
-    else:
-        left = 128.0
-        x0, x1 = left + 12, frame.width - 22
+    left, x0, x1 = _columns(frame, entries, values_text)
 
     def x(value: float) -> float:
-        return x0 + (x1 - x0) * (min(max(value, low), high) - low) / (high - low)
+        return x0 + (x1 - x0) * ((min(max(on_axis(value), low), high) - low) / (high - low))
 
-    # (value, role, label in the wide frame, label in the narrow frame, its key there)
-    references = [(policy.recommended_ratio, "ref-recommended", f"Recommended {fmt.ratio(policy.recommended_ratio)}",
-                   fmt.count(policy.recommended_ratio), "recommended"),
-                  (policy.baseline_ratio, "ref-baseline", f"2019 average {fmt.ratio(policy.baseline_ratio)}",
-                   fmt.count(policy.baseline_ratio), "2019 average")]
-    if england is not None:
-        references.append((england, "ref-england", f"England {fmt.ratio(england)}", "England", "England"))
-    lane = line_gap(size)
-    for value, _, long_text, short_text, _ in sorted(references):
-        text = long_text if wide else short_text
-        places = [Place(x(value) + 5, size + k * lane) for k in range(4)]
-        places += [Place(x(value) - 5, size + k * lane, "end") for k in range(4)]
-        canvas.label(text, places, "label", size)
-    top = canvas.bottom + 6
-    rows: list[float] = []
-    y = top
     ordered = sorted(zip(entries, values_text, strict=True),
                      key=lambda e: (e[0].ratio is None, e[0].ratio or 0, e[0].name))
-    for entry, value_text in ordered:
+    names = [wrap(entry.name, left, size, entry.highlight) for entry, _ in ordered]
+    heights = [max(22.0, len(lines) * (size + 3) + 5) for lines in names]
+    placed, top = _reference_lanes(frame, palette, x, _references(policy, england))
+    for value, dx, anchor, lines, baseline, role in placed:
+        for i, text in enumerate(lines):
+            canvas.label(text, [Place(x(value) + dx, baseline + i * line_gap(size), anchor)], "label", size,
+                         bold=role == "ref-england")
+        canvas.line(x(value), baseline - size * 0.8, x(value), top + sum(heights), role)
+    centres = _rows(canvas, ordered, names, heights, top)
+    for (entry, _), centre in zip(ordered, centres, strict=True):
+        if entry.ratio is not None:
+            spot = dots_path([(x(entry.ratio), centre)])
+            bounds = Box(x(entry.ratio) - 7, centre - 7, x(entry.ratio) + 7, centre + 7)
+            canvas.path(spot, "this-dot" if entry.highlight else "others-large", bounds)
+    bottom = top + sum(heights)
+    _axis(canvas, x, low, high, step, bottom + 4, frame)
+    # Under the names, on the axis labels' lane: which way is better.
+    canvas.label("\u2190 lower is better", [Place(0, bottom + 4 + 6 + frame.small)], "label-muted", frame.small)
+    return canvas.layout()
+
+
+def _columns(frame: Frame, entries: Sequence[Entry], values_text: Sequence[str]) -> tuple[float, float, float]:
+    """The names' width and the plot's ends, leaving the ratios a column on the right."""
+    size = frame.text
+    right = max(spaced_width(t, size, True) for t in values_text) + 10
+    if frame is WIDE:
+        left = min(200.0, max(spaced_width(e.name, size, e.highlight) for e in entries) + 10)
+        return left, left + 10, frame.width - right - 12
+    return 116.0, 126.0, frame.width - right - 10
+
+
+def _references(policy: Policy, england: float | None) -> list[tuple[float, str, list[str]]]:
+    """The reference lines, highest first: (value, role, label words then its ratio)."""
+    references = [(policy.baseline_ratio, "ref-baseline", ["2019 average", fmt.ratio(policy.baseline_ratio)]),
+                  (policy.recommended_ratio, "ref-recommended", ["Recommended", fmt.ratio(policy.recommended_ratio)])]
+    if england is not None:
+        references.append((england, "ref-england", ["England", fmt.ratio(england)]))
+    return sorted(references, key=lambda r: -r[0])
+
+
+Lane = tuple[float, float, str, list[str], float, str]
+"""A reference label placed: (value, dx, anchor, its lines, first baseline, role)."""
+
+
+def _reference_lanes(frame: Frame, palette: Palette, x: Callable[[float], float],
+                     references: Sequence[tuple[float, str, list[str]]]) -> tuple[list[Lane], float]:
+    """Each label in the first lane (from the top) where all its lines fit on one side of
+    its line, clear of the lines already drawn down from the labels above; on one line
+    where that fits the frame, else on two. Returns them and the top of the rows."""
+    size, lane = frame.text, line_gap(frame.text)
+    probe = Canvas(frame, palette)
+    placed: list[Lane] = []
+    for value, role, words in references:
+        one = " ".join(words)
+        fits = any(text_box(px, 0, one, size, anchor).inside(frame.width)
+                   for px, anchor in ((x(value) + 5, "start"), (x(value) - 5, "end")))
+        lines = [one] if fits else words
+        bold = role == "ref-england"
+        for k in range(8):
+            baseline = size + k * lane
+            side = next(((dx, anchor) for dx, anchor in ((5.0, "start"), (-5.0, "end"))
+                         if all(probe.fits(t, Place(x(value) + dx, baseline + i * lane, anchor), size, bold)
+                                for i, t in enumerate(lines))), None)
+            if side is not None:
+                break
+        dx, anchor = side or (5.0, "start")
+        for i, t in enumerate(lines):
+            probe.text(x(value) + dx, baseline + i * lane, t, "label", anchor, size, bold)
+        probe.line(x(value), baseline - size * 0.8, x(value), 10_000, role)
+        placed.append((value, dx, anchor, lines, baseline, role))
+    top = max(b + (len(lines) - 1) * lane for _, _, _, lines, b, _ in placed) + DESCENT * size + 8
+    return placed, top
+
+
+def _rows(canvas: Canvas, ordered: Sequence[tuple[Entry, str]], names: Sequence[list[str]],
+          heights: Sequence[float], top: float) -> list[float]:
+    """Each area's name (wrapped) on the left and its ratio on the right; each row's centre."""
+    frame, size = canvas.frame, canvas.frame.text
+    centres, y = [], top
+    for (entry, value_text), lines, height in zip(ordered, names, heights, strict=True):
         role = "label-this" if entry.highlight else "label"
-        lines = wrap(entry.name, left, size, entry.highlight)
         for i, text in enumerate(lines):
             canvas.text(0, y + size + 4 + i * (size + 3), text, role, bold=entry.highlight)
-        if wide:
-            canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
-        height = max(24.0, len(lines) * (size + 3) + 6)
-        rows.append(y + min(height, 24.0) / 2 + 1)
+        canvas.text(frame.width, y + size + 4, value_text, role, "end", bold=True)
+        centres.append(y + min(height, 22.0) / 2 + 1)
         y += height
-    for value, role, *_ in references:
-        canvas.line(x(value), top - 4, x(value), y, role)
-    for (entry, _), centre in zip(ordered, rows, strict=True):
-        if entry.ratio is None:
-            continue
-        spot = dots_path([(x(entry.ratio), centre)])
-        bounds = Box(x(entry.ratio) - 9, centre - 9, x(entry.ratio) + 9, centre + 9)
-        canvas.path(spot, "halo", bounds)
-        canvas.path(spot, "this-dot" if entry.highlight else "others-large", bounds)
-    _axis(canvas, x, low, high, step, y + 4, frame)
-    key: list[tuple[str, str | None]] = [("\u2190 lower is better", None)]
-    if not wide:
-        key += [(text, role) for _, role, _, _, text in references]
-    canvas.legend(key, frame.small)
-    return canvas.layout()
+    return centres
 
 
 def _axis(canvas: Canvas, x: Callable[[float], float], low: float, high: float, step: int, y: float,

@@ -30,7 +30,7 @@ from kfh_site.story.palette import Palette
 
 AXIS_MIN, AXIS_MAX = 500, 3500
 DOT = 5.0                        # the others' dots: diameter, and the spacing of the swarm
-WIDE_LEFT, WIDE_RIGHT = 196.0, 130.0   # the title and rank columns of the wide frame
+WIDE_LEFT, WIDE_RIGHT = 206.0, 124.0   # the title and rank columns of the wide frame
 WIDE_X = (WIDE_LEFT + 12, WIDE.width - WIDE_RIGHT - 20)
 NARROW_X = (14.0, NARROW.width - 26)
 
@@ -119,7 +119,7 @@ def _wide_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legen
     for row in rows:
         titles = wrap(row.title, WIDE_LEFT, frame.text, bold=True)
         subtitles = wrap(row.subtitle, WIDE_LEFT, small)
-        height = max(32.0, 6 + line * len(titles) + (small + 2) * len(subtitles) + 2)
+        height = max(30.0, 4 + line * len(titles) + (small + 2) * len(subtitles) + 2)
         baseline = y + 15
         for text in titles:
             canvas.text(0, baseline, text, bold=True)
