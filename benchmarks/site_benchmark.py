@@ -1,9 +1,11 @@
-"""Where people wait for kfh-site: each row of issue 14's table, measured in one run.
+"""Where people wait for kfh-site: each row of issue 20's table with its target, measured in
+one run (targets in CPU seconds where they can be: wall seconds on a shared machine vary
+two-fold from run to run).
 
 Run from the repository (each build or check runs in a fresh process, as a user's would):
     .venv/bin/python benchmarks/site_benchmark.py                 # every row but the test suite
-    .venv/bin/python benchmarks/site_benchmark.py --suite         # and the whole test suite
-    .venv/bin/python benchmarks/site_benchmark.py --only scaling  # how a build grows with N
+    .venv/bin/python benchmarks/site_benchmark.py --suite         # and the whole test suite (CI=true)
+    .venv/bin/python benchmarks/site_benchmark.py --only scaling  # how a build grows with N, to 10,000
 
 seconds: the whole command as a user waits for it (start-up and imports included).
 CPU: processor seconds of the command and every process it started; on a machine shared
@@ -91,17 +93,30 @@ class Table:
 def html_10000(table: Table, folder: Path) -> None:
     project = make_project(folder / "n10000", 10000)
     result = run(project, "build", "--no-pdf", "--clean")
-    table.row("10,000 organisations x 2 years, HTML only", result, "< 8 s, < 1 GB",
-              result.seconds < 8 and (result.peak_mb or 0) < 1024, f"{result.seconds / 10000 * 1000:.2f} ms per org")
+    table.row("10,000 organisations x 2 years, HTML only", result, "<= 15 CPU s, < 1 GB",
+              result.cpu <= 15 and (result.peak_mb or 0) < 1024, f"{result.cpu / 10000 * 1000:.2f} CPU ms per org")
 
 
 def example_with_pdfs(table: Table, folder: Path) -> Path:
     out = folder / "example-build"
     result = run(ROOT, "build", "--clean", "--out", str(out))
     pdfs = len(list(out.rglob("*.pdf")))
-    table.row(f"the example, clean, with all PDFs ({pdfs} PDFs)", result, "< 15 s", result.seconds < 15,
-              f"{result.cpu / pdfs:.2f} CPU s per PDF, all in")
+    table.row(f"the example, clean, with all PDFs ({pdfs} PDFs)", result, "<= 30 CPU s", result.cpu <= 30,
+              "every process counted")
     return out
+
+
+def pdf_cost(table: Table, folder: Path) -> None:
+    """What a PDF adds to a build: the example built with and without PDFs, on one core
+    (--jobs 1), the difference divided by the number of PDFs."""
+    without = run(ROOT, "build", "--clean", "--no-pdf", "--jobs", "1", "--out", str(folder / "one-core-html"))
+    out = folder / "one-core-pdf"
+    with_pdfs = run(ROOT, "build", "--clean", "--jobs", "1", "--out", str(out))
+    pdfs = len(list(out.rglob("*.pdf")))
+    per_pdf = Measured((with_pdfs.seconds - without.seconds) / pdfs, (with_pdfs.cpu - without.cpu) / pdfs,
+                       None, 0, "")
+    table.row(f"one PDF (example --jobs 1, with PDFs minus without, / {pdfs})", per_pdf, "<= 0.10 CPU s",
+              per_pdf.cpu <= 0.10, "benchmarks/pdf_benchmark.py says where it goes")
 
 
 def incremental(table: Table, folder: Path) -> Path:
@@ -178,7 +193,7 @@ def serve_edit(table: Table, folder: Path) -> None:
 def checks(table: Table, small: Path, example: Path) -> None:
     for what, project, site, target, limit in (
             ("kfh-site check with axe, 25 organisations", small, small / "build", "< 15 s", 15),
-            ("kfh-site check with axe, the example", ROOT, example, "< 60 s", 60)):
+            ("kfh-site check with axe, the example", ROOT, example, "< 90 s", 90)):
         pages, pdfs = len(list(site.rglob("*.html"))), len(list(site.rglob("*.pdf")))
         first = measure([KFH_SITE, "check", str(site), "--base-url", BASE_URL], project)
         table.row(f"{what} ({pages} pages, {pdfs} PDFs)", first, target, first.seconds < limit,
@@ -191,17 +206,24 @@ def checks(table: Table, small: Path, example: Path) -> None:
 
 
 def suite(table: Table) -> None:
-    result = measure([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], ROOT)
+    result = measure([str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"], ROOT,
+                     env={**os.environ, "CI": "true"})
     summary = result.output.strip().splitlines()[-1] if result.output.strip() else ""
-    table.row("the test suite (every test)", result, "< 6 min", result.returncode == 0 and result.seconds < 360,
+    table.row("the test suite (every test, CI=true)", result, "< 10 min", result.returncode == 0 and result.seconds < 600,
               summary.strip("= "))
 
 
 def scaling(table: Table, folder: Path, sizes: list[int]) -> None:
+    per_org = []
     for n in sizes:
         project = make_project(folder / f"scale{n}", n)
         result = run(project, "build", "--no-pdf", "--clean")
-        table.row(f"{n:,} organisations, HTML only", result, "linear",
+        per_org.append(result.cpu / n)
+        last = n == sizes[-1]
+        table.row(f"{n:,} organisations, HTML only", result,
+                  "linear" + (", <= 15 CPU s, < 1 GB" if n == 10000 else ""),
+                  (per_org[-1] <= 1.25 * min(per_org) and (n != 10000 or (result.cpu <= 15 and (result.peak_mb or 0) < 1024)))
+                  if last else None,
                   note=f"{result.seconds / n * 1000:.2f} ms, {result.cpu / n * 1000:.2f} CPU ms per org")
 
 
@@ -215,22 +237,24 @@ def main() -> None:
     table = Table()
 
     def wanted(name: str) -> bool:
-        return args.only == name or (args.only is None and name != "scaling")
+        return args.only == name or (args.only is None and name not in ("html", "suite"))
 
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         if wanted("html"):
             html_10000(table, folder)
         example = example_with_pdfs(table, folder) if wanted("pdf") or wanted("check") else None
+        if wanted("pdf"):
+            pdf_cost(table, folder)
         small = incremental(table, folder) if wanted("incremental") or wanted("check") else None
         if wanted("serve"):
             serve_edit(table, folder)
         if wanted("check") and example and small:
             checks(table, small, example)
+        if wanted("scaling"):
+            scaling(table, folder, args.sizes)
         if (args.suite and args.only is None) or args.only == "suite":
             suite(table)
-        if args.only == "scaling":
-            scaling(table, folder, args.sizes)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,16 @@ def test_abbreviations_add_to_the_defaults(tmp_path):
     assert abbreviations["PICO"] == "population, intervention" and abbreviations["WTE"] == "whole-time equivalent"
 
 
+def test_ci_ruff_step_holds_functions_to_complexity_10_and_every_public_name_to_a_docstring():
+    """CI's ruff step runs pyproject.toml's rules: these two must stay among them."""
+    import tomllib
+
+    lint = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+    assert {"C901", "D100", "D101", "D102", "D103", "D104"} <= set(lint["select"])
+    assert lint["mccabe"]["max-complexity"] == 10
+    assert ".venv/bin/ruff check kfh_site tests benchmarks scripts" in (REPO / ".ci" / "run").read_text()
+
+
 # One config finder for every command, tried from a folder inside the project.
 
 @pytest.fixture

@@ -129,7 +129,7 @@ def test_a_return_far_from_the_workforce_figure_is_a_warning_in_validate_and_bui
     root = workforce_project(tmp_path / "project", keep_staff={"BBB": "3,400", "CCC": "5,100"})
     assert run_cli(root, "validate") == 0
     out = capsys.readouterr().out
-    warning = ("Warning: BBB (Beta Mental Health NHS Trust), 2024/25: the return gives 3,400.00 NHS staff (WTE) "
+    warning = ("warning: BBB (Beta Mental Health NHS Trust), 2024/25: the return gives 3,400.00 NHS staff (WTE) "
                "and the NHS Workforce Statistics 3,020.00 for March 2025, a difference of +380.00 (+12.6%); "
                "the workforce figure, 3,020.00, is used")
     assert warning in out
@@ -138,6 +138,16 @@ def test_a_return_far_from_the_workforce_figure_is_a_warning_in_validate_and_bui
     assert run_cli(root, "build", "--no-pdf") == 0
     assert warning in capsys.readouterr().out
     assert figures_csv(root)[("BBB", "2024/25")]["nhs_staff_wte"] == "3020.00"
+
+
+def test_strict_makes_a_return_far_from_the_workforce_figure_an_error_named_by_file_row_and_column(tmp_path, capsys):
+    root = workforce_project(tmp_path / "project", keep_staff={"BBB": "3,400"})
+    for command in (["validate", "--strict"], ["build", "--no-pdf", "--strict"]):
+        assert run_cli(root, *command) == 1
+        err = capsys.readouterr().err
+        assert 'column "NHS staff (WTE)" (nhs_staff_wte): warning: BBB (Beta Mental Health NHS Trust), 2024/25' in err
+        assert "Traceback" not in err
+    assert not (root / "build").exists()
 
 
 def test_an_organisation_with_neither_figure_is_an_error_naming_it_and_the_months(tmp_path, capsys):

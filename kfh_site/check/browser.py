@@ -35,6 +35,13 @@ from kfh_site.output.workers import available_cores
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+# The same without colour contrast, for pages whose every kind of element has its colours
+# checked on another page (checks.contrast_pages): contrast is three quarters of axe's time.
+AXE_WITHOUT_CONTRAST = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
+# Colour contrast alone: for those pages again when it failed somewhere, so that every page
+# with a failing colour is named.
+AXE_CONTRAST_ONLY = {"runOnly": {"type": "rule", "values": ["color-contrast"]}, "resultTypes": ["violations"]}
+RULES = {"all": AXE_OPTIONS, "without-contrast": AXE_WITHOUT_CONTRAST, "contrast-only": AXE_CONTRAST_ONLY}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -118,7 +125,7 @@ def checker_key(base_path: str) -> str:
     from kfh_site.output.cache import package_version
 
     parts = {"kfh-site": __version__, "axe": hashlib.sha256(axe_source().encode()).hexdigest(),
-             "options": AXE_OPTIONS, "check": PAGE_CHECK, "height": HEIGHT, "base_path": base_path,
+             "options": AXE_OPTIONS, "rules": RULES, "check": PAGE_CHECK, "height": HEIGHT, "base_path": base_path,
              "playwright": package_version("playwright"), "browser": _browser_version()}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -280,9 +287,9 @@ def default_tabs() -> int:
     return available_cores() + 1
 
 
-def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int,
+def check_pages(site_url: str, jobs: Sequence[tuple[str, int, str]], workers: int,
                 deadline: float = PAGE_DEADLINE) -> list[PageCheck]:
-    """Check each (page, width) of ``jobs`` in one headless Chromium, ``workers`` pages at
+    """Check each (page, width, rules: a key of RULES) of ``jobs`` in one headless Chromium, ``workers`` pages at
     a time, each within ``deadline`` seconds; the results come back sorted by page and
     width, whatever order they finished in."""
     if not jobs:
@@ -291,7 +298,7 @@ def check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int,
     return sorted(results, key=lambda r: (r.page, -r.width))
 
 
-async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: int,
+async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int, str]], workers: int,
                        deadline: float) -> list[PageCheck]:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
@@ -317,7 +324,7 @@ async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int]], workers: 
     return results
 
 
-async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], results: list[PageCheck],
+async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int, str]], results: list[PageCheck],
                          deadline: float) -> None:
     """One browser tab taking the next (page, width) from the queue until it is empty. A
     page that passes its deadline is reported and its tab closed (its renderer may be stuck
@@ -327,14 +334,14 @@ async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], 
     requested: set[str] = set()
     tab = None
     while queue:
-        path, width = queue.popleft()
+        path, width, rules = queue.popleft()
         if tab is None:
             tab = await context.new_page()
             tab.on("request", lambda request: requested.add(request.url))
         requested.clear()
         findings: list[BrowserFinding]
         try:
-            findings = await asyncio.wait_for(_check_one(tab, site_url, path, width), deadline)
+            findings = await asyncio.wait_for(_check_one(tab, site_url, path, width, rules), deadline)
         except asyncio.TimeoutError:
             findings = [TimedOut(path, width, deadline)]
             await _close(tab)
@@ -347,11 +354,12 @@ async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int]], 
         await _close(tab)
 
 
-async def _check_one(tab, site_url: str, path: str, width: int) -> list[BrowserFinding]:
+async def _check_one(tab, site_url: str, path: str, width: int, rules: str = "all") -> list[BrowserFinding]:
     if tab.viewport_size != {"width": width, "height": HEIGHT}:
         await tab.set_viewport_size({"width": width, "height": HEIGHT})
     await tab.goto(site_url + path, wait_until="load")
-    return _findings(path, width, await tab.evaluate(PAGE_CHECK, [AXE_OPTIONS, width <= REFLOW_WIDTH]))
+    reflow = width <= REFLOW_WIDTH and rules != "contrast-only"
+    return _findings(path, width, await tab.evaluate(PAGE_CHECK, [RULES[rules], reflow]))
 
 
 async def _close(tab) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ LINK_ATTRIBUTES = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "
                    ("source", "src"), ("iframe", "src"), ("use", "href"), ("image", "href")}
 PAGES_PER_TASK = 8  # pages parsed by one worker task: small enough that no core idles at the end
 PDFS_PER_TASK = 2
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                  "wbr", "param"})
 # A page larger than this is reported as too large to check, and neither parsed nor loaded
 # in the browser: axe on tens of megabytes of markup takes many minutes. The example's
 # largest page is 90 kB; the list of 10,000 organisations is under 4 MB.
@@ -46,6 +49,7 @@ class PageFacts:
     images_without_alt: int = 0
     svgs_without_name: int = 0
     tables_without_headers: int = 0
+    kinds: frozenset[str] = frozenset()  # its kinds of element where they stand: see _FactParser._shape
 
 
 class _FactParser(HTMLParser):
@@ -55,10 +59,15 @@ class _FactParser(HTMLParser):
         self._in_title = False
         self._svg_depth = 0  # an SVG's <title> is its text alternative, not the page title
         self._table_stack: list[bool] = []
+        self._open: list[tuple[str, str]] = []   # (tag, its path from the root) of each open element
+        self._shapes: set[str] = set()
+        self._in_style = False
+        self._self_closed = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Count what the checks need of each element, and note its ids and links."""
         a = {k: (v or "") for k, v in attrs}
+        self._shape(tag, a, void=tag in VOID or self._self_closed)
         self._count(tag, a)
         if "id" in a:
             self.facts.ids.add(a["id"])
@@ -86,7 +95,39 @@ class _FactParser(HTMLParser):
         elif tag == "th" and self._table_stack:
             self._table_stack[-1] = True
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """A self-closed element (``<rect/>`` in an SVG) opens nothing."""
+        self._self_closed = True
+        self.handle_starttag(tag, attrs)
+        self._self_closed = False
+        self._close(tag)
+
+    def _shape(self, tag: str, a: dict[str, str], void: bool) -> None:
+        """Note the element's kind where it stands: its tag and classes (and style, and a
+        stylesheet's address) under those of each element around it. Two pages with the
+        same kinds of element in the same places, whatever their text and numbers, have
+        the same colours on the same backgrounds."""
+        kind = tag + "".join(f".{c}" for c in sorted(a.get("class", "").split()))
+        if a.get("style"):
+            kind += "{" + a["style"] + "}"
+        if tag == "link" and a.get("rel") == "stylesheet":
+            kind += "[" + a.get("href", "") + "]"
+        path = (self._open[-1][1] + "/" if self._open else "") + kind
+        self._shapes.add(path)
+        if not void:
+            self._open.append((tag, path))
+        self._in_style = tag == "style"  # its text is what its pages look like
+
     def handle_endtag(self, tag: str) -> None:
+        """Close what the end tag closes (and any element left open inside it)."""
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                break
+        self._in_style = False
+        self._close(tag)
+
+    def _close(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
         elif tag == "svg":
@@ -96,8 +137,14 @@ class _FactParser(HTMLParser):
                 self.facts.tables_without_headers += 1
 
     def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self._shapes.add("<style>" + data)
         if self._in_title:
             self.facts.title += data
+
+    def kinds(self) -> frozenset[str]:
+        """The page's kinds of element where they stand (see ``_shape``), each as a short hash."""
+        return frozenset(hashlib.blake2b(shape.encode(), digest_size=8).hexdigest() for shape in self._shapes)
 
 
 def page_facts(html: str) -> PageFacts:
@@ -106,6 +153,7 @@ def page_facts(html: str) -> PageFacts:
     parser.feed(html)
     parser.close()
     parser.facts.title = " ".join(parser.facts.title.split())
+    parser.facts.kinds = parser.kinds()
     return parser.facts
 
 
@@ -371,9 +419,12 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True, check_a
         facts = started(pool, read_facts, pages, PAGES_PER_TASK)
         pdf_problems = started(pool, functools.partial(pdf_findings, build=build, deadline=deadline),
                                pdfs_to_check, PDFS_PER_TASK)
-        in_browser = (browser_checks(build, base_path, pages, cache, workers, deadline) if browser else
+        # The pages are read first (the PDFs meanwhile): the browser checks need to know
+        # which kinds of element each page holds.
+        read = dict(zip(pages, facts(), strict=True))
+        in_browser = (browser_checks(build, base_path, pages, cache, workers, deadline, read) if browser else
                       BrowserChecks("Browser checks (axe-core in Chromium): not run, as asked (--no-browser)."))
-        findings = site_findings(build, base_path, dict(zip(pages, facts(), strict=True))) + pdf_problems()
+        findings = site_findings(build, base_path, read) + pdf_problems()
     findings += in_browser.findings
     failed_pdfs = {f.page for f in findings}
     passed_pdfs = [name for p in pdfs if (name := p.relative_to(build).as_posix()) not in failed_pdfs]
@@ -389,10 +440,14 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True, check_a
 
 
 def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: CheckCache,
-                   workers: int | None = None, deadline: float = PAGE_DEADLINE) -> BrowserChecks:
+                   workers: int | None = None, deadline: float = PAGE_DEADLINE,
+                   facts: dict[Path, PageFacts | None] | None = None) -> BrowserChecks:
     """axe-core and the sideways-scroll check on every page at every width, in Chromium,
     except where the page and every file it loaded are unchanged since it last passed,
-    and pages too large to check (the static checks report those)."""
+    and pages too large to check (the static checks report those). axe's colour-contrast
+    rule, three quarters of axe's time, runs on the fewest pages that between them hold
+    every kind of element of the pages checked (``contrast_pages``); every other rule on
+    every page."""
     from kfh_site.check import browser as web
 
     missing = web.browser_unavailable()
@@ -413,17 +468,57 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
                 jobs.append((name, width))
             else:
                 passed[page_key(name, width)] = tuple(kept)
+    checked = {name for name, _width in jobs}
+    contrast = contrast_pages({name: facts[build / name] for name in checked}) if facts is not None else checked
     # The largest pages first, so that no tab is left with a long one at the end.
     jobs.sort(key=lambda job: -(build / job[0]).stat().st_size)
-    with web.serve(build, base_path) as url:
-        results = web.check_pages(url, jobs, workers or web.default_tabs(), deadline)
-    findings = []
+    results = _in_browser(build, base_path, jobs, contrast, workers or web.default_tabs(), deadline)
+    findings: list[Finding] = []
+    failed: set[str] = set()
     for result in results:
         findings += [Finding(result.page, str(problem)) for problem in result.findings]
-        if not result.findings:
+        if result.findings:
+            failed.add(page_key(result.page, result.width))
+    for result in results:
+        if page_key(result.page, result.width) not in failed:
             passed[page_key(result.page, result.width)] = result.loaded
     note = (f"Browser checks: axe-core {', '.join(web.WCAG_TAGS)} at "
-            f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run. "
+            f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run (colour contrast on the {len(contrast)} of "
+            f"{len(checked)} pages that between them hold every kind of element; on all when one failed). "
             f"Sideways scrolling at {web.REFLOW_WIDTH}px: checked.")
-    checked = {name for name, _width in jobs}
     return BrowserChecks(note, tuple(findings), passed, key, unchanged - len(checked))
+
+
+def _in_browser(build: Path, base_path: str, jobs: list[tuple[str, int]], contrast: set[str], tabs: int,
+                deadline: float) -> list:
+    """Every job checked, colour contrast only on the ``contrast`` pages; on every page when
+    a colour failed, so that each page with a failing colour is named."""
+    from kfh_site.check import browser as web
+
+    with web.serve(build, base_path) as url:
+        results = web.check_pages(url, [(name, width, "all" if name in contrast else "without-contrast")
+                                         for name, width in jobs], tabs, deadline)
+        if any(problem.rule == "color-contrast" for result in results for problem in result.findings):
+            unchecked = {(r.page, r.width) for r in results if any(p.rule in ("timed-out", "not-checked")
+                                                                   for p in r.findings)}
+            results += web.check_pages(url, [(name, width, "contrast-only") for name, width in jobs
+                                             if name not in contrast and (name, width) not in unchecked],
+                                       tabs, deadline)
+    return results
+
+
+def contrast_pages(facts: dict[str, PageFacts | None]) -> set[str]:
+    """The fewest pages (found greedily, the smaller first where it makes no difference)
+    that between them hold every kind of element the pages hold: a kind's colours and
+    background come from its tag, classes and style and those of the elements around it,
+    the same on every page, so checking colour contrast there checks it everywhere."""
+    kinds = {name: f.kinds for name, f in facts.items() if f is not None}
+    left = set().union(*kinds.values()) if kinds else set()
+    chosen: set[str] = set()
+    while left:
+        best = max(sorted(kinds), key=lambda name: (len(kinds[name] & left), -len(kinds[name])))
+        if not kinds[best] & left:
+            break
+        chosen.add(best)
+        left -= kinds[best]
+    return chosen

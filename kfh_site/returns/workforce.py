@@ -25,7 +25,7 @@ import pandas as pd
 
 from kfh_site.domain import ENGLAND, NHS_STAFF_FROM_RETURN, NHS_STAFF_FROM_WORKFORCE, Merger
 from kfh_site.errors import DataError, FileProblem, Problem
-from kfh_site.returns.contract import WORKFORCE, display_name, returns_contract
+from kfh_site.returns.contract import WORKFORCE, display_name, heading, returns_contract
 from kfh_site.returns.months import Month, describe_months, month_in_name, month_in_year, parse_month
 from kfh_site.returns.table import Returns, in_scope, load_returns, read_raw_table, validate_table
 
@@ -171,6 +171,7 @@ def join_workforce(returns: Returns, workforce: Workforce, month: int | None = N
     sources = np.full(len(table), NHS_STAFF_FROM_WORKFORCE, dtype=object)
     months = np.full(len(table), None, dtype=object)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     notes: list[str] = []
     successors = {m.into: m for m in mergers}
     for i, row in enumerate(table.itertuples(index=False)):
@@ -194,10 +195,12 @@ def join_workforce(returns: Returns, workforce: Workforce, month: int | None = N
         when = f"for {found.month.label}" if found.month else "in a file without a month"
         if not math.isnan(given) and abs(given - found.staff) > DIFFERENCE_WARNED * found.staff:
             difference = given - found.staff
-            notes.append(
-                f"Warning: {who}: the return gives {given:,.2f} NHS staff (WTE) and the NHS Workforce Statistics "
+            warnings.append(Problem(
+                row.source_file, int(row.source_row), "nhs_staff_wte",
+                f"warning: {who}: the return gives {given:,.2f} NHS staff (WTE) and the NHS Workforce Statistics "
                 f"{found.staff:,.2f} {when}, a difference of {difference:+,.2f} ({difference / found.staff:+.1%}); "
-                f"the workforce figure, {found.staff:,.2f}, is used")
+                f"the workforce figure, {found.staff:,.2f}, is used",
+                sheet=row.source_sheet if isinstance(row.source_sheet, str) else None, header=heading("nhs_staff_wte")))
         if found.added_up:
             notes.append(f"{who}: NHS staff is {' + '.join(found.added_up)} added up ({found.staff:,.2f} WTE "
                          f"{when}), as {row.org_code} was formed from them in {merger.year if merger else ''}")
@@ -206,7 +209,8 @@ def join_workforce(returns: Returns, workforce: Workforce, month: int | None = N
     table["nhs_staff_wte"] = staff
     table["nhs_staff_source"] = sources
     table["nhs_staff_month"] = pd.Series(months, dtype=object, index=table.index)  # None, not NaN, when none
-    return replace(returns, table=table, notes=(*returns.notes, *workforce.notes, *notes))
+    return replace(returns, table=table, notes=(*returns.notes, *workforce.notes, *notes),
+                   warnings=(*returns.warnings, *warnings))
 
 
 def given_in_returns(returns: Returns) -> Returns:
@@ -276,7 +280,9 @@ def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
     problems: list[Problem] = []
     returns = figures = None
     try:
-        returns = load_returns(files, root, sheet, columns, strict, contract=returns_contract(True))
+        # Not strict yet: a return's NHS staff that differs from the workforce figure is a
+        # warning too, and --strict must see every warning at once.
+        returns = load_returns(files, root, sheet, columns, contract=returns_contract(True))
     except DataError as exc:
         problems.extend(exc.problems)
     try:
@@ -285,4 +291,7 @@ def read_returns(files: Sequence[Path], root: Path, sheet: str | None = None,
         problems.extend(exc.problems)
     if returns is None or figures is None:
         raise DataError(problems)
-    return join_workforce(in_scope(returns, scope), figures, workforce.month, mergers)
+    joined = join_workforce(in_scope(returns, scope), figures, workforce.month, mergers)
+    if strict and joined.warnings:
+        raise DataError(list(joined.warnings), strict=True)
+    return joined

@@ -271,8 +271,12 @@ class Canvas:
     def sample(self, role: str, x: float, y: float) -> None:
         """A small copy of a mark, for a key."""
         box = Box(x - 8, y - 7, x + 8, y + 7)
-        if role in ("this-dot", "this-points", "others-large"):
+        if role in ("this-dot", "this-points", "others-large", "this-small"):
             self.path(dots_path([(x, y)]), role, box)
+        elif role in ("none-this", "none-mark"):
+            self.path(cross_path(x, y, 5), role, box)
+        elif role == "england-median":
+            self.path(diamond_path(x, y, 5), role, box)
         elif role == "england-points":
             self.path(f"M{_n(x - 3.5)} {_n(y - 3.5)}h7v7h-7z", role, box)
         elif role == "median":
@@ -326,6 +330,17 @@ def tick_step(span: float, steps: Sequence[tuple[float, int]], most: int = 10) -
         if factor * power >= least:
             return int(factor * power)
     return int(10 * power)  # not reached: 10 * power >= least
+
+
+def cross_path(x: float, y: float, half: float) -> str:
+    """A crossed mark (no qualified staff), centred on ``x, y``."""
+    return (f"M{_n(x - half)} {_n(y - half)}L{_n(x + half)} {_n(y + half)}"
+            f"M{_n(x + half)} {_n(y - half)}L{_n(x - half)} {_n(y + half)}")
+
+
+def diamond_path(x: float, y: float, half: float) -> str:
+    """An open diamond (England's median beside an area's own), centred on ``x, y``."""
+    return f"M{_n(x)} {_n(y - half)}L{_n(x + half)} {_n(y)}L{_n(x)} {_n(y + half)}L{_n(x - half)} {_n(y)}Z"
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:
