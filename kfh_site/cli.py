@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from kfh_site import __version__
-from kfh_site.config import SiteConfig, checked_base_url_option, find_config, load_config, look_for_config, url_path
+from kfh_site.config import (
+    SiteConfig,
+    checked_base_url_option,
+    config_from_mapping,
+    find_config,
+    load_config,
+    look_for_config,
+    url_path,
+)
 from kfh_site.errors import ConfigError, KfhError
 from kfh_site.returns.contract import find_return_files
 from kfh_site.story.formatting import file_size
@@ -226,7 +234,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     # Stopped by a service manager or `kill`: tidy up as after Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
-    serve(load_config(config_file), config_file, args.port, rebuild, report,
+    try:
+        config = load_config(config_file)
+    except KfhError:  # serve starts all the same, shows why on every page, and builds once it is fixed
+        config = config_from_mapping({}, config_file.parent, str(config_file), {})
+    serve(config, config_file, args.port, rebuild, report,
           data_paths=[p for p in (args.data or []) if p.exists()], pdfs=pdfs.get if pdfs else None)
     return EXIT_OK
 

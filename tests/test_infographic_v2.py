@@ -205,3 +205,86 @@ def test_a_pdf_that_would_not_fit_one_page_is_an_error_naming_the_organisation(t
     assert run_cli(root, "build") == 1
     err = capsys.readouterr().err
     assert "must fit one A4 page" in err and "Alpha Acute NHS Trust (pdf/organisations/aaa1.pdf): 2 pages" in err
+
+
+# --- where it sits: the strip plot ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def regions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """London's acute trusts' median is 1 : 1,200; England's (with North West's three) 1 : 1,700."""
+    from kfh_site.returns.contract import REGIONS
+
+    root = make_project(tmp_path_factory.mktemp("v2-regions") / "project", with_data=False)
+    rows = [row("LA1", "London One", "2024/25", "10000", "10"),          # 1 : 1,000
+            row("LA2", "London Two", "2024/25", "12000", "10"),          # 1 : 1,200
+            row("LA3", "London Three", "2024/25", "14000", "10"),        # 1 : 1,400
+            row("NW1", "North One", "2024/25", "20000", "10", region="North West"),     # 1 : 2,000
+            row("NW2", "North Two", "2024/25", "22000", "10", region="North West"),     # 1 : 2,200
+            row("FAR", "Far Beyond NHS Trust", "2024/25", "77430", "10", region="North West")]  # 1 : 7,743
+    # Every region sends a return, so that England is a fair comparison on London's page.
+    rows += [row(f"XX{i}", f"Other {i}", "2024/25", "15000", "10", "Community", region)
+             for i, region in enumerate(REGIONS) if region not in ("London", "North West")]
+    write_csv(root / "data" / "returns" / "2024-25.csv", rows)
+    assert run_cli(root, "build", "--no-pdf") == 0
+    return root / "build"
+
+
+def _wide_chart(page: Path, chart_id: str) -> str:
+    import re
+
+    html = page.read_text(encoding="utf-8")
+    start = html.index(f'aria-labelledby="{chart_id}-caption"')
+    return re.search(r'<svg class="chart-svg chart-wide".*?</svg>', html[start - 2000:], re.S).group(0)
+
+
+def test_a_regions_type_row_ticks_the_regions_own_median_and_marks_englands_apart(regions):
+    import re
+
+    from kfh_site.story.charts.strip import WIDE_X, _scale
+
+    x = _scale(*WIDE_X)
+    svg = _wide_chart(regions / "regions" / "london.html", "types-london")
+    acute = [float(a) for a in re.findall(r'class="r-median" x1="([\d.]+)"', svg)]
+    assert acute and abs(acute[0] - x(1200)) < 0.11          # London's median, not England's 1 : 1,700
+    diamond = re.search(r'class="r-england-median" d="M([\d.]+) ', svg)
+    assert diamond and abs(float(diamond.group(1)) - x(1700)) < 0.11   # (1,400 + 2,000) / 2
+    assert "England&#39;s median" in svg or "England's median" in svg
+    assert 'class="r-this-small"' in svg                     # the region's organisations, small dots
+
+
+def test_a_ratio_beyond_the_axis_is_written_at_its_end_and_3000_keeps_its_label(regions):
+    svg = _wide_chart(regions / "organisations" / "far.html", "strip-far")
+    texts = __import__("re").findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "1\u00a0:\u00a07,743 \u2192" in texts
+    assert {"500", "1,000", "1,500", "2,000", "2,500", "3,000", "3,500+"} <= set(texts)
+
+
+def test_no_qualified_staff_is_a_crossed_mark_past_the_axis_end_counted_in_the_row(changes):
+    page = changes / "organisations" / "non.html"
+    svg = _wide_chart(page, "strip-non")
+    assert svg.count('class="r-none-this"') >= 1
+    assert "1 with none" in svg or "with none" in svg
+    assert "no qualified staff" in svg
+
+
+def test_every_pdf_figure_box_is_in_points_on_its_page_around_its_chart(changes):
+    import pikepdf
+
+    for path in (changes / "pdf").rglob("*.pdf"):
+        with pikepdf.open(path) as pdf:
+            width, height = (float(v) for v in pdf.pages[0].MediaBox[2:])
+            boxes = {str(obj.Alt)[:11]: [float(v) for v in obj.A.BBox] for obj in pdf.objects
+                     if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"}
+        assert boxes, path
+        for alt, (x1, y1, x2, y2) in boxes.items():
+            assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height, (path, alt, (x1, y1, x2, y2))
+    # The strip's first row title lies inside the strip's box (points from the bottom left).
+    with pikepdf.open(changes / "pdf" / "organisations" / "wor.pdf") as pdf:
+        strip = next([float(v) for v in obj.A.BBox] for obj in pdf.objects
+                     if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"
+                     and str(obj.Alt).startswith("Strip plot"))
+    with pdfplumber.open(changes / "pdf" / "organisations" / "wor.pdf") as document:
+        page = document.pages[0]
+        word = next(w for w in page.extract_words() if w["text"] == "All")
+        assert strip[0] - 0.5 <= word["x0"]
+        assert strip[1] - 0.5 <= page.height - word["bottom"] < page.height - word["top"] <= strip[3] + 0.5

@@ -25,7 +25,8 @@ class Preview:
     """``kfh-site serve`` running in a project, its output read line by line. Its
     temporary folders go into ``temp`` so the test can see them come and go."""
 
-    def __init__(self, project: Path, temp: Path, options: tuple[str, ...] = ("--no-pdf",)):
+    def __init__(self, project: Path, temp: Path, options: tuple[str, ...] = ("--no-pdf",),
+                 url: str = r"http://127\.0\.0\.1:\d+/kfh-report/"):
         temp.mkdir(exist_ok=True)
         self.temp = temp
         self.process = subprocess.Popen([SCRIPT, "serve", "--port", "0", *options], cwd=project,
@@ -35,7 +36,7 @@ class Preview:
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        line = self.wait_for(r"^Serving (http://127\.0\.0\.1:\d+/kfh-report/)", timeout=DEADLINE)
+        line = self.wait_for(rf"^Serving ({url})", timeout=DEADLINE)
         self.url = re.match(r"^Serving (\S+)", line).group(1)
 
     def _read(self) -> None:
@@ -68,7 +69,7 @@ class Preview:
             return error.code, error.read(), error.headers["Content-Type"]
 
     def state(self) -> dict:
-        host = self.url.split("/kfh-report/")[0]
+        host = re.match(r"http://[^/]+", self.url).group()
         with urllib.request.urlopen(host + "/__kfh-site__/state", timeout=DEADLINE) as response:
             return json.loads(response.read())
 
@@ -183,14 +184,41 @@ def test_a_busy_port_is_a_one_line_message_before_anything_is_built(project, tmp
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []
 
 
-def test_a_first_build_that_fails_is_a_message_and_leaves_nothing(project, tmp_path):
+def test_a_project_broken_at_start_is_served_as_its_error_until_an_edit_fixes_it(project, tmp_path):
+    """Issue 17: serve used to stop at once; now it starts, every page says why the project
+    did not build, and the first edit that fixes it shows the site."""
     returns = project / "data" / "returns" / "2024-25.csv"
-    returns.write_text(returns.read_text().replace("Beta Mental Health NHS Trust,London", "Beta Mental Health NHS Trust,Londn"))
-    result = subprocess.run([SCRIPT, "serve", "--port", "0", "--no-pdf"], cwd=project, capture_output=True,
-                            text=True, timeout=DEADLINE, env={**os.environ, "TMPDIR": str(tmp_path)})
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert 'column region: expected one of the seven NHS England regions, got "Londn"' in result.stderr
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("kfh-site-preview-")] == []
+    original = returns.read_text()
+    returns.write_text(original.replace("Beta Mental Health NHS Trust,London", "Beta Mental Health NHS Trust,Londn"))
+    running = Preview(project, tmp_path / "temp")
+    try:
+        assert any('column region: expected one of the seven NHS England regions, got "Londn"' in line
+                   for line in running.seen), running.seen
+        status, page = running.get("organisations/bbb.html")
+        assert status == 503 and "The project did not build" in page and "got &quot;Londn&quot;" in page
+        assert "__kfh-site__/state" in page  # it reloads once fixed
+        returns.write_text(original)
+        running.wait_state(lambda s: s["build"] > 0 and not s["error"])
+        assert running.get("organisations/bbb.html")[0] == 200
+    finally:
+        assert running.stop() == 0
+    assert "Traceback" not in "\n".join(running.seen)
+    assert [p.name for p in (tmp_path / "temp").iterdir()] == []
+
+
+def test_a_config_broken_at_start_is_served_as_its_error(project, tmp_path):
+    config = project / "kfh-site.toml"
+    good = config.read_text()
+    config.write_text(good + "abbreviations = {NHS = 5}\n")
+    running = Preview(project, tmp_path / "temp", url=r"http://127\.0\.0\.1:\d+/")
+    try:
+        status, page = running.get("index.html")
+        assert status == 503 and "expected a string, got 5" in page
+        config.write_text(good)
+        running.wait_state(lambda s: s["build"] > 0 and not s["error"])
+        assert running.get("index.html")[0] == 200  # links are relative: the site works from /
+    finally:
+        assert running.stop() == 0
 
 
 def test_serve_makes_each_pdf_when_it_is_asked_for_the_same_as_build(project, tmp_path):
@@ -224,3 +252,101 @@ def test_serve_makes_each_pdf_when_it_is_asked_for_the_same_as_build(project, tm
         assert running.stop() == 0
     assert run_cli(project, "build") == 0
     assert edited == (built / "ccc.pdf").read_bytes()
+
+
+
+# --- issue 17: serve never dies of an input, and answers only its own address
+
+@pytest.mark.parametrize("edit", [
+    ("templates/base.html", "<head>", "<head>{{ 1/0 }}", "templates/base.html, line 3: ZeroDivisionError"),
+    ("templates/base.html", "<head>", '<head>{{ "x" + 1 }}', "TypeError: can only concatenate str"),
+    ("data/returns/2024-25.csv", ",5000,", ",1e308,", "expected at most 200,000 for one organisation"),
+    ("content/methodology.md", "title: Methodology", "title: &t Methodology\nnav_title: *t", "anchors (&name)"),
+])
+def test_a_rebuild_that_fails_in_any_way_keeps_the_last_good_build(project, preview, edit):
+    name, old, new, message = edit
+    good = preview.get("organisations/ccc.html")
+    path = project / name
+    original = path.read_text()
+    assert old in original
+    path.write_text(original.replace(old, new, 1))
+    preview.wait_for(r"Build failed; still serving the previous build")
+    state = preview.wait_state(lambda s: s["error"])
+    assert message in state["error"], state
+    assert preview.get("organisations/ccc.html") == good
+    path.write_text(original)
+    preview.wait_state(lambda s: not s["error"])
+    assert preview.process.poll() is None
+    assert "Traceback" not in "\n".join(preview.seen)
+
+
+def raw_request(url: str, request: bytes) -> bytes:
+    port = int(re.match(r"http://127\.0\.0\.1:(\d+)", url).group(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_odd_paths_are_bad_requests_and_the_server_carries_on(preview):
+    port = re.match(r"http://127\.0\.0\.1:(\d+)", preview.url).group(1)
+    for path in (b"/%00", b"/kfh-report/%00.html", b"/kfh-report/a%0ab.html", b"/kfh-report/%ff%fe.html",
+                 b"/kfh-report/" + b"a" * 5000 + b".html", b"kfh-report/index.html"):
+        answer = raw_request(preview.url, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1:" + port.encode()
+                             + b"\r\nConnection: close\r\n\r\n")
+        assert answer.split(b"\r\n", 1)[0] in (b"HTTP/1.0 400 Bad request", b"HTTP/1.0 400 Bad Request"), (path, answer[:200])
+    assert preview.get("methodology.html")[0] == 200
+
+
+def test_only_requests_for_the_printed_address_are_answered(preview):
+    """A page on another site that points its own name at 127.0.0.1 (DNS rebinding) sends
+    that name as the Host: refused, so it cannot read the preview."""
+    port = re.match(r"http://127\.0\.0\.1:(\d+)", preview.url).group(1)
+    for host in (b"evil.example:" + port.encode(), b"localhost:" + port.encode(), b"127.0.0.1", b""):
+        answer = raw_request(preview.url, b"GET /kfh-report/methodology.html HTTP/1.1\r\nHost: " + host
+                             + b"\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.0 421"), (host, answer[:100])
+        assert b"Methodology" not in answer
+    answer = raw_request(preview.url, b"GET /kfh-report/methodology.html HTTP/1.1\r\nHost: 127.0.0.1:" + port.encode()
+                         + b"\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.0 200") and b"<h1>Methodology</h1>" in answer
+
+
+def test_a_browser_that_goes_away_mid_answer_is_no_news(preview):
+    port = int(re.match(r"http://127\.0\.0\.1:(\d+)", preview.url).group(1))
+    for _ in range(20):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        connection.sendall(f"GET /kfh-report/search/pagefind/pagefind.js HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+                           .encode())
+        connection.close()  # a reset, before the answer is read
+    assert preview.get("methodology.html")[0] == 200
+    assert preview.stop() == 0
+    output = "\n".join(preview.seen)
+    assert "Traceback" not in output and "BrokenPipe" not in output and "ConnectionReset" not in output, output
+
+
+def test_a_link_to_the_root_does_not_send_the_watch_through_the_file_system(project, preview):
+    first = preview.state()["build"]
+    (project / "content" / "r").symlink_to("/")
+    state = preview.wait_state(lambda s: s["error"])
+    assert "content/r is a link to /, outside content/" in state["error"], state
+    assert preview.process.poll() is None
+    (project / "content" / "r").unlink()
+    preview.wait_state(lambda s: not s["error"] and s["build"] > first)
+    output = "\n".join(preview.seen)
+    assert "PermissionError" not in output and "/proc" not in output and "Traceback" not in output
+
+
+def test_ctrl_c_stops_serve_quietly(preview):
+    import signal
+
+    preview.process.send_signal(signal.SIGINT)
+    assert preview.process.wait(timeout=DEADLINE) == 0
+    preview.reader.join(timeout=DEADLINE)
+    while not preview.lines.empty():
+        preview.seen.append(preview.lines.get())
+    assert preview.seen[-1] == "Stopped."
+    assert not any("KeyboardInterrupt" in line or "Traceback" in line for line in preview.seen), preview.seen

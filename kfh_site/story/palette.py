@@ -81,6 +81,9 @@ class Palette:
             "england-line": {"fill": "none", "stroke": self.england, "stroke-width": "2.5",
                              "stroke-dasharray": "7 3", "stroke-linejoin": "round"},
             "england-points": {"fill": self.england},
+            "this-small": {"fill": "none", "stroke": accent, "stroke-width": "6", "stroke-linecap": "round"},
+            "none-this": {"fill": "none", "stroke": accent, "stroke-width": "3", "stroke-linecap": "round"},
+            "england-median": {"fill": self.white, "stroke": self.england, "stroke-width": "2.5"},
             "none-mark": {"fill": "none", "stroke": dark, "stroke-width": "2.5", "stroke-linecap": "round"},
         }
         return styles

@@ -205,14 +205,19 @@ class StoryTeller:
         ranks = [r for r in (org.rank_all, org.rank_type, region) if r is not None]
         rows = [self._strip_row(org, rank) for rank in ranks]
         wide, narrow = strip_layouts(rows, self.policy, self.palette,
-                                     ["this", "median", "zone"] if org.staff_per_qualified else ["median", "zone"],
+                                     ["this" if org.staff_per_qualified else "none", "median", "zone"],
                                      self.cache)
         place = (f"Its ratio is {fmt.ratio(org.staff_per_qualified)}." if org.staff_per_qualified
                  else "It reported no qualified staff, so it is not ranked.")
+        if org.staff_per_qualified and not 500 <= org.staff_per_qualified <= 3500:
+            place += " It is beyond the end of the scale, where its dot sits, with its ratio written beside it."
         parts = "; ".join(f"{self._group_words(rank)}, {fmt.rank(rank)}, median organisation "
-                          f"{fmt.ratio(rank.median)}" for rank in ranks)
+                          f"{fmt.ratio(rank.median)}, {fmt.count(rank.unranked)} with no qualified staff"
+                          for rank in ranks)
         description = (f"Strip plot of NHS staff per qualified librarian or knowledge specialist, {org.year}, on a "
-                       f"scale from 1 : 500 to 1 : 3,500, lower is better. {place} {fmt.capitalised(parts)}.")
+                       f"scale from 1 : 500 to 1 : 3,500, lower is better, with lines at the recommended "
+                       f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
+                       f"{fmt.ratio(self.policy.baseline_ratio)}. {place} {fmt.capitalised(parts)}.")
         table = ChartTable(
             f"Where {org.org_name} sits, {org.year}",
             ("Group", "Ranked", "No qualified staff", "Rank", "Median organisation"),
@@ -246,7 +251,7 @@ class StoryTeller:
         median = f"median {fmt.ratio(rank.median)}"
         return StripRow(
             title=fmt.peer_group(rank, self.figures.scope), subtitle=subtitle, values=values, highlight=org.staff_per_qualified,
-            median=rank.median, right=fmt.rank(rank), right_subtitle=median,
+            median=rank.median, none=org.staff_per_qualified is None, right=fmt.rank(rank), right_subtitle=median,
             details=" \u00b7 ".join(t for t in (median, none) if t),
             key=(org.year, rank.kind, rank.group),
         )
@@ -371,37 +376,47 @@ class StoryTeller:
             values = tuple(sorted(o.staff_per_qualified for o in members
                                   if o.org_type == group.org_type and o.staff_per_qualified is not None))
             counts = group.status_counts
+            england_median = england_medians.get(group.org_type) if area.slug != "england" else None
             rows.append(StripRow(
                 title=fmt.capitalised(fmt.type_plural(group.org_type)),
                 subtitle=f"{fmt.count(group.ranked)} ranked"
                          + (f", {fmt.count(group.organisations - group.ranked)} with none"
                             if group.organisations > group.ranked else ""),
                 values=values,
-                median=england_medians.get(group.org_type) if area.slug != "england" else group.median_ratio,
+                median=group.median_ratio,
+                other_median=england_median,
                 right=f"{fmt.count(counts[STATUS_MEETS])} meet",
-                right_subtitle=f"median {fmt.ratio(group.median_ratio)}",
-                dots="others" if area.slug == "england" else "this-points",
+                right_subtitle=f"median {fmt.ratio(group.median_ratio)}" if group.median_ratio else "no median",
+                dots="others" if area.slug == "england" else "this-small",
                 key=(area.year, area.slug, group.org_type),
             ))
         legend = (["median", "zone"] if area.slug == "england" else
-                  ["region", "england-median", "zone"] if england_medians else ["region", "zone"])
+                  ["region", "region-median", "england-median", "zone"] if england_medians
+                  else ["region", "region-median", "zone"])
         wide, narrow = strip_layouts(rows, self.policy, self.palette, legend, self.cache)
+        versus = area.slug != "england" and bool(england_medians)
         head = ("Type", "Organisations", "Meet", "Better than 2019 average", "Worse", "No qualified staff",
-                "Median organisation")
+                "Median organisation", *(["England's median"] if versus else []))
         table_rows = tuple(
             (fmt.capitalised(fmt.type_plural(g.org_type)), fmt.count(g.organisations),
              *(fmt.count(g.status_counts[s]) for s in STATUSES),
-             fmt.ratio(g.median_ratio))
+             fmt.ratio(g.median_ratio), *([fmt.ratio(england_medians.get(g.org_type))] if versus else []))
             for g in area.types
         )
         parts = "; ".join(f"{fmt.type_plural(g.org_type)}: {fmt.count(g.organisations)}, "
-                          f"{fmt.count(g.status_counts[STATUS_MEETS])} meet, median {fmt.ratio(g.median_ratio)}"
+                          f"{fmt.count(g.status_counts[STATUS_MEETS])} meet, "
+                          f"{fmt.count(g.organisations - g.ranked)} with no qualified staff, "
+                          f"median {fmt.ratio(g.median_ratio)}"
+                          + (f", England's median {fmt.ratio(england_medians[g.org_type])}"
+                             if area.slug != "england" and england_medians.get(g.org_type) else "")
                           for g in area.types)
         description = (f"Strip plot of the staff ratios of {area.name}'s organisations by type, {area.year}, on a "
-                       f"scale from 1 : 500 to 1 : 3,500, lower is better. {parts}.")
+                       f"scale from 1 : 500 to 1 : 3,500, lower is better, with lines at the recommended "
+                       f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
+                       f"{fmt.ratio(self.policy.baseline_ratio)}. {parts}.")
         return Chart(f"types-{area.slug}", f"{area.name}: organisations by type, {area.year}", description, wide, narrow,
                      ChartTable(f"Organisations by type and status, {area.name}, {area.year}", head, table_rows,
-                                (1, 2, 3, 4, 5, 6)))
+                                tuple(range(1, len(head)))))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
         """Every region's ratio on one axis, with England's and the policy's lines."""

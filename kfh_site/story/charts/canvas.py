@@ -40,9 +40,10 @@ SAMPLE = 22.0                     # room for a mark's sample before its words in
 class Frame:
     """The size a chart is drawn at: viewBox width and text sizes in user units.
 
-    The site shows the wide frame at its own width (640 CSS px, from 44em up) and the
-    narrow one between 288 and 416 CSS px, so no chart text is under 12 CSS px; the PDF
-    prints the wide frame 136 mm wide and the narrow one 70 mm, so none is under 7.5 pt.
+    The site shows the wide frame at the column's full width (from 48em up) and the
+    narrow one between 288 and 416 CSS px, so no chart text is under 12 CSS px (14 from
+    48em up); the PDF prints the wide frame 140 to 184 mm wide and the narrow one 76 mm,
+    so none is under 8.5 pt.
     """
 
     name: str
@@ -271,8 +272,12 @@ class Canvas:
     def sample(self, role: str, x: float, y: float) -> None:
         """A small copy of a mark, for a key."""
         box = Box(x - 8, y - 7, x + 8, y + 7)
-        if role in ("this-dot", "this-points", "others-large"):
+        if role in ("this-dot", "this-points", "others-large", "this-small"):
             self.path(dots_path([(x, y)]), role, box)
+        elif role in ("none-this", "none-mark"):
+            self.path(cross_path(x, y, 5), role, box)
+        elif role == "england-median":
+            self.path(diamond_path(x, y, 5), role, box)
         elif role == "england-points":
             self.path(f"M{_n(x - 3.5)} {_n(y - 3.5)}h7v7h-7z", role, box)
         elif role == "median":
@@ -326,6 +331,17 @@ def tick_step(span: float, steps: Sequence[tuple[float, int]], most: int = 10) -
         if factor * power >= least:
             return int(factor * power)
     return int(10 * power)  # not reached: 10 * power >= least
+
+
+def cross_path(x: float, y: float, half: float) -> str:
+    """A crossed mark (no qualified staff), centred on ``x, y``."""
+    return (f"M{_n(x - half)} {_n(y - half)}L{_n(x + half)} {_n(y + half)}"
+            f"M{_n(x + half)} {_n(y - half)}L{_n(x - half)} {_n(y + half)}")
+
+
+def diamond_path(x: float, y: float, half: float) -> str:
+    """An open diamond (England's median beside an area's own), centred on ``x, y``."""
+    return f"M{_n(x)} {_n(y - half)}L{_n(x + half)} {_n(y)}L{_n(x)} {_n(y + half)}L{_n(x - half)} {_n(y)}Z"
 
 
 def dots_path(points: Sequence[tuple[float, float]]) -> str:

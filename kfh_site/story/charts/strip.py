@@ -23,7 +23,10 @@ from kfh_site.story.charts.canvas import (
     Frame,
     Layout,
     Place,
+    cross_path,
+    diamond_path,
     dots_path,
+    spaced_width,
     wrap,
 )
 from kfh_site.story.palette import Palette
@@ -43,12 +46,14 @@ class StripRow:
     subtitle: str
     values: tuple[float, ...]       # the ratios of the dots drawn in the row
     highlight: float | None = None  # this organisation's ratio, drawn large
-    median: float | None = None     # a tick
+    median: float | None = None     # a tick: the median organisation of this row's group
     right: str = ""
     right_subtitle: str = ""
     dots: str = "others"            # "others" (grey) or "this-points" (this region's own)
     details: str = ""               # the narrow frame's line under the title (default: the rest)
     key: Hashable = None            # names the dots for the cache: the same group, the same dots
+    other_median: float | None = None   # an open diamond: England's median beside an area's own
+    none: bool = False              # this organisation has no qualified staff: a cross past the axis' end
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class StripBase:
     height: float
     ranks: tuple[float, ...]          # each row's rank baseline
     centres: tuple[float, ...]        # each row's dot centre
+    axis_labels: float = 0.0          # the axis labels' baseline
 
 
 def strip_layouts(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
@@ -84,8 +90,8 @@ def _strip(frame: Frame, rows: Sequence[StripRow], policy: Policy, palette: Pale
     """The shared base of these rows (from the cache), with this organisation's rank and
     dot put in the places the base keeps for them."""
     signature = (frame.name, policy, palette, tuple(legend), tuple(
-        (r.title, r.subtitle, r.right_subtitle, r.details, r.key, r.median, r.dots, bool(r.right), r.values
-         if r.key is None else None) for r in rows))
+        (r.title, r.subtitle, r.right_subtitle, r.details, r.key, r.median, r.other_median, r.dots, bool(r.right),
+         r.values if r.key is None else None) for r in rows))
     make = _wide_base if frame is WIDE else _narrow_base
     base = cache.get(("strip", signature), lambda: make(rows, policy, palette, legend, cache))
     canvas = Canvas(frame, palette)
@@ -98,13 +104,38 @@ def _strip(frame: Frame, rows: Sequence[StripRow], policy: Policy, palette: Pale
                 canvas.text(frame.width, rank_y, row.right, anchor="end", bold=True)
             else:
                 canvas.text(0, rank_y, row.right, "label", size=frame.small, bold=True)
+        reach = DOT * (lanes // 2) + DOT
+        bounds = Box(span[0] - DOT, centre - reach, span[1] + 2 * DOT + NONE_LANE, centre + reach)
         if row.highlight is not None:
-            reach = DOT * (lanes // 2) + DOT
-            bounds = Box(span[0] - DOT, centre - reach, span[1] + DOT, centre + reach)
             spot = dots_path([(x(row.highlight), centre)])
             canvas.path(spot, "halo", bounds)
             canvas.path(spot, "this-dot", bounds)
+        elif row.none:
+            canvas.path(cross_path(span[1] + NONE_LANE, centre, 6), "none-this", bounds)
+    _beyond(canvas, rows, base, x)
     return Layout(frame.name, frame.width, base.height, (*base.under, *canvas.marks, *base.over))
+
+
+NONE_LANE = 14.0
+"""How far past the axis' end an organisation with no qualified staff is crossed."""
+
+
+def _beyond(canvas: Canvas, rows: Sequence[StripRow], base: StripBase, x: Callable[[float], float]) -> None:
+    """A ratio beyond either end of the axis sits at the end, its value written: under
+    the axis' end in the wide frame, on the first row's rank line in the narrow one."""
+    value = next((r.highlight for r in rows if r.highlight is not None), None)
+    if value is None or AXIS_MIN <= value <= AXIS_MAX:
+        return
+    frame, small = canvas.frame, canvas.frame.small
+    high = value > AXIS_MAX
+    text = f"{fmt.ratio(value)} \u2192" if high else f"\u2190 {fmt.ratio(value)}"
+    if frame is WIDE:
+        end_label = spaced_width(f"{fmt.count(AXIS_MAX)}+", small)
+        place = (Place(x(AXIS_MAX) - 6 + end_label + 8, base.axis_labels) if high
+                 else Place(x(AXIS_MIN) - 24, base.axis_labels, "end"))
+        canvas.text(place.x, place.y, text, "label-this", place.anchor, small, bold=True)
+    else:
+        canvas.text(frame.width, base.ranks[0], text, "label-this", "end", small, bold=True)
 
 
 def _wide_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
@@ -138,11 +169,13 @@ def _wide_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legen
     for row, centre in zip(rows, centres, strict=True):
         _row_marks(canvas, row, x, WIDE_X, centre, 5, cache)
     under = len(canvas.marks)
-    _axis(canvas, x, y + 6, frame, step=250)
+    axis_labels = _axis(canvas, x, y + 6, frame, step=250)
+    # Under the titles, on the axis labels' lane: which way is better.
+    canvas.label("\u2190 lower is better", [Place(0, axis_labels)], "label-muted", frame.small)
     _legend(canvas, legend, frame, policy)
     layout = canvas.layout()
     return StripBase(tuple(canvas.marks[:under]), tuple(canvas.marks[under:]), layout.height, tuple(ranks),
-                     tuple(centres))
+                     tuple(centres), axis_labels)
 
 
 def _narrow_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, legend: Sequence[str],
@@ -174,11 +207,11 @@ def _narrow_base(rows: Sequence[StripRow], policy: Policy, palette: Palette, leg
     for row, (band_top, band_bottom) in zip(rows, bands, strict=True):
         _row_marks(canvas, row, x, NARROW_X, (band_top + band_bottom) / 2, 3, cache)
     under = len(canvas.marks)
-    _axis(canvas, x, y + 6, frame, step=500)
+    axis_labels = _axis(canvas, x, y + 6, frame, step=500)
     _legend(canvas, [*legend, "ref-recommended", "ref-baseline"], frame, policy)
     layout = canvas.layout()
     return StripBase(tuple(canvas.marks[:under]), tuple(canvas.marks[under:]), layout.height, tuple(ranks),
-                     tuple((top + bottom) / 2 for top, bottom in bands))
+                     tuple((top + bottom) / 2 for top, bottom in bands), axis_labels)
 
 
 def _reference_labels(canvas: Canvas, x: Callable[[float], float], policy: Policy, short: bool) -> float:
@@ -224,6 +257,9 @@ def _row_marks(canvas: Canvas, row: StripRow, x: Callable[[float], float], span:
         canvas.path(path, row.dots, bounds, dy=centre)
     if row.median is not None:
         canvas.line(x(row.median), centre - reach, x(row.median), centre + reach, "median")
+    if row.other_median is not None:
+        canvas.path(diamond_path(x(row.other_median), centre, 5), "england-median",
+                    Box(x(row.other_median) - 7, centre - 7, x(row.other_median) + 7, centre + 7))
 
 
 def _swarm(xs: Sequence[float], centre: float, lanes: int) -> list[tuple[float, float]]:
@@ -241,28 +277,36 @@ def _swarm(xs: Sequence[float], centre: float, lanes: int) -> list[tuple[float, 
     return points
 
 
-def _axis(canvas: Canvas, x: Callable[[float], float], y: float, frame: Frame, step: int) -> None:
-    """Ticks every ``step``; labels where they fit, the open end ("3,500+") always."""
+def _axis(canvas: Canvas, x: Callable[[float], float], y: float, frame: Frame, step: int) -> float:
+    """Ticks every ``step``; a label at every 500 where it fits and the open end ("3,500+",
+    set to the right of its tick so that 3,000 keeps its label) always. Returns the
+    labels' baseline."""
     canvas.line(x(AXIS_MIN), y, x(AXIS_MAX), y, "axis")
     size = frame.small
     values = range(AXIS_MIN, AXIS_MAX + 1, step)
     for value in values:
         canvas.line(x(value), y, x(value), y + 4, "axis")
-    canvas.label(f"{fmt.count(AXIS_MAX)}+", [Place(x(AXIS_MAX), y + 6 + size, "middle")], "label-muted", size)
+    baseline = y + 6 + size
+    canvas.label(f"{fmt.count(AXIS_MAX)}+", [Place(x(AXIS_MAX) - 6, baseline), Place(x(AXIS_MAX), baseline, "middle")],
+                 "label-muted", size)
     for value in values[:-1]:
-        canvas.try_label(fmt.count(value), Place(x(value), y + 6 + size, "middle"), "label-muted", size)
+        if value % 500 == 0:
+            canvas.try_label(fmt.count(value), Place(x(value), baseline, "middle"), "label-muted", size)
+    return baseline
 
 
 def _legend(canvas: Canvas, items: Sequence[str], frame: Frame, policy: Policy) -> None:
     """What the marks mean, drawn with the marks themselves."""
     names = {
         "this": ("this organisation", "this-dot"),
-        "region": ("this region", "this-points"),
+        "region": ("its organisations", "this-small"),
         "median": ("median organisation", "median"),
-        "england-median": ("England's median", "median"),
+        "region-median": ("its median", "median"),
+        "england-median": ("England's median", "england-median"),
+        "none": ("no qualified staff", "none-this"),
         "zone": (f"meets {fmt.ratio(policy.recommended_ratio)}", "zone"),
         "ref-recommended": ("recommended", "ref-recommended"),
         "ref-baseline": ("2019 average", "ref-baseline"),
     }
-    canvas.legend([("\u2190 lower is better", None), *(names[i] for i in items)],
-                  frame.small)
+    better = [] if frame is WIDE else [("\u2190 lower is better", None)]
+    canvas.legend([*better, *(names[i] for i in items)], frame.small)
