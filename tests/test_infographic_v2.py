@@ -288,3 +288,14 @@ def test_every_pdf_figure_box_is_in_points_on_its_page_around_its_chart(changes)
         word = next(w for w in page.extract_words() if w["text"] == "All")
         assert strip[0] - 0.5 <= word["x0"]
         assert strip[1] - 0.5 <= page.height - word["bottom"] < page.height - word["top"] <= strip[3] + 0.5
+
+
+def test_a_relative_base_url_is_said_to_give_the_pdfs_relative_addresses(tmp_path, capsys):
+    from tests.conftest import CONFIG
+
+    root = make_project(tmp_path / "project", CONFIG.replace('"https://example.github.io/kfh-report/"', '"/report/"'))
+    assert run_cli(root, "build") == 0
+    out = capsys.readouterr().out
+    assert "base_url is '/report/', not a full https address, so the PDFs show relative addresses" in out
+    assert run_cli(root, "build", "--no-pdf", "--out", str(tmp_path / "pages")) == 0
+    assert "relative addresses" not in capsys.readouterr().out      # no PDFs, nothing to say
