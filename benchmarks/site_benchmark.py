@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import os
 import platform
@@ -116,7 +117,7 @@ def pdf_cost(table: Table, folder: Path) -> None:
     per_pdf = Measured((with_pdfs.seconds - without.seconds) / pdfs, (with_pdfs.cpu - without.cpu) / pdfs,
                        None, 0, "")
     table.row(f"one PDF (example --jobs 1, with PDFs minus without, / {pdfs})", per_pdf, "<= 0.10 CPU s",
-              per_pdf.cpu <= 0.10, "benchmarks/pdf_benchmark.py says where it goes")
+              per_pdf.cpu <= 0.10, f"{per_pdf.cpu:.3f} CPU s; benchmarks/pdf_benchmark.py says where it goes")
 
 
 def incremental(table: Table, folder: Path) -> Path:
@@ -146,7 +147,7 @@ def serve_edit(table: Table, folder: Path) -> None:
     next poll sees the new build, then the edited organisation's PDF asked for."""
     project = folder / "example-serve"
     project.mkdir()
-    for name in ("data", "content", "templates"):
+    for name in ("data", "data-sources", "content", "templates"):
         shutil.copytree(ROOT / name, project / name)
     shutil.copy(ROOT / "kfh-site.toml", project)
     process = subprocess.Popen([KFH_SITE, "serve", "--port", "0"], cwd=project, stdout=subprocess.PIPE,
@@ -166,13 +167,21 @@ def serve_edit(table: Table, folder: Path) -> None:
             with urllib.request.urlopen(state, timeout=600) as response:
                 return json.loads(response.read())["build"]
 
-        time.sleep(3)  # WeasyPrint's set-up after the first build, as a user reads the first page
-        first = build_number()
+        # Settled: no rebuild for 3 s (WeasyPrint set up, as a user reads the first page).
+        first, since = build_number(), time.monotonic()
+        while time.monotonic() - since < 3:
+            time.sleep(0.2)
+            if build_number() != first:
+                first, since = build_number(), time.monotonic()
         returns = project / "data" / "returns" / "2024-25.csv"
-        text = returns.read_text(encoding="utf-8")
-        row = text.splitlines()[1]
-        code = row.split(",")[0]
-        returns.write_text(text.replace(row, row.replace(",5724.77,", ",5824.77,", 1), 1), encoding="utf-8")
+        lines = returns.read_text(encoding="utf-8").splitlines(keepends=True)
+        cells = next(csv.reader([lines[1]]))
+        code = cells[0]
+        cells[10] = str(int(cells[10].replace(",", "")) + 7) if cells[10].replace(",", "").isdigit() else "7"
+        edited = io.StringIO()
+        csv.writer(edited, lineterminator="\n").writerow(cells)
+        lines[1] = edited.getvalue()
+        returns.write_text("".join(lines), encoding="utf-8")
         cpu, started = tree_cpu(process.pid), time.perf_counter()
         while build_number() == first:
             time.sleep(0.05)

@@ -4,7 +4,9 @@ WeasyPrint tags headings, paragraphs, lists, tables and figures, but:
 - writes TH cells without /Scope (WeasyPrint issue #2508), so a screen reader cannot
   tell column headers from row headers;
 - gives TH cells an /ID without the /IDTree the PDF spec requires when IDs are used;
-- takes a figure's /Alt from an SVG's <title> only, never from aria-label.
+- takes a figure's /Alt from an SVG's <title> only, never from aria-label;
+- writes a figure's /BBox in CSS pixels from the page's top left, where PDF wants
+  points from its bottom left (some boxes ran off the page).
 This runs as ``write_pdf(finisher=...)``, before the file is serialised, so output
 stays deterministic. It leans on WeasyPrint internals (``box.mark``): the PDF tests walk
 the structure tree so an upgrade that breaks it fails loudly.
@@ -24,6 +26,8 @@ def complete_tags(document, pdf) -> None:
     table header, a text alternative on every figure, and the IDTree of the ids it names.
     A figure without an alternative is a TaggingError rather than a PDF that fails PDF/UA."""
     alternatives = _scope_headers_and_find_alternatives(document)
+    heights = {str(reference): page.height * PT_PER_PX for reference, page in zip(pdf.page_references,
+                                                                                 document.pages, strict=False)}
     ids = []
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary) or obj.get("Type") != "/StructElem":
@@ -34,6 +38,8 @@ def complete_tags(document, pdf) -> None:
             if not label:
                 raise TaggingError(f"a figure at {x:.0f},{y:.0f} has no text alternative")
             obj["Alt"] = pydyf.String(label)
+        if obj.get("S") == "/Figure" and "A" in obj and "BBox" in obj["A"]:
+            obj["A"]["BBox"] = _in_points(obj["A"]["BBox"], heights.get(str(obj.get("Pg")), 0.0))
         if "ID" in obj:
             ids.append((obj["ID"], obj.reference))
     if ids:
@@ -42,6 +48,17 @@ def complete_tags(document, pdf) -> None:
         for key, reference in sorted(ids, key=lambda item: item[0].data):
             names.extend((key, reference))
         root["IDTree"] = pydyf.Dictionary({"Names": names})
+
+
+PT_PER_PX = 0.75
+"""A CSS pixel is 1/96 inch, a PDF point 1/72."""
+
+
+def _in_points(box, page_height: float) -> pydyf.Array:
+    """A box in CSS pixels from the top left as PDF wants it: points from the bottom left."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return pydyf.Array((round(x1 * PT_PER_PX, 3), round(page_height - y2 * PT_PER_PX, 3),
+                        round(x2 * PT_PER_PX, 3), round(page_height - y1 * PT_PER_PX, 3)))
 
 
 def _scope_headers_and_find_alternatives(document) -> dict[tuple[float, float], str]:

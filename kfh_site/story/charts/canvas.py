@@ -40,9 +40,10 @@ SAMPLE = 22.0                     # room for a mark's sample before its words in
 class Frame:
     """The size a chart is drawn at: viewBox width and text sizes in user units.
 
-    The site shows the wide frame at its own width (640 CSS px, from 44em up) and the
-    narrow one between 288 and 416 CSS px, so no chart text is under 12 CSS px; the PDF
-    prints the wide frame 136 mm wide and the narrow one 70 mm, so none is under 7.5 pt.
+    The site shows the wide frame at the column's full width (from 48em up) and the
+    narrow one between 288 and 416 CSS px, so no chart text is under 12 CSS px (14 from
+    48em up); the PDF prints the wide frame 140 to 184 mm wide and the narrow one 76 mm,
+    so none is under 8.5 pt.
     """
 
     name: str
