@@ -168,6 +168,8 @@ def test_a_figure_at_its_bounds_builds(project, column, value):
     ("[paths]\ndata = \"dta\"", "key 'paths.data': 'dta' does not exist"),
     ("[paths]\ntemplates = \"kfh-site.toml\"", "key 'paths.templates': 'kfh-site.toml' is not a folder"),
     ("base_url = \"//evil.example/\"", "key 'base_url': expected a path"),
+    ("publisher = \"Test \\u202eTeam\"", "key 'publisher': holds an invisible character, U+202E RIGHT-TO-LEFT"),
+    ("title = \"Test\\u200breport\"", "key 'title': holds an invisible character, U+200B ZERO WIDTH SPACE"),
 ])
 def test_a_setting_that_cannot_work_is_a_message_naming_its_key(project, setting, expected):
     from bounded import run_bounded
