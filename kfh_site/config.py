@@ -18,6 +18,7 @@ import json
 import re
 import textwrap
 import tomllib
+import unicodedata
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -126,6 +127,24 @@ def _folder_check(key: str, value: str, root: Path) -> list[str]:
 
 def _share_check(key: str, value: float, root: Path) -> list[str]:
     return [] if 0 <= value < 1 else [f"key {key!r}: expected a share from 0 to below 1 (0.02 is 2 %), got {value!r}"]
+
+
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                        "\ufeff\ufff9-\ufffb]")
+"""Control, zero-width and bidirectional formatting characters (as in a return's names)."""
+
+
+def _shown_text(key: str, value: str, root: Path) -> list[str]:
+    """Text every page shows: no invisible character that could make it read as another,
+    and a line, not a document."""
+    if found := _INVISIBLE.search(value):
+        char = found.group()
+        return [f"key {key!r}: holds an invisible character, U+{ord(char):04X} "
+                f"{unicodedata.name(char, 'a control character')}, at character {found.start() + 1}: such "
+                "characters can make text show as other text. Retype it without it"]
+    if len(value) > 2_000:
+        return [f"key {key!r}: is {len(value):,} characters long; at most 2,000"]
+    return []
 
 
 def _year_check(key: str, value: str, root: Path) -> list[str]:
@@ -311,7 +330,7 @@ class Theme:
     logo: Path | None = setting(None, doc="a PNG or SVG logo", toml=(str,), expected="a PNG or SVG file in the project",
                                 check=_logo_check, convert=_in_project)
     logo_alt: str = setting("", doc="the logo's text alternative", toml=(str,),
-                            expected="the logo's text alternative")
+                            expected="the logo's text alternative", check=_shown_text)
 
     @property
     def asset(self) -> str:
@@ -404,9 +423,9 @@ class SiteConfig:
 
     root: Path
     title: str = setting("NHS library and knowledge services in England", doc="site title", toml=(str,),
-                         shown="NHS library and knowledge services in England")
+                         shown="NHS library and knowledge services in England", check=_shown_text)
     publisher: str = setting("NHS England", doc="shown in the header, footer and PDFs", toml=(str,),
-                             shown="NHS England")
+                             shown="NHS England", check=_shown_text)
     base_url: str = setting(
         "/", toml=(str,), shown="`/`", check=_base_url_check,
         doc="where the site will be served, e.g. `https://example.github.io/kfh-report/`. Links inside the site "
@@ -430,7 +449,7 @@ class SiteConfig:
         False, toml=(bool,), shown="`false`",
         doc="`true` shows a notice on every page and PDF that the LKS figures are illustrative")
     data_credit: str = setting("", doc="a credit line for the data, shown in every footer and PDF", toml=(str,),
-                               shown="empty")
+                               shown="empty", check=_shown_text)
     xlsx_sheet: str | None = setting(None, doc="the sheet to read in `.xlsx` returns", toml=(str,),
                                      shown="the first sheet with a recognisable header")
     columns: tuple[tuple[str, str], ...] = setting(

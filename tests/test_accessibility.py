@@ -71,7 +71,7 @@ def test_skip_link_is_first_and_moves_focus_to_the_main_content(chromium, served
     page.close()
 
 
-FOCUSABLE = "a[href], [tabindex]:not([tabindex='-1']), button, input, select, textarea"
+FOCUSABLE = "a[href], [tabindex]:not([tabindex='-1']), button, input, select, textarea, details > summary"
 
 
 @pytest.mark.parametrize("path", ["index.html", "regions/london.html", "organisations/ddd.html", "data.html"])
@@ -273,7 +273,7 @@ def test_chart_lines_and_marks_stay_visible_under_forced_colours(chromium, serve
                 const bar = s.querySelector('.r-bar-this');
                 for (const m of s.querySelectorAll('line, path, rect, text')) {{
                     const role = m.getAttribute('class');
-                    if (['r-zone', 'r-halo'].includes(role)) continue;
+                    if (['r-zone', 'r-halo', 'r-gap-area'].includes(role)) continue;  // shading behind marks, like the zone
                     const st = getComputedStyle(m);
                     const paint = (m.tagName === 'text' || m.tagName === 'rect') ? st.fill : st.stroke;
                     if (!paint.startsWith('rgb')) continue;

@@ -62,14 +62,16 @@ class SvgCharts(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.charts: list[dict] = []
         self._text: dict | None = None
+        self._inside = False      # within a chart's svg (not another svg, such as a QR code)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "svg" and "chart-svg" in a.get("class", ""):
             self.charts.append({"class": a["class"], "texts": [], "marks": [], "viewbox": a.get("viewbox", "")})
-        elif self.charts and tag in ("line", "rect", "path"):
+            self._inside = True
+        elif self._inside and tag in ("line", "rect", "path"):
             self.charts[-1]["marks"].append((tag, a))
-        elif self.charts and tag == "text":
+        elif self._inside and tag == "text":
             self._text = {**a, "content": ""}
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -80,6 +82,8 @@ class SvgCharts(HTMLParser):
             self._text["content"] += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._inside = False
         if tag == "text" and self._text is not None:
             self.charts[-1]["texts"].append(self._text)
             self._text = None

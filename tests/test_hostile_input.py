@@ -168,6 +168,8 @@ def test_a_figure_at_its_bounds_builds(project, column, value):
     ("[paths]\ndata = \"dta\"", "key 'paths.data': 'dta' does not exist"),
     ("[paths]\ntemplates = \"kfh-site.toml\"", "key 'paths.templates': 'kfh-site.toml' is not a folder"),
     ("base_url = \"//evil.example/\"", "key 'base_url': expected a path"),
+    ("publisher = \"Test \\u202eTeam\"", "key 'publisher': holds an invisible character, U+202E RIGHT-TO-LEFT"),
+    ("title = \"Test\\u200breport\"", "key 'title': holds an invisible character, U+200B ZERO WIDTH SPACE"),
 ])
 def test_a_setting_that_cannot_work_is_a_message_naming_its_key(project, setting, expected):
     from bounded import run_bounded
@@ -471,3 +473,27 @@ def test_a_long_unbroken_name_is_never_cut_off_a_pdf_that_cannot_hold_it_is_an_e
     code, err = run_bounded(project, "build", "--no-pdf", seconds=600)
     assert code == 0, err
     assert name in (project / "build" / "organisations" / "ccc.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("body", ["*a" * 100_000, ("word " * 20 + "\n\n") * 200_000])
+def test_a_content_page_too_large_to_be_a_page_is_a_message_in_bounded_time(project, body):
+    from bounded import run_bounded
+
+    (project / "content" / "hostile.md").write_text(f"---\ntitle: Hostile\n---\n{body}\n", encoding="utf-8")
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120)
+    assert code == 1
+    assert "content/hostile.md: is " in err and "KB of Markdown a content page may hold" in err, err
+
+
+def test_a_name_longer_than_any_organisations_is_refused_where_it_is(project):
+    from bounded import run_bounded
+    from conftest import HEADER, ROWS_2024, write_csv
+
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = "Gamma " * 16_000
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    code, err = run_bounded(project, "build", "--no-pdf", seconds=120)
+    assert code == 1
+    assert "data/returns/2024-25.csv, row 4, column org_name: is 95,999 characters long; a name or type is at " \
+           "most 2,000" in err, err
+    assert len(err) < 1000

@@ -288,3 +288,35 @@ def test_every_pdf_figure_box_is_in_points_on_its_page_around_its_chart(changes)
         word = next(w for w in page.extract_words() if w["text"] == "All")
         assert strip[0] - 0.5 <= word["x0"]
         assert strip[1] - 0.5 <= page.height - word["bottom"] < page.height - word["top"] <= strip[3] + 0.5
+
+
+def test_a_relative_base_url_is_said_to_give_the_pdfs_relative_addresses(tmp_path, capsys):
+    from tests.conftest import CONFIG
+
+    root = make_project(tmp_path / "project", CONFIG.replace('"https://example.github.io/kfh-report/"', '"/report/"'))
+    assert run_cli(root, "build") == 0
+    out = capsys.readouterr().out
+    assert "base_url is '/report/', not a full https address, so the PDFs show relative addresses" in out
+    assert run_cli(root, "build", "--no-pdf", "--out", str(tmp_path / "pages")) == 0
+    assert "relative addresses" not in capsys.readouterr().out      # no PDFs, nothing to say
+
+
+@pytest.mark.browser
+def test_check_fails_a_button_whose_text_cannot_be_seen(chromium, small_site, tmp_path):
+    """White text on a background that is not there (an undefined custom property) is
+    1 : 1 over the white page: axe leaves it for review; the check works it out and fails it,
+    and names text over a gradient as needing review."""
+    import shutil
+
+    from kfh_site.check import browser as web
+
+    broken = tmp_path / "site"
+    shutil.copytree(small_site, broken)
+    css = broken / "assets" / "style.css"
+    css.write_text(css.read_text() + "\n.search-row button { background: var(--nowhere); color: #fff; }\n"
+                   ".headline { background-image: linear-gradient(#fff, #eee); }\n")
+    with web.serve(broken, "/") as url:
+        found = web.run_axe(chromium, url, ["search.html", "index.html"], widths=[1280])
+    contrast = [v for v in found if v.rule == "color-contrast" and v.page == "search.html"]
+    assert contrast and any("worked out as 1.00 : 1" in v.help and "button" in " ".join(v.targets) for v in contrast)
+    assert any(v.rule == web.REVIEW and v.page == "index.html" for v in found)

@@ -350,3 +350,18 @@ def test_ctrl_c_stops_serve_quietly(preview):
         preview.seen.append(preview.lines.get())
     assert preview.seen[-1] == "Stopped."
     assert not any("KeyboardInterrupt" in line or "Traceback" in line for line in preview.seen), preview.seen
+
+
+def test_a_link_to_the_root_there_when_serve_starts_is_its_error_not_a_walk_of_the_file_system(project, tmp_path):
+    (project / "content" / "r").symlink_to("/")
+    running = Preview(project, tmp_path / "temp")
+    try:
+        status, page = running.get("index.html")
+        assert status == 503 and "content/r is a link to /, outside content/" in page
+        (project / "content" / "r").unlink()
+        running.wait_state(lambda s: s["build"] > 0 and not s["error"])
+        assert running.get("index.html")[0] == 200
+    finally:
+        assert running.stop() == 0
+    output = "\n".join(running.seen)
+    assert "PermissionError" not in output and "/proc" not in output and "Traceback" not in output, output

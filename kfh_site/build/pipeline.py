@@ -89,11 +89,21 @@ def result(ctx: BuildContext, returns: Returns, report: WriteReport, options: Bu
         pdfs=len(ctx.about.get("pdf") or {}),
         pdfs_written=sum(1 for name in report.written if name.endswith(".pdf")),
         pages_rendered=sum(1 for page in rendered.files.values() if not isinstance(page, Unchanged)),
-        notes=returns.notes,
+        notes=(*returns.notes, *pdf_address_notes(ctx.config, options.with_pdf)),
         warnings=tuple(problem_lines(list(returns.warnings))),
         with_pdf=options.with_pdf,
         images_resized=ctx.about["assets"],
     )
+
+
+def pdf_address_notes(config: SiteConfig, with_pdf: bool) -> tuple[str, ...]:
+    """A PDF on paper needs the web page's full address (its footer prints it and its QR
+    code holds it): without an absolute base_url it can only show a relative one."""
+    if not with_pdf or config.absolute_base:
+        return ()
+    return (f"kfh-site.toml: base_url is {config.base_url!r}, not a full https address, so the PDFs show "
+            "relative addresses (and QR codes) for their web pages; set base_url to where the site will be "
+            "served, e.g. \"https://example.github.io/kfh-report/\".",)
 
 
 def compute(config: SiteConfig, returns: Returns) -> Figures:

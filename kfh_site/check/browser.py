@@ -34,13 +34,14 @@ from kfh_site.errors import KfhError
 from kfh_site.output.workers import available_cores
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations", "incomplete"]}
 # The same without colour contrast, for pages whose every kind of element has its colours
 # checked on another page (checks.contrast_pages): contrast is three quarters of axe's time.
 AXE_WITHOUT_CONTRAST = {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
 # Colour contrast alone: for those pages again when it failed somewhere, so that every page
 # with a failing colour is named.
-AXE_CONTRAST_ONLY = {"runOnly": {"type": "rule", "values": ["color-contrast"]}, "resultTypes": ["violations"]}
+AXE_CONTRAST_ONLY = {"runOnly": {"type": "rule", "values": ["color-contrast"]},
+                     "resultTypes": ["violations", "incomplete"]}
 RULES = {"all": AXE_OPTIONS, "without-contrast": AXE_WITHOUT_CONTRAST, "contrast-only": AXE_CONTRAST_ONLY}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -74,15 +75,55 @@ SIDEWAYS_SCROLL = """() => {
     + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
   return [root.scrollWidth, outer.map(name)];
 }"""
+REVIEW = "color-contrast-review"
+# Text whose contrast axe leaves "needing review": worked out here where it can be (the
+# text's colour over the first solid background behind it, translucent ones blended in;
+# the page's white when nothing is painted), a failure below 4.5 : 1 (3 : 1 for large
+# text), and named as needing review where it cannot (a background image or gradient).
+CONTRAST_REVIEW = """(incomplete) => {
+  const rgba = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3]));
+  const failed = [], review = [];
+  for (const rule of incomplete.filter(r => r.id === 'color-contrast')) {
+    for (const node of rule.nodes) {
+      const target = node.target.join(', ');
+      const el = document.querySelector(node.target[0]);
+      if (!el) { review.push(target); continue; }
+      const layers = []; let unknown = false;
+      for (let e = el; e; e = e.parentElement) {
+        const style = getComputedStyle(e);
+        if (style.backgroundImage !== 'none') { unknown = true; break; }
+        const bg = rgba(style.backgroundColor);
+        if (bg && bg[3] > 0) { layers.push(bg); if (bg[3] >= 1) break; }
+      }
+      if (unknown) { review.push(target); continue; }
+      let colour = [255, 255, 255];
+      for (const layer of layers.reverse()) colour = over(layer, colour);
+      const style = getComputedStyle(el), fg = rgba(style.color);
+      if (!fg) { review.push(target); continue; }
+      const text = over(fg, colour);
+      const [a, b] = [lum(text), lum(colour)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+      const least = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+      if (ratio < least) failed.push([target, ratio.toFixed(2), least]);
+    }
+  }
+  return [failed, review];
+}"""
 # Both checks of one page at one width in one call, answering only what the report needs:
-# [[rule, impact, help, [target, ...]], ...], and the sideways scroll or null.
+# [[rule, impact, help, [target, ...]], ...], the sideways scroll or null, and the text
+# contrast axe left for review: [[failed], [needing review]].
 PAGE_CHECK = """async ([options, reflow]) => {
   if (typeof axe === 'undefined') throw new Error('axe-core was not loaded into the page');
   const results = await axe.run(document, options);
   const violations = results.violations.map(v => [v.id, v.impact || '', v.help,
     v.nodes.map(n => n.target.join(', '))]);
-  return [violations, reflow ? (%s)() : null];
-}""" % SIDEWAYS_SCROLL
+  return [violations, reflow ? (%s)() : null, (%s)(results.incomplete || [])];
+}""" % (SIDEWAYS_SCROLL, CONTRAST_REVIEW)
 
 
 def find_chromium() -> str | None:
@@ -254,9 +295,16 @@ class PageCheck:
 
 
 def _findings(page: str, width: int, answer: list) -> list[BrowserFinding]:
-    violations, scroll = answer
+    violations, scroll, (worked_out, review) = answer
     found: list[BrowserFinding] = [AxeViolation(page, width, rule, impact, help_, tuple(targets))
                                    for rule, impact, help_, targets in violations]
+    found += [AxeViolation(page, width, "color-contrast", "serious",
+                           f"text contrast worked out as {ratio} : 1, below {least:g} : 1 (axe left it for review)",
+                           (target,)) for target, ratio, least in worked_out]
+    if review:
+        found.append(AxeViolation(page, width, REVIEW, "needs review",
+                                  "text whose contrast could not be worked out (a background image or gradient "
+                                  "behind it): look at it", tuple(review)))
     if scroll:
         found.append(SidewaysScroll(page, width, int(scroll[0]), tuple(scroll[1])))
     return found

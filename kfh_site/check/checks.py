@@ -396,6 +396,7 @@ class BrowserChecks:
     passed: dict[str, tuple[str, ...]] | None = None   # page @width -> files; None: not run
     key: str = ""
     unchanged_pages: int = 0
+    reviews: tuple[str, ...] = ()     # text whose contrast needs a person's eyes: listed, not failed
 
 
 def check_build(build: Path, base_path: str = "/", browser: bool = True, check_all: bool = False,
@@ -429,11 +430,14 @@ def check_build(build: Path, base_path: str = "/", browser: bool = True, check_a
     failed_pdfs = {f.page for f in findings}
     passed_pdfs = [name for p in pdfs if (name := p.relative_to(build).as_posix()) not in failed_pdfs]
     notes: tuple[str, ...] = ()
+    if in_browser.reviews:
+        notes += ("Needs review (not failed, never passed silently): text whose colour contrast the browser "
+                  "could not work out:", *(f"  - {line}" for line in in_browser.reviews))
     try:
         cache.save(in_browser.key, in_browser.passed, passed_pdfs)
     except OSError as exc:
-        notes = (f"The results could not be kept in {cache.folder} ({exc.strerror or exc}): "
-                 "the next check will check everything again.",)
+        notes += (f"The results could not be kept in {cache.folder} ({exc.strerror or exc}): "
+                  "the next check will check everything again.",)
     return CheckReport(build, base_path, len(pages), len(pdfs),
                        tuple(sorted(findings, key=lambda f: (f.page, f.message))), in_browser.note,
                        in_browser.unchanged_pages, len(pdfs) - len(pdfs_to_check), notes)
@@ -474,10 +478,12 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
     jobs.sort(key=lambda job: -(build / job[0]).stat().st_size)
     results = _in_browser(build, base_path, jobs, contrast, workers or web.default_tabs(), deadline)
     findings: list[Finding] = []
+    reviews: list[str] = []
     failed: set[str] = set()
     for result in results:
-        findings += [Finding(result.page, str(problem)) for problem in result.findings]
-        if result.findings:
+        findings += [Finding(result.page, str(problem)) for problem in result.findings if problem.rule != web.REVIEW]
+        reviews += [f"{result.page}: {problem}" for problem in result.findings if problem.rule == web.REVIEW]
+        if result.findings:      # one needing review is not kept as passed: it is listed every time
             failed.add(page_key(result.page, result.width))
     for result in results:
         if page_key(result.page, result.width) not in failed:
@@ -486,7 +492,7 @@ def browser_checks(build: Path, base_path: str, pages: Sequence[Path], cache: Ch
             f"{' and '.join(f'{w}px' for w in web.WIDTHS)}: run (colour contrast on the {len(contrast)} of "
             f"{len(checked)} pages that between them hold every kind of element; on all when one failed). "
             f"Sideways scrolling at {web.REFLOW_WIDTH}px: checked.")
-    return BrowserChecks(note, tuple(findings), passed, key, unchanged - len(checked))
+    return BrowserChecks(note, tuple(findings), passed, key, unchanged - len(checked), tuple(sorted(set(reviews))))
 
 
 def _in_browser(build: Path, base_path: str, jobs: list[tuple[str, int]], contrast: set[str], tabs: int,

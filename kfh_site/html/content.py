@@ -36,6 +36,10 @@ RESERVED_SLUGS = {"index", "404", "data", "sitemap", "regions", "organisations",
 LANDING = "index"
 """content/<section>/index.md is the section's landing page."""
 DESCRIPTION_LENGTH = 160
+PAGE_MOST = 128 * 1024
+"""Bytes of Markdown one content page may hold: far more than a report's page needs, and
+little enough that no page, however written, keeps Markdown busy for minutes (emphasis
+markers by the hundred thousand take it quadratic time)."""
 
 # Tags and attributes Python-Markdown produces with our extensions; anything else in
 # raw HTML is removed unless the config trusts its authors (allow_raw_html). No ``style``
@@ -209,6 +213,10 @@ def read_page(path: Path, root: Path, abbreviations: Mapping[str, str],
             f"{name}: the file name makes the page address {where}.html; use lower-case letters, "
             "digits and hyphens" + (f", and not one of {', '.join(sorted(reserved))}" if reserved else "")
         )
+    size = path.stat().st_size
+    if size > PAGE_MOST:
+        raise ContentError(f"{name}: is {size / 1024:,.0f} KB, more than the {PAGE_MOST // 1024} KB of Markdown a "
+                           "content page may hold (about 20,000 words): split it into several pages")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -240,6 +240,10 @@ def _check_column(column: Column, cells: pd.Series) -> tuple[object, list[tuple[
         hidden = text.str.contains(INVISIBLE.pattern, regex=True).to_numpy(dtype=bool)
         for i in np.flatnonzero(hidden & check):
             bad.append((int(i), _invisible_message(text.iloc[i])))
+        long = (text.str.len() > TEXT_MOST).to_numpy(dtype=bool)
+        for i in np.flatnonzero(long & check & ~hidden):
+            bad.append((int(i), f"is {len(text.iloc[i]):,} characters long; a name or type is at most "
+                                f"{TEXT_MOST:,} (is this cell pasted from somewhere else?)"))
     for i in np.flatnonzero(invalid & check):
         bad.append((int(i), _text_message(column, text.iloc[i])))
     return values, bad
@@ -270,6 +274,9 @@ def _parse_text(column: Column, text: pd.Series, missing: np.ndarray) -> tuple[n
     return values, invalid
 
 
+TEXT_MOST = 2_000
+"""Characters a name may have: far past any organisation's, and few enough that every
+page, chart and PDF can still lay it out."""
 INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
                        "\ufeff\ufff9-\ufffb]")
 """Control, zero-width and bidirectional formatting characters: invisible in a name, they
