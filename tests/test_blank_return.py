@@ -210,7 +210,7 @@ def test_a_filled_copy_builds(template: Path, tmp_path: Path) -> None:
             texts.append(data.strip())
 
     Text().feed((project / "build" / "organisations" / "rj1.html").read_text(encoding="utf-8"))
-    assert "21,054 WTE" in texts and "1,214" in texts   # NHS staff are whole numbers on the pages
+    assert "21,054" in texts and "1,214" in texts   # NHS staff are whole numbers on the pages (WTE in the heading)
 
 
 def test_mistakes_a_spreadsheet_would_let_through_are_still_caught(template: Path, tmp_path: Path, capsys) -> None:

@@ -27,13 +27,14 @@ ROWS = [
     ["RJ2", "Lewisham and Greenwich NHS Trust", "London", "Acute", "2024-25", 7001, 4, 2.5, 1, 0,
      220, 12, 9, 88, 140, 75, 610, 40, 2, ""],
 ]
-# What the organisation page shows for RJ1, row heading -> cell, as formatting.py writes it.
+# What the organisation page shows for RJ1, row heading -> cell, as formatting.py writes it
+# (the staffing table's unit, WTE, is in its column heading: issue 19).
 RJ1_ON_ITS_PAGE = {
-    "Qualified librarians and knowledge specialists": "14.7 WTE",
-    "of whom embedded clinical librarians": "2.0 WTE",
-    "of whom knowledge managers": "1.5 WTE",
-    "Other library and knowledge services staff": "3.2 WTE",
-    "NHS staff served": "21,054 WTE",   # NHS staff are people: whole numbers on the pages
+    "Qualified librarians and knowledge specialists": "14.7",
+    "of whom embedded clinical librarians": "2.0",
+    "of whom knowledge managers": "1.5",
+    "Other library and knowledge services staff": "3.2",
+    "NHS staff served": "21,054",   # NHS staff are people: whole numbers on the pages
     "Literature searches": "1,214",
     "Evidence summaries": "31",
     "Training sessions": "42",

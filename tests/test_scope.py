@@ -124,11 +124,14 @@ def test_a_merged_trusts_change_is_from_its_predecessors_combined(merged_site):
     page = text_of(merged_site / "organisations" / "rcc.html")
     # 2023/24: (6,000 + 4,000) / (3 + 3) = 1 : 1,667, a ratio of sums; 2024/25: 10,500 / 7 = 1 : 1,500.
     assert "was formed in 2024/25 from RAA and RBB" in page
-    assert "combined figures of RAA, RBB were 1 : 1,667 in 2023/24" in page
+    # Told in the ask's unit (issue 19): 10,000 / 1,250 - 6 = 2.0 WTE then; 10,500 / 1,250 - 7 = 1.4 now.
+    assert ("2.0 WTE needed a year ago by RAA and RBB together, 1.4 now; staff ratio 1 : 1,667 in 2023/24"
+            in page)
     assert "Change in a year Better" in page
     assert "2023/24 1 : 1,667 (combined: RAA, RBB)" in page
     pdf = pdf_text(merged_site / "pdf" / "organisations" / "rcc.pdf")
-    assert "was formed in 2024/25 from RAA and RBB" in pdf and "combined figures of RAA, RBB were 1 : 1,667" in pdf
+    assert "was formed in 2024/25 from RAA and RBB" in pdf and "by RAA and RBB together" in pdf
+    assert "staff ratio 1 : 1,667 in 2023/24" in pdf
     with (merged_site / "downloads" / "figures.csv").open(encoding="utf-8-sig") as handle:
         rcc = next(r for r in csv.DictReader(handle) if r["org_code"] == "RCC")
     assert rcc["combined_from"] == "RAA RBB" and rcc["previous_year"] == "2023/24"

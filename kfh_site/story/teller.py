@@ -595,7 +595,7 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
                         f"{fmt.wte(earlier[-1].qualified_wte_needed)} needed in {earlier[-1].year}, "
                         f"{fmt.number(org.qualified_wte_needed)} now")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
-    who = f"{_and(change.combined_from)} together" if change.combined_from else "a year ago"
+    who = f"a year ago by {_and(change.combined_from)} together" if change.combined_from else "a year ago"
     if previous.staff_per_qualified is not None:
         then = f"staff ratio {fmt.ratio(previous.staff_per_qualified)} in {change.previous_year}"
     else:
