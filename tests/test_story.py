@@ -105,3 +105,12 @@ def test_status_words_keep_lower_case_in_sentences_nhs_staff_are_whole_and_count
     # that meets the recommendation, so the two never seem to disagree.
     assert f"{meets} of {len(list(latest))}" in text
     assert f"{at_least} at or better than the 2019 average" in text
+
+
+def test_a_group_with_no_qualified_staff_anywhere_has_no_median_said_in_words(small_site):
+    """DDD is the only ambulance trust, with no qualified staff: its group has no median ratio."""
+    for page in ("regions/north-west.html", "organisations/ddd.html"):
+        html = (small_site / page).read_text(encoding="utf-8")
+        assert "median No qualified staff reported" not in html, page
+        assert "median organisation No qualified staff" not in html, page
+        assert "no median (none has qualified staff)" in html, page

@@ -80,6 +80,14 @@ def ratio(value: float | None) -> str:
     return f"1\u00a0:\u00a0{count(value)}"
 
 
+def median(value: float | None, label: str = "median") -> str:
+    """``median 1 : 1,642``; a group in which no organisation has qualified staff has no
+    median ratio, and says so rather than "median No qualified staff reported"."""
+    if value is None:
+        return "no median (none has qualified staff)"
+    return f"{label} {ratio(value)}"
+
+
 def ratio_words(value: float | None) -> str:
     """The ratio as a sentence fragment a screen reader says clearly."""
     if value is None:

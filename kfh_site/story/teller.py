@@ -211,8 +211,9 @@ class StoryTeller:
                  else "It reported no qualified staff, so it is not ranked.")
         if org.staff_per_qualified and not 500 <= org.staff_per_qualified <= 3500:
             place += " It is beyond the end of the scale, where its dot sits, with its ratio written beside it."
-        parts = "; ".join(f"{self._group_words(rank)}, {fmt.rank(rank)}, median organisation "
-                          f"{fmt.ratio(rank.median)}, {fmt.count(rank.unranked)} with no qualified staff"
+        parts = "; ".join(f"{self._group_words(rank)}, {fmt.rank(rank)}, "
+                          f"{fmt.median(rank.median, 'median organisation')}, "
+                          f"{fmt.count(rank.unranked)} with no qualified staff"
                           for rank in ranks)
         description = (f"Strip plot of NHS staff per qualified librarian or knowledge specialist, {org.year}, on a "
                        f"scale from 1 : 500 to 1 : 3,500, lower is better, with lines at the recommended "
@@ -248,7 +249,7 @@ class StoryTeller:
         values = self._groups.get((org.year, rank.kind, rank.group), ())
         none = f"{fmt.count(rank.unranked)} with none" if rank.unranked else ""
         subtitle = ", ".join(t for t in (f"{fmt.count(rank.ranked)} ranked", none) if t)
-        median = f"median {fmt.ratio(rank.median)}"
+        median = fmt.median(rank.median)
         return StripRow(
             title=fmt.peer_group(rank, self.figures.scope), subtitle=subtitle, values=values, highlight=org.staff_per_qualified,
             median=rank.median, none=org.staff_per_qualified is None, right=fmt.rank(rank), right_subtitle=median,
@@ -386,7 +387,7 @@ class StoryTeller:
                 median=group.median_ratio,
                 other_median=england_median,
                 right=f"{fmt.count(counts[STATUS_MEETS])} meet",
-                right_subtitle=f"median {fmt.ratio(group.median_ratio)}" if group.median_ratio else "no median",
+                right_subtitle=fmt.median(group.median_ratio),
                 dots="others" if area.slug == "england" else "this-small",
                 key=(area.year, area.slug, group.org_type),
             ))
@@ -406,7 +407,7 @@ class StoryTeller:
         parts = "; ".join(f"{fmt.type_plural(g.org_type)}: {fmt.count(g.organisations)}, "
                           f"{fmt.count(g.status_counts[STATUS_MEETS])} meet, "
                           f"{fmt.count(g.organisations - g.ranked)} with no qualified staff, "
-                          f"median {fmt.ratio(g.median_ratio)}"
+                          f"{fmt.median(g.median_ratio)}"
                           + (f", England's median {fmt.ratio(england_medians[g.org_type])}"
                              if area.slug != "england" and england_medians.get(g.org_type) else "")
                           for g in area.types)
