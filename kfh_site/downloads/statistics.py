@@ -153,7 +153,7 @@ def _cover(title: str, about: About, years: str, workforce: bool) -> Sheet:
         Subheading("Publisher"),
         about.publisher,
         Subheading("Date published"),
-        f"{about.published.day} {about.published:%B %Y}",
+        fmt.date(about.published),
         Subheading("Contact"),
         f"{about.publisher}, publisher of {about.title}.",
         Subheading("Licence"),

@@ -13,7 +13,7 @@ from typing import Mapping
 from kfh_site.config import SiteConfig
 from kfh_site.domain import ENGLAND
 from kfh_site.figures.types import Figures
-from kfh_site.html.content import Page, page_from_markdown
+from kfh_site.html.content import Page, with_own_page
 from kfh_site.story.teller import nhs_staff_notes
 
 SLUG = "about-the-data"
@@ -22,11 +22,7 @@ SLUG = "about-the-data"
 def with_about_the_data(pages: list[Page], config: SiteConfig, figures: Figures,
                         abbreviations: Mapping[str, str]) -> list[Page]:
     """The project's pages, and kfh-site's own About the data page if it has none."""
-    if any(page.key == SLUG for page in pages):
-        return pages
-    page = page_from_markdown(about_the_data(config, figures), f"kfh-site's own page {SLUG}.html", SLUG,
-                              abbreviations)
-    return [*pages, page]
+    return with_own_page(pages, SLUG, about_the_data(config, figures), abbreviations)
 
 
 def _years(years: tuple[str, ...]) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from kfh_site.config import SiteConfig
-from kfh_site.html.content import Page, page_from_markdown
+from kfh_site.html.content import Page, with_own_page
+from kfh_site.story import formatting as fmt
 
 SLUG = "accessibility"
 
@@ -19,15 +20,7 @@ SLUG = "accessibility"
 def with_accessibility_statement(pages: list[Page], config: SiteConfig, with_pdf: bool,
                                  abbreviations: Mapping[str, str]) -> list[Page]:
     """The project's pages, and kfh-site's own accessibility statement if it has none."""
-    if any(page.key == SLUG for page in pages):
-        return pages
-    page = page_from_markdown(accessibility_statement(config, with_pdf), f"kfh-site's own page {SLUG}.html", SLUG,
-                              abbreviations)
-    return [*pages, page]
-
-
-def _date(config: SiteConfig) -> str:
-    return f"{config.published.day} {config.published:%B %Y}"
+    return with_own_page(pages, SLUG, accessibility_statement(config, with_pdf), abbreviations)
 
 
 def contact_lines(config: SiteConfig) -> list[str]:
@@ -46,7 +39,7 @@ def contact_lines(config: SiteConfig) -> list[str]:
 def accessibility_statement(config: SiteConfig, with_pdf: bool) -> str:
     """The statement as Markdown, from the settings and what this build makes."""
     contact = contact_lines(config)
-    reviewed = _date(config)
+    reviewed = fmt.date(config.published)
     lines = [
         "---",
         "title: Accessibility statement",

@@ -135,6 +135,14 @@ class Section:
         return self.landing.nav_order if self.landing else None
 
 
+def with_own_page(pages: list[Page], slug: str, markdown: str, abbreviations: Mapping[str, str]) -> list[Page]:
+    """The project's pages, and kfh-site's own page ``slug`` (written from ``markdown``)
+    unless the project has a page of that name: a team's own words always win."""
+    if any(page.key == slug for page in pages):
+        return pages
+    return [*pages, page_from_markdown(markdown, f"kfh-site's own page {slug}.html", slug, abbreviations)]
+
+
 def load_pages(folder: Path, root: Path, abbreviations: Mapping[str, str],
                allow_raw_html: bool = False) -> list[Page]:
     """Every .md file under ``folder``: the top-level pages in navigation order, then

@@ -21,7 +21,7 @@ from kfh_site.figures.types import Figures
 from kfh_site.output.cache import BuildCache
 from kfh_site.output.progress import Progress
 from kfh_site.output.write import FreshFolder, OutputPlan, Unchanged, Written
-from kfh_site.story.formatting import titled
+from kfh_site.story.formatting import date, titled
 from kfh_site.story.palette import Palette
 from kfh_site.story.teller import StoryTeller
 
@@ -67,7 +67,7 @@ def template_context(config: SiteConfig, figures: Figures) -> dict[str, Any]:
         "report_heading": titled(config.title, figures.report_year),
         "scope": figures.scope,
         "reporting": len(figures.reporting),
-        "published_text": f"{config.published.day} {config.published:%B %Y}",
+        "published_text": date(config.published),
     }
 
 

@@ -6,6 +6,7 @@ Jinja filters by render.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from kfh_site.domain import (
@@ -78,6 +79,11 @@ def ratio(value: float | None) -> str:
         return STATUS_LABELS[STATUS_NONE]
     # No-break spaces: "1 : 1,512" never splits across two lines on a narrow screen.
     return f"1\u00a0:\u00a0{count(value)}"
+
+
+def date(day: dt.date) -> str:
+    """``23 November 2026``: how the site, the PDFs and the spreadsheet write a date."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def median(value: float | None, label: str = "median") -> str:
