@@ -22,6 +22,8 @@ from kfh_site.story.charts.canvas import (
     WIDE,
     Box,
     Canvas,
+    ChartCache,
+    Drawn,
     Frame,
     Layout,
     Place,
@@ -51,10 +53,12 @@ class StaffYear:
     needed: float
 
 
-def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear],
-                           palette: Palette) -> tuple[Layout, Layout]:
-    """The staffing trend in both frames; ``points`` holds the years with a return."""
-    return _layout(WIDE, years, points, palette), _layout(NARROW, years, points, palette)
+def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
+                           cache: ChartCache | None = None) -> tuple[Layout, Layout]:
+    """The staffing trend in both frames; ``points`` holds the years with a return.
+    Trends with the same years and axis top share their axes: ``cache`` draws those once."""
+    cache = cache or ChartCache()
+    return _layout(WIDE, years, points, palette, cache), _layout(NARROW, years, points, palette, cache)
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -102,11 +106,12 @@ def _plot(frame: Frame, years: Sequence[str], points: Sequence[StaffYear]) -> tu
     return Plot(x0, x1, top, bottom, x, y), top_value, step
 
 
-def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette) -> Layout:
+def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
+            cache: ChartCache) -> Layout:
     canvas = Canvas(frame, palette)
     plot, top_value, step = _plot(frame, years, points)
-    _axes(canvas, plot, top_value, step)
-    _year_labels(canvas, years, plot.x, plot.bottom, frame.small)
+    canvas.draw(cache.get(("trend-axes", frame.name, tuple(years), top_value, step, palette),
+                          lambda: _axes_and_years(frame, palette, plot, years, top_value, step)))
     runs = _runs(years, points)
     _gap_and_lines(canvas, plot, runs)
     if points:
@@ -127,6 +132,16 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
         canvas.label(words, [Place(cx, plot.top - 6, "middle"), Place(cx, plot.top - 6, "end"),
                              Place(cx, plot.top - 6)], "label-this", frame.small, bold=True)
     return canvas.layout()
+
+
+def _axes_and_years(frame: Frame, palette: Palette, plot: Plot, years: Sequence[str], top_value: float,
+                    step: float) -> Drawn:
+    """The axes and the years under them, which depend on nothing but the frame, the years
+    and the axis' top (the plot's place follows from those)."""
+    canvas = Canvas(frame, palette)
+    _axes(canvas, plot, top_value, step)
+    _year_labels(canvas, years, plot.x, plot.bottom, frame.small)
+    return canvas.drawn()
 
 
 def _axes(canvas: Canvas, plot: Plot, top_value: float, step: float) -> None:
