@@ -190,7 +190,7 @@ def test_a_predecessors_page_ends_at_its_merger_and_says_so(merged_site):
     assert ("Ash NHS Trust merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25: "
             "these are its figures for 2023/24, its last return.") in page
     # Its trend ends with its last return: the years after it are its successor's, not missing returns.
-    assert "Ash NHS Trust: qualified staff, 2023/24 " in page and "2024/25 no return" not in page
+    assert "Qualified and recommended WTE, 2023/24 " in page and "2024/25 no return" not in page
     assert "Year Staff ratio Qualified staff (WTE) Recommended (WTE) NHS staff (WTE) England's ratio 2023/24 1 : 2,000 3.0" in page
     pdf = _pdf_words(merged_site / "pdf" / "organisations" / "raa.pdf")
     assert "merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25" in pdf and "2024/25 no return" not in pdf

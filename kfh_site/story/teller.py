@@ -150,7 +150,7 @@ class StoryTeller:
         if org.status == STATUS_NONE:
             return Lead("No qualified staff:", fmt.wte(org.qualified_wte_needed), "needed", detail)
         if org.qualified_wte_needed <= 0:
-            return Lead(f"Meets {target}:", "0 WTE", "needed", detail)
+            return Lead(f"Meets {target}:", f"0{fmt.NBSP}WTE", "needed", detail)
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
@@ -190,13 +190,13 @@ class StoryTeller:
                else "It meets the recommendation.")
         )
         table = ChartTable(
-            f"Qualified staff against the recommendation, {org.year}", ("Measure", "WTE"),
+            f"Qualified WTE now, recommended and needed, {org.year}", ("Measure", "WTE"),
             (("Qualified staff now", fmt.wte(org.qualified_lks_wte)),
              (f"Recommended ({fmt.ratio(policy.recommended_ratio)})", fmt.wte(org.recommended_wte)),
              (f"2019 average ({fmt.ratio(policy.baseline_ratio)})", fmt.wte(baseline_wte)),
              ("More needed to meet the recommendation", fmt.wte(org.qualified_wte_needed))),
         )
-        return Chart(f"bullet-{org.slug}", f"{org.org_name}: qualified staff against the recommendation, {org.year}",
+        return Chart(f"bullet-{org.slug}", f"WTE in {org.year}: now, recommended and at the 2019 average",
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
@@ -221,13 +221,13 @@ class StoryTeller:
                        f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
                        f"{fmt.ratio(self.policy.baseline_ratio)}. {place} {fmt.capitalised(parts)}.")
         table = ChartTable(
-            f"Where {org.org_name} sits, {org.year}",
+            f"Rank and median organisation in each group, {org.year}",
             ("Group", "Ranked", "No qualified staff", "Rank", "Median organisation"),
             tuple((fmt.peer_group(r, self.figures.scope), fmt.count(r.ranked), fmt.count(r.unranked), fmt.rank(r), fmt.ratio(r.median))
                   for r in ranks),
             (1, 2, 3, 4),
         )
-        return Chart(f"strip-{org.slug}", f"{org.org_name} among {self._peer_words(org)}, {org.year}",
+        return Chart(f"strip-{org.slug}", f"Each dot an organisation's staff ratio, {org.year}",
                      description, wide, narrow, table)
 
     def _peer_words(self, org: OrgFigures) -> str:
@@ -290,11 +290,9 @@ class StoryTeller:
                           "together." if merger else ""))
         head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "NHS staff (WTE)",
                 *(["England's ratio"] if self.compare_with_england else []))
-        table = ChartTable(f"{org.org_name}: staff and staff ratio each year", head, tuple(rows),
-                           tuple(range(1, len(head))),
+        table = ChartTable(TREND_TABLE, head, tuple(rows), tuple(range(1, len(head))),
                            f"* Before {merger.year}: {together} added together." if merger else "")
-        span = f" each year, {years[0]} to {years[-1]}" if len(years) > 1 else f", {years[0]}"
-        return Chart(f"trend-{org.slug}", f"{org.org_name}: qualified staff{span}",
+        return Chart(f"trend-{org.slug}", trend_caption(years),
                      description, wide, narrow, table)
 
     def org_activity(self, org: OrgFigures) -> ChartTable:
@@ -351,9 +349,9 @@ class StoryTeller:
         detail = (f"for {fmt.count(short)} of {fmt.count(area.organisations)} organisations to meet {target} "
                   f"({fmt.wte(area.qualified_wte_needed)} if their staff were shared out)")
         if not area.organisations:
-            return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
+            return Lead("", f"0{fmt.NBSP}WTE", "needed", f"no returns for {area.year}")
         if area.organisations_short_wte <= 0:
-            return Lead(f"Every organisation meets {target}:", "0 WTE", "needed", "")
+            return Lead(f"Every organisation meets {target}:", f"0{fmt.NBSP}WTE", "needed", "")
         return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
@@ -425,8 +423,9 @@ class StoryTeller:
                        f"scale from 1 : 500 to 1 : 3,500, lower is better, with lines at the recommended "
                        f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
                        f"{fmt.ratio(self.policy.baseline_ratio)}. {parts}.")
-        return Chart(f"types-{area.slug}", f"{area.name}: organisations by type, {area.year}", description, wide, narrow,
-                     ChartTable(f"Organisations by type and status, {area.name}, {area.year}", head, table_rows,
+        return Chart(f"types-{area.slug}", f"Each dot an organisation's staff ratio, by type, {area.year}", description,
+                     wide, narrow,
+                     ChartTable(f"Status and median organisation by type, {area.year}", head, table_rows,
                                 tuple(range(1, len(head)))))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
@@ -441,13 +440,13 @@ class StoryTeller:
         description = ("Dot plot of each region's staff ratio, lower is better, with England as a line. "
                        + "; ".join(f"{r.name}: {fmt.ratio(r.staff_per_qualified)}" for r in ordered)
                        + f"; England: {fmt.ratio(england.staff_per_qualified)}.")
-        table = ChartTable(f"Regions compared, {year}", ("Region", "Staff ratio", "Organisations", "Meet"),
+        table = ChartTable(f"Staff ratio and how many meet, by region, {year}", ("Region", "Staff ratio", "Organisations", "Meet"),
                            tuple((r.name, fmt.ratio(r.staff_per_qualified), fmt.count(r.organisations),
                                   fmt.count(r.meeting_recommendation)) for r in ordered)
                            + (("England", fmt.ratio(england.staff_per_qualified), fmt.count(england.organisations),
                                fmt.count(england.meeting_recommendation)),),
                            (1, 2, 3))
-        return Chart(f"compare-{area.slug}", f"Staff ratios of the regions and England, {year}", description,
+        return Chart(f"compare-{area.slug}", f"Each region's staff ratio, England's as a line, {year}", description,
                      wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
@@ -474,9 +473,9 @@ class StoryTeller:
                        f"(as if their staff were shared out) shaded. {_trend_words(years, points)}")
         head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "Organisations",
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
-        return Chart(f"trend-{area.slug}", f"{area.name}: qualified staff each year, {years[0]} to {years[-1]}",
+        return Chart(f"trend-{area.slug}", trend_caption(years),
                      description, wide, narrow,
-                     ChartTable(f"{area.name}: staff and staff ratio each year", head, rows,
+                     ChartTable(f"{TREND_TABLE}, with the organisations that reported", head, rows,
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
@@ -493,6 +492,18 @@ class StoryTeller:
 
 
 # --- sentences --------------------------------------------------------------------------
+
+# A chart's caption is short: the section's heading above it names the subject and the
+# page's name is in its title, so the caption says what the marks are and when (and it
+# is the chart's accessible name, read once). Its table is named for what it holds.
+TREND_TABLE = "Staff and staff ratio each year"
+
+
+def trend_caption(years: Sequence[str]) -> str:
+    """``Qualified and recommended WTE, 2019/20 to 2024/25``."""
+    span = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+    return f"Qualified and recommended WTE, {span}"
+
 
 
 def org_meta(org: OrgFigures) -> str:
@@ -719,7 +730,7 @@ def _brief(chart: Chart) -> ChartTable:
     head = chart.table.head
     brief = chart.table.only(tuple(i for i, h in enumerate(head) if h not in ("NHS staff (WTE)", "Recommended (WTE)")))
     # Its note (whose figures a year's are, before a merger) goes under the chart beside it.
-    return replace(brief, caption=chart.table.caption.split(": ", 1)[-1].capitalize(), note="")
+    return replace(brief, caption=TREND_TABLE, note="")
 
 
 def _ratio_or_none(value: float | None) -> str:
@@ -787,7 +798,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
         ("of whom embedded clinical librarians", *reported(area.clinical_librarian_wte)),
         ("of whom knowledge managers", *reported(area.knowledge_manager_wte)),
         ("Other library and knowledge services staff", *reported(area.other_lks_wte)),
-        ("NHS staff served", f"{fmt.staff(area.nhs_staff_wte)} WTE", everyone),
+        ("NHS staff served", f"{fmt.staff(area.nhs_staff_wte)}{fmt.NBSP}WTE", everyone),
     ))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kfh_site.story import formatting as fmt
 from kfh_site.story.charts.canvas import (
     AXIS_LIMIT,
+    DESCENT,
     NARROW,
     WIDE,
     Box,
@@ -203,8 +204,14 @@ def _none_words(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> None
     for run in runs:
         for group in _consecutive_groups([p for p in run if p.qualified <= 0], run):
             cx = (x(group[0].year) + x(group[-1].year)) / 2
+            # Between two years with staff the line dips to 0 and back, leaving no room at
+            # the point: then just over the higher neighbour, still in the year's column.
+            at = run.index(group[0])
+            around = run[max(at - 1, 0):at + len(group) + 1]
+            over = min(y(p.qualified) for p in around) - 5 - DESCENT * small - 2
             canvas.label("none", [Place(cx, y(0) - 11, "middle"), Place(x(group[-1].year) + 7, y(0) - 6),
-                                  Place(x(group[0].year) - 7, y(0) - 6, "end")], "label-this", small, bold=True)
+                                  Place(x(group[0].year) - 7, y(0) - 6, "end"), Place(cx, over, "middle")],
+                         "label-this", small, bold=True)
 
 
 def _missing_words(canvas: Canvas, plot: Plot, years: Sequence[str], points: Sequence[StaffYear]) -> None:
