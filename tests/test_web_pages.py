@@ -155,22 +155,34 @@ def _bullet(frame_name: str, qualified: float, recommended: float, needed: float
     return wide if frame_name == "wide" else narrow
 
 
-@pytest.mark.parametrize("frame", ["wide", "narrow"])
-def test_the_bullet_charts_now_is_in_or_beside_its_bar(frame):
-    # Guy's and St Thomas': 13.3 WTE now, 16.9 recommended (21,098 NHS staff), 12.2 at 2019's
-    # average: the 2019 line crosses the bar near its end.
-    layout = _bullet(frame, 13.3, 16.9, 3.6, 21098)
+def _now_label(layout):
     body = str(layout.body)
     bar = re.search(r'class="r-bar-this" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', body)
     x, y, width, height = map(float, bar.groups())
-    now = [m for m in re.finditer(r'<text class="([^"]+)" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', body)
-           if "now" in m.group(4)]
-    assert now, body
-    for m in now:
-        baseline = float(m.group(3))
-        # In the bar, or on the line just under it: never a lane further down.
-        assert y < baseline <= y + height + 20, (m.group(4), baseline, y, height)
-    assert any("13.3" in m.group(4) for m in now)
+    (now,) = [m for m in re.finditer(r'<text class="([^"]+)" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>', body)
+              if m.group(4).endswith(" now")]
+    return now.group(1), float(now.group(2)), float(now.group(3)), now.group(4), (x, y, width, height)
+
+
+@pytest.mark.parametrize("frame", ["wide", "narrow"])
+def test_the_bullet_charts_now_is_in_its_bar_where_the_words_fit_there(frame):
+    # Guy's and St Thomas': 13.3 WTE now, 16.9 recommended (21,098 NHS staff), 12.2 at 2019's
+    # average, whose line crosses the bar near its end: "13.3 WTE now" (about 90 of the
+    # narrow frame's 300 units) fits in the 121-unit bar, so it is written there.
+    role, x, y, words, (bx, by, width, height) = _now_label(_bullet(frame, 13.3, 16.9, 3.6, 21098))
+    assert words == f"13.3{NBSP}WTE now" and role == "r-label-inverse"
+    assert bx < x < bx + width and by < y < by + height
+
+
+@pytest.mark.parametrize("frame", ["wide", "narrow"])
+@pytest.mark.parametrize("qualified, recommended, needed, nhs", [
+    (13.3, 16.9, 3.6, 21098), (10, 10, 0, 12500), (20, 10, 0, 12500), (2.0, 14.4, 12.4, 18000), (0, 3.2, 3.2, 4000)])
+def test_the_bullet_charts_now_is_in_or_just_under_its_bar(frame, qualified, recommended, needed, nhs):
+    role, x, y, words, (bx, by, width, height) = _now_label(_bullet(frame, qualified, recommended, needed, nhs))
+    # In the bar, or on the first line under it: never a lane further down.
+    assert by < y <= by + height + 20, (words, y, by, height)
+    if role != "r-label-inverse":
+        assert x <= bx + width, (words, x, bx, width)     # under the bar, not past its end
 
 
 # --- chart text size in a browser --------------------------------------------------------
