@@ -40,7 +40,7 @@ def test_markdown_extensions_tables_footnotes_abbreviations_attributes(tmp_path)
             "Each LKS counts WTE.[^1]\n\n[^1]: A footnote.\n")
     html = page(tmp_path, GOOD + body).html
     assert '<h2 class="lead" id="ratios">' in html
-    assert "<table>" in html and "<td>1</td>" in html
+    assert '<table aria-labelledby="ratios">' in html and "<td>1</td>" in html
     assert '<abbr title="whole-time equivalent">WTE</abbr>' in html
     assert 'class="footnote"' in html
 
@@ -315,40 +315,55 @@ TABLE = "| Region | Ratio |\n|---|---:|\n| London | 1 : 1,180 |\n| North | 1 : 2
 
 
 def scroll_region(html: str) -> Element:
-    """The one table's scroll region, checked to be labelled by the table's caption."""
+    """The one table's scroll region, checked to be focusable and to hold no caption."""
     region = tree(html).one("div")
     assert region.attrs["class"] == "table-scroll" and region.attrs["role"] == "region"
     assert region.attrs["tabindex"] == "0"
+    assert region.all("caption") == []
     return region
+
+
+def caption_of(html: str) -> Element:
+    """The table's caption: a paragraph just before its scroll region (outside it, so a
+    phone never cuts it off), naming both the region and the table."""
+    root = tree(html)
+    region = scroll_region(html)
+    siblings = region.parent.children
+    caption = siblings[siblings.index(region) - 1]
+    assert caption.tag == "p" and caption.attrs["class"] == "table-caption"
+    assert region.attrs["aria-labelledby"] == caption.attrs["id"] == region.one("table").attrs["aria-labelledby"]
+    assert len(root.find("p", id=caption.attrs["id"])) == 1
+    return caption
 
 
 @pytest.mark.parametrize("raw", [False, True])
 def test_a_table_line_before_a_table_becomes_its_caption_in_a_labelled_scroll_region(tmp_path, raw):
     html = page(tmp_path, GOOD + "Intro.\n\nTable 1: Staff ratios by region\n\n" + TABLE, raw=raw).html
-    region = scroll_region(html)
-    caption = region.one("table").one("caption")
-    assert caption.all_text == "Table 1: Staff ratios by region"
-    assert region.attrs["aria-labelledby"] == caption.attrs["id"]
+    assert caption_of(html).all_text == "Table 1: Staff ratios by region"
     assert "<p>Table 1" not in html and html.count("Table 1: Staff ratios by region") == 1
 
 
 def test_a_caption_line_written_against_the_table_still_captions_it(tmp_path):
     html = page(tmp_path, GOOD + "Table 2. Staff ratios by region\n" + TABLE).html
-    assert scroll_region(html).one("caption").all_text == "Table 2. Staff ratios by region"
+    assert caption_of(html).all_text == "Table 2. Staff ratios by region"
 
 
 def test_a_table_caption_can_be_an_attribute_line_after_the_table(tmp_path):
     html = page(tmp_path, GOOD + TABLE + '{: caption="Staff ratios by region" #ratios }\n').html
     table = scroll_region(html).one("table")
-    assert table.attrs["id"] == "ratios" and table.one("caption").all_text == "Staff ratios by region"
+    assert table.attrs["id"] == "ratios" and caption_of(html).all_text == "Staff ratios by region"
+    assert caption_of(html).attrs["id"] == "ratios-caption"
     assert "{:" not in html
 
 
 def test_the_site_builds_the_staff_ratio_table_with_its_caption(small_site):
-    region = tree((small_site / "staff-ratio-policy.html").read_text()).one("main").find("div", role="region")[0]
-    caption = region.one("caption")
+    main = tree((small_site / "staff-ratio-policy.html").read_text()).one("main")
+    region = main.find("div", role="region")[0]
+    assert region.all("caption") == []
+    caption = main.find("p", id=region.attrs["aria-labelledby"])[0]
+    assert caption.attrs["class"] == "table-caption"
     assert caption.all_text.startswith("Table 1: qualified library and knowledge staff and NHS staff by region, 2018")
-    assert region.attrs["aria-labelledby"] == caption.attrs["id"] and region.attrs["tabindex"] == "0"
+    assert region.one("table").attrs["aria-labelledby"] == caption.attrs["id"] and region.attrs["tabindex"] == "0"
 
 
 def test_row_headers_when_the_first_header_cell_is_empty(tmp_path):

@@ -11,8 +11,8 @@ def test_ratio_is_written_one_to_n_with_a_thousands_separator():
 
 
 def test_wte_count_and_not_reported():
-    assert fmt.wte(12.44) == "12.4 WTE"
-    assert fmt.wte(12.45) == "12.5 WTE"
+    assert fmt.wte(12.44) == "12.4\u00a0WTE"  # a no-break space: never split on a phone
+    assert fmt.wte(12.45) == "12.5\u00a0WTE"
     assert fmt.wte(None) == "Not reported"
     assert fmt.count(3201) == "3,201"
     assert fmt.count(0) == "0"
@@ -20,8 +20,8 @@ def test_wte_count_and_not_reported():
 
 
 def test_changes_say_their_direction():
-    assert fmt.signed(1.25, 1, "WTE") == "+1.3 WTE"
-    assert fmt.signed(-0.4, 1, "WTE") == "\u22120.4 WTE"
+    assert fmt.signed(1.25, 1, "WTE") == "+1.3\u00a0WTE"
+    assert fmt.signed(-0.4, 1, "WTE") == "\u22120.4\u00a0WTE"
     assert fmt.signed(0.01, 1, "WTE") == "no change"
     assert fmt.ratio_change(-38.2) == "38 fewer NHS staff per qualified member of staff, which is better"
     assert fmt.ratio_change(12) == "12 more NHS staff per qualified member of staff, which is worse"
@@ -36,7 +36,7 @@ def test_file_sizes_like_gov_uk_attachments():
 def test_shares_round_half_up_like_every_other_figure():
     assert fmt.share(1, 8) == "13%"   # 12.5% -> 13%, not banker's 12%
     assert fmt.share(0, 0) == "0%"
-    assert fmt.reported_by(212, 1247) == "212 of 1,247"
+    assert fmt.reported_by(212, 1247) == "212\u00a0of\u00a01,247"
 
 
 def test_ordinals_and_ranks():

@@ -320,3 +320,24 @@ def test_check_fails_a_button_whose_text_cannot_be_seen(chromium, small_site, tm
     contrast = [v for v in found if v.rule == "color-contrast" and v.page == "search.html"]
     assert contrast and any("worked out as 1.00 : 1" in v.help and "button" in " ".join(v.targets) for v in contrast)
     assert any(v.rule == web.REVIEW and v.page == "index.html" for v in found)
+
+
+def test_none_is_written_beside_its_zero_point_between_two_years_with_staff():
+    # Seen on a five-year return: 1.5, 1.2, 0, 0.8, 1.6 WTE put "none" under the chart,
+    # below the year labels, because the lines either side left no room at the point.
+    import re
+
+    from kfh_site.story.charts.staffing_trend import StaffYear, staffing_trend_layouts
+    from kfh_site.story.palette import Palette
+
+    years = ["2020/21", "2021/22", "2022/23", "2023/24", "2024/25"]
+    points = [StaffYear(y, q, r, max(r - q, 0.0)) for y, q, r in
+              zip(years, (1.5, 1.2, 0.0, 0.8, 1.6), (2.4, 2.5, 2.5, 2.6, 2.6), strict=True)]
+    for layout in staffing_trend_layouts(years, points, Palette()):
+        dots = _points(layout, "this-points")
+        axis = max(float(v) for v in re.findall(r'class="r-axis" x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="\1"',
+                                                 layout.body))
+        step = dots[1][0] - dots[0][0]
+        (x, y), = [(x, y) for t, x, y in _texts(layout) if t == "none"]
+        assert y < axis                                  # over the axis, inside the plot
+        assert abs(x - dots[2][0]) < step                # at its year, not a neighbour's

@@ -7,8 +7,9 @@ comparisons (peers.py), so that both and every later stage can name them.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from kfh_site.domain import (
     ENGLAND,
@@ -23,7 +24,7 @@ from kfh_site.domain import (
 from kfh_site.returns.contract import REGIONS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OrgFigures:
     """One organisation in one return year. ``None`` means *not reported*.
 
@@ -64,6 +65,17 @@ class OrgFigures:
     def slug(self) -> str:
         """The organisation's key in URLs and file names."""
         return self.org_code.lower()
+
+    def __repr__(self) -> str:
+        """Short and exact: the organisation and a digest of every field. A page's render
+        key is the repr of what it is given, and England's page and the A to Z list every
+        organisation: written out in full, their keys ran to 60 and 120 MB."""
+        return self._repr
+
+    @functools.cached_property
+    def _repr(self) -> str:
+        text = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"OrgFigures({self.org_code!r}, {self.year!r}, {hashlib.sha256(text.encode()).hexdigest()})"
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
+    "table": {"aria-labelledby", "aria-label"},
     "ol": {"start"},
 }
 # The table scroll region (markdown_ext.py): these attributes, with exactly these values.

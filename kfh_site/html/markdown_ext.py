@@ -155,22 +155,31 @@ class _Tables(Treeprocessor):
             table.set("class", " ".join(classes))
         self.mark_cells(table, classes)
         wrapper = etree.Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+        # The caption goes before the scroll region, not inside it, where a phone would cut
+        # it off with the table's far columns; region and table are both named by it.
+        label = None
         if caption is not None:
             base = f"{attributes['id']}-caption" if "id" in attributes else f"table-{number}"
             caption.set("id", unique(base, used_ids))
-            caption.tail = "\n"
-            table.insert(0, caption)
-            wrapper.set("aria-labelledby", caption.attrib["id"])
+            label = caption.attrib["id"]
         elif heading is not None and heading.get("id"):
-            # No caption: the region takes its name from the section the table is in.
-            wrapper.set("aria-labelledby", heading.attrib["id"])
+            # No caption: region and table take their name from the section the table is in.
+            label = heading.attrib["id"]
+        if label:
+            wrapper.set("aria-labelledby", label)
+            table.set("aria-labelledby", label)
         else:
             wrapper.set("aria-label", "Table")
+            table.set("aria-label", "Table")
         wrapper.text = "\n"
         wrapper.tail = table.tail
         table.tail = "\n"
-        parent[list(parent).index(table)] = wrapper
+        index = list(parent).index(table)
+        parent[index] = wrapper
         wrapper.append(table)
+        if caption is not None:
+            caption.tail = "\n"
+            parent.insert(index, caption)
 
     def attributes_after(self, table: etree.Element, parent: etree.Element) -> tuple[dict[str, str], list[str]]:
         """The ``{: ...}`` line after a table, taken out of the page."""
@@ -192,7 +201,7 @@ class _Tables(Treeprocessor):
         index = siblings.index(table)
         before = siblings[index - 1] if index > 0 else None
         if before is not None and before.tag == "p" and TABLE_LABEL.match(text_of(before, self.md)):
-            caption = etree.Element("caption")
+            caption = etree.Element("p", {"class": "table-caption"})
             caption.text = before.text
             caption.extend(list(before))
             parent.remove(before)
@@ -203,7 +212,7 @@ class _Tables(Treeprocessor):
                 )
             return caption
         if attributes.get("caption"):
-            caption = etree.Element("caption")
+            caption = etree.Element("p", {"class": "table-caption"})
             caption.text = attributes["caption"]
             return caption
         return None

@@ -27,6 +27,10 @@ from kfh_site.returns.contract import financial_year
 
 NOT_REPORTED = "Not reported"
 MINUS = "\u2212"
+NBSP = "\u00a0"
+"""Between a number and its unit or its "of": on a phone "7.9 WTE" and "224th of 235"
+never break across lines (the one place they are written, so every page, table and PDF
+keeps them together)."""
 
 STATUS_LABELS = {
     STATUS_MEETS: "Meets the recommended ratio",
@@ -67,10 +71,10 @@ def number(value: float | None, places: int = 1) -> str:
 
 
 def wte(value: float | None) -> str:
-    """``12.4 WTE``."""
+    """``12.4 WTE``, with a no-break space."""
     if value is None:
         return NOT_REPORTED
-    return f"{number(value)} WTE"
+    return f"{number(value)}{NBSP}WTE"
 
 
 def ratio(value: float | None) -> str:
@@ -98,7 +102,7 @@ def ratio_words(value: float | None) -> str:
     """The ratio as a sentence fragment a screen reader says clearly."""
     if value is None:
         return "no qualified staff reported"
-    return f"one qualified member of staff for every {count(value)} WTE NHS staff"
+    return f"one qualified member of staff for every {count(value)}{NBSP}WTE NHS staff"
 
 
 def signed(value: float | None, places: int = 1, unit: str = "") -> str:
@@ -110,7 +114,7 @@ def signed(value: float | None, places: int = 1, unit: str = "") -> str:
         return "no change"
     sign = "+" if value > 0 else MINUS
     text = f"{rounded:,.{places}f}" if places else f"{int(rounded):,}"
-    return f"{sign}{text}{' ' + unit if unit else ''}"
+    return f"{sign}{text}{NBSP + unit if unit else ''}"
 
 
 def ratio_change(delta: float | None) -> str:
@@ -152,7 +156,7 @@ def share(part: int, total: int) -> str:
 
 def reported_by(reported: int, of: int) -> str:
     """``212 of 247``: how many organisations reported a figure."""
-    return f"{count(reported)} of {count(of)}"
+    return f"{count(reported)}{NBSP}of{NBSP}{count(of)}"
 
 
 def file_size(size: int) -> str:
@@ -183,7 +187,7 @@ def rank(value: Rank | None) -> str:
     case: it stands inside sentences and table cells alike)."""
     if value is None or value.position is None:
         return "not ranked"
-    return f"{'=' if value.tied else ''}{ordinal(value.position)} of {value.ranked:,}"
+    return f"{'=' if value.tied else ''}{ordinal(value.position)}{NBSP}of{NBSP}{value.ranked:,}"
 
 
 TYPE_PLURALS = {

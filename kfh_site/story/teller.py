@@ -23,6 +23,7 @@ from kfh_site.domain import (
     STATUSES,
     WORKFORCE_CREDIT,
     WORSE,
+    Merger,
     ratio_direction,
     round_up,
     slugify,
@@ -149,7 +150,7 @@ class StoryTeller:
         if org.status == STATUS_NONE:
             return Lead("No qualified staff:", fmt.wte(org.qualified_wte_needed), "needed", detail)
         if org.qualified_wte_needed <= 0:
-            return Lead(f"Meets {target}:", "0 WTE", "needed", detail)
+            return Lead(f"Meets {target}:", f"0{fmt.NBSP}WTE", "needed", detail)
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
@@ -189,13 +190,13 @@ class StoryTeller:
                else "It meets the recommendation.")
         )
         table = ChartTable(
-            f"Qualified staff against the recommendation, {org.year}", ("Measure", "WTE"),
+            f"Qualified WTE now, recommended and needed, {org.year}", ("Measure", "WTE"),
             (("Qualified staff now", fmt.wte(org.qualified_lks_wte)),
              (f"Recommended ({fmt.ratio(policy.recommended_ratio)})", fmt.wte(org.recommended_wte)),
              (f"2019 average ({fmt.ratio(policy.baseline_ratio)})", fmt.wte(baseline_wte)),
              ("More needed to meet the recommendation", fmt.wte(org.qualified_wte_needed))),
         )
-        return Chart(f"bullet-{org.slug}", f"{org.org_name}: qualified staff against the recommendation, {org.year}",
+        return Chart(f"bullet-{org.slug}", f"WTE in {org.year}: now, recommended and at the 2019 average",
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
@@ -220,13 +221,13 @@ class StoryTeller:
                        f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
                        f"{fmt.ratio(self.policy.baseline_ratio)}. {place} {fmt.capitalised(parts)}.")
         table = ChartTable(
-            f"Where {org.org_name} sits, {org.year}",
+            f"Rank and median organisation in each group, {org.year}",
             ("Group", "Ranked", "No qualified staff", "Rank", "Median organisation"),
             tuple((fmt.peer_group(r, self.figures.scope), fmt.count(r.ranked), fmt.count(r.unranked), fmt.rank(r), fmt.ratio(r.median))
                   for r in ranks),
             (1, 2, 3, 4),
         )
-        return Chart(f"strip-{org.slug}", f"{org.org_name} among {self._peer_words(org)}, {org.year}",
+        return Chart(f"strip-{org.slug}", f"Each dot an organisation's staff ratio, {org.year}",
                      description, wide, narrow, table)
 
     def _peer_words(self, org: OrgFigures) -> str:
@@ -260,17 +261,22 @@ class StoryTeller:
     def org_trend(self, org: OrgFigures) -> Chart:
         """The organisation's qualified staff against the recommended WTE over the years."""
         series = self.figures.series(org.org_code)
-        years = [y for y in self.figures.years if y <= self.figures.report_year]
+        # A predecessor's years end where it merged: after that they are its successor's.
+        successor = self.figures.successor(org.org_code)
+        years = [y for y in self.figures.years if y <= self.figures.report_year
+                 and (successor is None or successor[0] > self.figures.report_year or y < successor[0])]
+        merger = formed_from(org, self.figures)
+        together = _and(merger.sources) if merger else ""
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
-        wide, narrow = staffing_trend_layouts(years, points, self.palette)
+        wide, narrow = staffing_trend_layouts(years, points, self.palette,
+                                              (merger.year, together) if merger else None)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
             f = by_year.get(year)
-            combined = f" (combined: {', '.join(f.combined_from)})" if f is not None and f.combined_from else ""
             rows.append((
-                year,
-                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
+                f"{year}*" if f is not None and f.combined_from else year,
+                _ratio_or_none(f.staff_per_qualified) if f is not None else "no return",
                 (fmt.number(f.qualified_lks_wte) + (" (none)" if f.qualified_lks_wte <= 0 else "")
                  if f is not None else "no return"),
                 fmt.number(f.recommended_wte) if f is not None else "no return",
@@ -279,12 +285,14 @@ class StoryTeller:
             ))
         description = (f"Line chart of {org.org_name}'s qualified staff each year against the staff the "
                        f"recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap between "
-                       f"them shaded. {_trend_words(years, points)}")
+                       f"them shaded. {_trend_words(years, points)}"
+                       + (f" It was formed in {merger.year}: before {merger.year} the figures are {together} added "
+                          "together." if merger else ""))
         head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "NHS staff (WTE)",
                 *(["England's ratio"] if self.compare_with_england else []))
-        table = ChartTable(f"{org.org_name}: staff and staff ratio each year", head, tuple(rows),
-                           tuple(range(1, len(head))))
-        return Chart(f"trend-{org.slug}", f"{org.org_name}: qualified staff each year, {years[0]} to {years[-1]}",
+        table = ChartTable(TREND_TABLE, head, tuple(rows), tuple(range(1, len(head))),
+                           f"* Before {merger.year}: {together} added together." if merger else "")
+        return Chart(f"trend-{org.slug}", trend_caption(years),
                      description, wide, narrow, table)
 
     def org_activity(self, org: OrgFigures) -> ChartTable:
@@ -341,9 +349,9 @@ class StoryTeller:
         detail = (f"for {fmt.count(short)} of {fmt.count(area.organisations)} organisations to meet {target} "
                   f"({fmt.wte(area.qualified_wte_needed)} if their staff were shared out)")
         if not area.organisations:
-            return Lead("", "0 WTE", "needed", f"no returns for {area.year}")
+            return Lead("", f"0{fmt.NBSP}WTE", "needed", f"no returns for {area.year}")
         if area.organisations_short_wte <= 0:
-            return Lead(f"Every organisation meets {target}:", "0 WTE", "needed", "")
+            return Lead(f"Every organisation meets {target}:", f"0{fmt.NBSP}WTE", "needed", "")
         return Lead("", fmt.wte(area.organisations_short_wte), "needed", detail)
 
     def area_tiles(self, area: AreaFigures) -> tuple[Tile, ...]:
@@ -415,8 +423,9 @@ class StoryTeller:
                        f"scale from 1 : 500 to 1 : 3,500, lower is better, with lines at the recommended "
                        f"{fmt.ratio(self.policy.recommended_ratio)} and the 2019 average "
                        f"{fmt.ratio(self.policy.baseline_ratio)}. {parts}.")
-        return Chart(f"types-{area.slug}", f"{area.name}: organisations by type, {area.year}", description, wide, narrow,
-                     ChartTable(f"Organisations by type and status, {area.name}, {area.year}", head, table_rows,
+        return Chart(f"types-{area.slug}", f"Each dot an organisation's staff ratio, by type, {area.year}", description,
+                     wide, narrow,
+                     ChartTable(f"Status and median organisation by type, {area.year}", head, table_rows,
                                 tuple(range(1, len(head)))))
 
     def regions_compared(self, area: AreaFigures) -> Chart:
@@ -431,13 +440,13 @@ class StoryTeller:
         description = ("Dot plot of each region's staff ratio, lower is better, with England as a line. "
                        + "; ".join(f"{r.name}: {fmt.ratio(r.staff_per_qualified)}" for r in ordered)
                        + f"; England: {fmt.ratio(england.staff_per_qualified)}.")
-        table = ChartTable(f"Regions compared, {year}", ("Region", "Staff ratio", "Organisations", "Meet"),
+        table = ChartTable(f"Staff ratio and how many meet, by region, {year}", ("Region", "Staff ratio", "Organisations", "Meet"),
                            tuple((r.name, fmt.ratio(r.staff_per_qualified), fmt.count(r.organisations),
                                   fmt.count(r.meeting_recommendation)) for r in ordered)
                            + (("England", fmt.ratio(england.staff_per_qualified), fmt.count(england.organisations),
                                fmt.count(england.meeting_recommendation)),),
                            (1, 2, 3))
-        return Chart(f"compare-{area.slug}", f"Staff ratios of the regions and England, {year}", description,
+        return Chart(f"compare-{area.slug}", f"Each region's staff ratio, England's as a line, {year}", description,
                      wide, narrow, table)
 
     def area_trend(self, area: AreaFigures) -> Chart:
@@ -464,9 +473,9 @@ class StoryTeller:
                        f"(as if their staff were shared out) shaded. {_trend_words(years, points)}")
         head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "Organisations",
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
-        return Chart(f"trend-{area.slug}", f"{area.name}: qualified staff each year, {years[0]} to {years[-1]}",
+        return Chart(f"trend-{area.slug}", trend_caption(years),
                      description, wide, narrow,
-                     ChartTable(f"{area.name}: staff and staff ratio each year", head, rows,
+                     ChartTable(f"{TREND_TABLE}, with the organisations that reported", head, rows,
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
@@ -483,6 +492,18 @@ class StoryTeller:
 
 
 # --- sentences --------------------------------------------------------------------------
+
+# A chart's caption is short: the section's heading above it names the subject and the
+# page's name is in its title, so the caption says what the marks are and when (and it
+# is the chart's accessible name, read once). Its table is named for what it holds.
+TREND_TABLE = "Staff and staff ratio each year"
+
+
+def trend_caption(years: Sequence[str]) -> str:
+    """``Qualified and recommended WTE, 2019/20 to 2024/25``."""
+    span = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+    return f"Qualified and recommended WTE, {span}"
+
 
 
 def org_meta(org: OrgFigures) -> str:
@@ -547,24 +568,34 @@ def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
 
 
 def org_notice(org: OrgFigures, figures: Figures) -> str:
-    """What a reader must know before the figures: an old return, or a merger."""
+    """What a reader must know before the figures: an old return, or a merger, the
+    organisations named (a code alone means nothing to a board)."""
     year = figures.report_year
     lines = []
     if org.year != year:
         successor = figures.successor(org.org_code)
         if successor and successor[0] <= year:
             merged_year, code = successor
-            into = figures.organisations.get((merged_year, code))
-            name = f"{into.org_name} ({code})" if into else code
-            lines.append(f"{org.org_name} did not send a return for {year}: it merged into {name} in {merged_year}. "
-                         f"These are its figures for {org.year}.")
+            lines.append(f"{org.org_name} merged into {_named(code, figures, merged_year)} in {merged_year}: "
+                         f"these are its figures for {org.year}, its last return.")
         else:
             lines.append(f"{org.org_name} did not send a return for {year}. These are its figures for {org.year}.")
-    merged = next((m for m in figures.mergers if m.into == org.org_code and m.year <= org.year), None)
+    merged = formed_from(org, figures)
     if merged:
-        lines.append(f"{org.org_name} was formed in {merged.year} from {_and(merged.sources)}: its figures before "
-                     "then are theirs added together.")
+        names = _and([_named(code, figures, merged.year) for code in merged.sources])
+        lines.append(f"Formed in {merged.year} from {names}: its figures before then are theirs added together.")
     return " ".join(lines)
+
+
+def formed_from(org: OrgFigures, figures: Figures) -> Merger | None:
+    """The merger that formed ``org``, if its figures reach back before it."""
+    return next((m for m in figures.mergers if m.into == org.org_code and m.year <= org.year), None)
+
+
+def _named(code: str, figures: Figures, year: str) -> str:
+    """"Name (CODE)": its name in ``year``'s return, or in its last one before it."""
+    known = [f for (y, c), f in sorted(figures.organisations.items()) if c == code and y <= year]
+    return f"{known[-1].org_name} ({code})" if known else code
 
 
 def _and(items: Sequence[str]) -> str:
@@ -698,7 +729,8 @@ def _brief(chart: Chart) -> ChartTable:
     assert chart.table is not None
     head = chart.table.head
     brief = chart.table.only(tuple(i for i, h in enumerate(head) if h not in ("NHS staff (WTE)", "Recommended (WTE)")))
-    return replace(brief, caption=chart.table.caption.split(": ", 1)[-1].capitalize())
+    # Its note (whose figures a year's are, before a merger) goes under the chart beside it.
+    return replace(brief, caption=TREND_TABLE, note="")
 
 
 def _ratio_or_none(value: float | None) -> str:
@@ -766,7 +798,7 @@ def area_staffing(area: AreaFigures) -> ChartTable:
         ("of whom embedded clinical librarians", *reported(area.clinical_librarian_wte)),
         ("of whom knowledge managers", *reported(area.knowledge_manager_wte)),
         ("Other library and knowledge services staff", *reported(area.other_lks_wte)),
-        ("NHS staff served", f"{fmt.staff(area.nhs_staff_wte)} WTE", everyone),
+        ("NHS staff served", f"{fmt.staff(area.nhs_staff_wte)}{fmt.NBSP}WTE", everyone),
     ))
 
 
