@@ -8,7 +8,15 @@ team would, the example joins them from workforce figures by organisation and mo
 real figures (NHS Workforce Statistics, November 2025, the latest when the example was
 made); earlier Decembers are derived from them. Every library and knowledge services
 figure is synthetic, drawn from one fixed seed so the example data never changes unless
-this script does. Run: python scripts/make_example_data.py
+this script does.
+
+One merger shows how the report tells it: University Hospitals Dorset (R0D) was formed
+from The Royal Bournemouth and Christchurch Hospitals (RDZ) and Poole Hospital (RD3). The
+merger is real (1 October 2020), but the example puts it in 2022/23, so that R0D's page
+has three years of its predecessors added up before it and three of its own after. Before
+2022/23 the two predecessors return instead of R0D; their NHS staff split R0D's derived
+figures between them, so that added up they are R0D's. kfh-site.toml's [[mergers]] entry
+says so to kfh-site. Run: python scripts/make_example_data.py
 """
 
 from __future__ import annotations
@@ -45,6 +53,25 @@ RECOMMENDED = 1250
 
 
 @dataclass(frozen=True)
+class Predecessor:
+    """An organisation that returned until it merged into the example's successor."""
+
+    org_code: str
+    org_name: str
+    staff_share: float  # its part of the successor's NHS staff, before the merger
+
+
+# The example's one merger. The predecessors' real names; their shares of NHS staff are
+# illustrative (Bournemouth was the larger of the two hospitals).
+MERGER_INTO = "R0D"
+MERGER_YEAR = "2022/23"
+PREDECESSORS = (
+    Predecessor("RDZ", "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust", 0.56),
+    Predecessor("RD3", "Poole Hospital NHS Foundation Trust", 0.44),
+)
+
+
+@dataclass(frozen=True)
 class Service:
     """What stays the same about one library service from year to year."""
 
@@ -68,8 +95,16 @@ def main() -> None:
     workforce: list[list[str]] = []
     for org in orgs:
         staff = staff_series(float(org["staff_fte"]), rng)
+        # The successor is drawn as every other organisation is, so that no later draw
+        # moves; its years before the merger are its predecessors' (merged_predecessors).
+        formed = MERGER_YEAR if org["org_code"] == MERGER_INTO else YEARS[0]
+        if formed != YEARS[0]:
+            returns_before, workforce_before = merged_predecessors(org, staff[:YEARS.index(formed)])
+            for year, rows in returns_before.items():
+                returns[year].extend(rows)
+            workforce.extend(workforce_before)
         workforce.extend([org["org_code"], org["org_name"], december(year), f"{wte:.2f}"]
-                         for year, wte in zip(YEARS, staff, strict=True))
+                         for year, wte in zip(YEARS, staff, strict=True) if year >= formed)
         qualified = qualified_series(org["org_type"], staff, rng)
         service = Service(
             other_share=rng.uniform(0.6, 1.6),
@@ -79,7 +114,9 @@ def main() -> None:
         )
         for year, staff_wte, qualified_wte in zip(YEARS, staff, qualified, strict=True):
             if year in reporting[org["org_code"]]:
-                returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
+                row = make_row(org, year, staff_wte, qualified_wte, service, rng)
+                if year >= formed:
+                    returns[year].append(row)
     write_returns(returns)
     write_workforce(workforce)
     print(summary(returns, reporting, {(row[0], row[2]): float(row[3]) for row in workforce}))
@@ -101,6 +138,38 @@ def reporting_years(orgs: list[dict[str, str]], rng: random.Random) -> dict[str,
     for code, first in zip(chosen[5:], YEARS[3:] * 2, strict=True):  # two new in each of the last three years
         years[code] = YEARS[YEARS.index(first):]
     return years
+
+
+def merged_predecessors(successor: dict[str, str], staff: list[float]
+                        ) -> tuple[dict[str, list[list[str]]], list[list[str]]]:
+    """The predecessors' returns and NHS staff for the years before the merger.
+
+    Their NHS staff split the successor's, the last one taking what is left so that they
+    add up to it exactly; their library figures are drawn as any organisation's are, from
+    a generator of their own, so that adding them moves no other organisation's figures.
+    """
+    rng = random.Random(SEED + 1)
+    returns: dict[str, list[list[str]]] = {year: [] for year in YEARS[:len(staff)]}
+    workforce: list[list[str]] = []
+    taken = [0.0] * len(staff)
+    for number, predecessor in enumerate(PREDECESSORS, start=1):
+        last = number == len(PREDECESSORS)
+        own = [round(total - done, 2) if last else round(total * predecessor.staff_share, 2)
+               for total, done in zip(staff, taken, strict=True)]
+        taken = [done + part for done, part in zip(taken, own, strict=True)]
+        org = {**successor, "org_code": predecessor.org_code, "org_name": predecessor.org_name}
+        workforce.extend([predecessor.org_code, predecessor.org_name, december(year), f"{wte:.2f}"]
+                         for year, wte in zip(YEARS, own, strict=False))
+        qualified = qualified_series(org["org_type"], own, rng)
+        service = Service(
+            other_share=rng.uniform(0.6, 1.6),
+            clinical_share=rng.choice([0, 0, 0.1, 0.2, 0.3]),
+            knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
+            busyness=rng.lognormvariate(0, 0.25),
+        )
+        for year, staff_wte, qualified_wte in zip(YEARS, own, qualified, strict=False):
+            returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
+    return returns, workforce
 
 
 def december(year: str) -> str:
@@ -135,7 +204,7 @@ def qualified_series(org_type: str, staff: list[float], rng: random.Random) -> l
         place = rng.lognormvariate(0.2, 0.12)
     else:
         place = rng.lognormvariate(0.0, 0.12)
-    targets = [s / (ratio * place) for s, ratio in zip(staff, TARGET_RATIO, strict=True)]
+    targets = [s / (ratio * place) for s, ratio in zip(staff, TARGET_RATIO[:len(staff)], strict=True)]
     targets = _without_qualified_staff(org_type, targets, rng)
     qualified = round(max(targets[0], 0.2), 1) if targets[0] else 0.0
     series = [qualified]
@@ -254,6 +323,7 @@ def summary(returns: dict[str, list[list[str]]], reporting: dict[str, tuple[str,
     new = sorted(f"{c} (from {ys[0]})" for c, ys in reporting.items() if ys[0] != YEARS[0])
     lines.append("missing a year: " + ", ".join(gaps))
     lines.append("new: " + ", ".join(new))
+    lines.append(f"merged: {' and '.join(p.org_code for p in PREDECESSORS)} into {MERGER_INTO} in {MERGER_YEAR}")
     return "\n".join(lines)
 
 

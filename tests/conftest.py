@@ -202,7 +202,7 @@ def served(small_site):
 
 @pytest.fixture(scope="session")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own example project (247 organisations, 255 PDFs), built once a
+    """The repository's own example project (249 organisations, 247 of them in 2024/25; 257 PDFs), built once a
     session into a temporary folder, for tests that only read it; they are marked slow."""
     out = tmp_path_factory.mktemp("example") / "build"
     assert run_cli(REPO, "build", "--out", str(out)) == 0

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pdfplumber
 import pikepdf
 import pytest
 from conftest import CONFIG, HEADER, ROWS_2023, ROWS_2024, make_project, run_cli, write_csv
@@ -123,14 +124,15 @@ def merged_site(tmp_path_factory) -> Path:
 def test_a_merged_trusts_change_is_from_its_predecessors_combined(merged_site):
     page = text_of(merged_site / "organisations" / "rcc.html")
     # 2023/24: (6,000 + 4,000) / (3 + 3) = 1 : 1,667, a ratio of sums; 2024/25: 10,500 / 7 = 1 : 1,500.
-    assert "was formed in 2024/25 from RAA and RBB" in page
+    assert "Formed in 2024/25 from Ash NHS Trust (RAA) and Birch NHS Trust (RBB)" in page
     # Told in the ask's unit (issue 19): 10,000 / 1,250 - 6 = 2.0 WTE then; 10,500 / 1,250 - 7 = 1.4 now.
     assert ("2.0 WTE needed a year ago by RAA and RBB together, 1.4 now; staff ratio 1 : 1,667 in 2023/24"
             in page)
     assert "Change in a year Better" in page
-    assert "2023/24 1 : 1,667 (combined: RAA, RBB)" in page
+    assert "2023/24* 1 : 1,667" in page and "* Before 2024/25: RAA and RBB added together." in page
     pdf = pdf_text(merged_site / "pdf" / "organisations" / "rcc.pdf")
-    assert "was formed in 2024/25 from RAA and RBB" in pdf and "by RAA and RBB together" in pdf
+    assert "Formed in 2024/25 from Ash NHS Trust (RAA) and Birch NHS Trust (RBB)" in pdf
+    assert "by RAA and RBB together" in pdf
     assert "staff ratio 1 : 1,667 in 2023/24" in pdf
     with (merged_site / "downloads" / "figures.csv").open(encoding="utf-8-sig") as handle:
         rcc = next(r for r in csv.DictReader(handle) if r["org_code"] == "RCC")
@@ -150,8 +152,71 @@ def test_who_reported_is_counted_the_same_on_every_page(merged_site):
     assert "Among the same 2 organisations that reported in both 2023/24 and 2024/25" in home
     assert "1 organisation reported the year before but not this year" in home
     gone = text_of(merged_site / "organisations" / "raa.html")
-    assert "did not send a return for 2024/25: it merged into Ash and Birch NHS Foundation Trust (RCC)" in gone
+    assert "Ash NHS Trust merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25" in gone
     assert "did not send a return for 2024/25" in pdf_text(merged_site / "pdf" / "organisations" / "ggg.pdf")
+
+
+def _pdf_words(path: Path) -> str:
+    """The PDF's text as pdfplumber reads it off the page, whitespace folded."""
+    with pdfplumber.open(path) as pdf:
+        return " ".join(" ".join((page.extract_text() or "") for page in pdf.pages).split())
+
+
+def test_a_merged_trust_names_its_predecessors_on_its_page_and_pdf(merged_site):
+    """A board member must not take the years before a merger for the new trust's own:
+    the page and the PDF say whose figures they are, by name, and the trend marks the merger."""
+    told = ("Formed in 2024/25 from Ash NHS Trust (RAA) and Birch NHS Trust (RBB): its figures before then "
+            "are theirs added together.")
+    page = text_of(merged_site / "organisations" / "rcc.html")
+    assert told in page
+    # The table's year is marked and its note says whose figures they are; the ratio cell holds a ratio only.
+    assert "2023/24* 1 : 1,667 6.0" in page and "* Before 2024/25: RAA and RBB added together." in page
+    html = (merged_site / "organisations" / "rcc.html").read_text(encoding="utf-8")
+    trend = html[html.index('id="trend-rcc'):]
+    trend = trend[:trend.index("</svg>")]
+    assert ">merged<" in trend and ">RAA and RBB<" in trend
+    assert "before 2024/25 the figures are RAA and RBB added together" in page
+    pdf_path = merged_site / "pdf" / "organisations" / "rcc.pdf"
+    pdf = _pdf_words(pdf_path)
+    assert told in pdf
+    assert "2023/24* 1 : 1,667" in pdf and "* Before 2024/25: RAA and RBB added together." in pdf
+    assert "merged" in pdf.split("Qualified staff over time", 1)[1] and "RAA and RBB" in pdf
+    with pdfplumber.open(pdf_path) as document:
+        assert len(document.pages) == 1
+
+
+def test_a_predecessors_page_ends_at_its_merger_and_says_so(merged_site):
+    page = text_of(merged_site / "organisations" / "raa.html")
+    assert ("Ash NHS Trust merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25: "
+            "these are its figures for 2023/24, its last return.") in page
+    # Its trend ends with its last return: the years after it are its successor's, not missing returns.
+    assert "Qualified and recommended WTE, 2023/24 " in page and "2024/25 no return" not in page
+    assert "Year Staff ratio Qualified staff (WTE) Recommended (WTE) NHS staff (WTE) England's ratio 2023/24 1 : 2,000 3.0" in page
+    pdf = _pdf_words(merged_site / "pdf" / "organisations" / "raa.pdf")
+    assert "merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25" in pdf and "2024/25 no return" not in pdf
+
+
+def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
+    """The example's Royal Bournemouth and Christchurch Hospitals ran onto a second page."""
+    long_name = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
+    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2023/24"'), with_data=False)
+    for year, rows in (("2021/22", [row("RAA", long_name, "South West", "2021/22", "4300", "2.3"),
+                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2021/22",
+                                        "3400", "1.7")]),
+                       ("2022/23", [row("RAA", long_name, "South West", "2022/23", "4400", "2.0"),
+                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2022/23",
+                                        "3500", "1.7")]),
+                       ("2023/24", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
+                                        "2023/24", "8100", "4.5")]),
+                       ("2024/25", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
+                                        "2024/25", "8400", "5.3")])):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", rows)
+    assert run_cli(project, "build") == 0
+    with pdfplumber.open(project / "build" / "pdf" / "organisations" / "raa.pdf") as document:
+        assert len(document.pages) == 1
+        words = " ".join((document.pages[0].extract_text() or "").split())
+    assert "merged into University Hospitals Dorset NHS Foundation Trust (RCC) in 2023/24" in words
+    assert "2021/22" in words and "2024/25 no return" not in words
 
 
 @pytest.mark.parametrize("mergers, message", [

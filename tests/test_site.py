@@ -277,3 +277,26 @@ def test_a_project_without_the_standard_pages_has_no_broken_links(project):
         page.unlink()
     assert run_cli(project, "build", "--no-pdf") == 0
     assert check_site(project / "build", "/kfh-report/") == []
+
+
+@pytest.mark.slow
+def test_the_example_shows_its_merger_on_the_successors_page_and_pdf(example_site):
+    """Issue 19: the example has one merger, told by name on the new trust's page and PDF."""
+    import pdfplumber
+
+    told = ("Formed in 2022/23 from The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust (RDZ) "
+            "and Poole Hospital NHS Foundation Trust (RD3): its figures before then are theirs added together.")
+    page = text_of(example_site / "organisations" / "r0d.html")
+    assert told in page
+    # 2019/20: (4,356.65 + 3,423.09) NHS staff / (2.3 + 1.7) qualified WTE = 1 : 1,945, marked as theirs.
+    assert "2019/20* 1 : 1,945 4.0" in page and "* Before 2022/23: RDZ and RD3 added together." in page
+    assert "2022/23 1 : 1,812 4.5" in page
+    with pdfplumber.open(example_site / "pdf" / "organisations" / "r0d.pdf") as pdf:
+        assert len(pdf.pages) == 1
+        words = " ".join((pdf.pages[0].extract_text() or "").split())
+    assert told in words and "2019/20* 1 : 1,945" in words and "merged" in words
+    poole = text_of(example_site / "organisations" / "rd3.html")
+    assert ("Poole Hospital NHS Foundation Trust merged into University Hospitals Dorset NHS Foundation Trust "
+            "(R0D) in 2022/23: these are its figures for 2021/22, its last return.") in poole
+    index = text_of(example_site / "organisations" / "index.html")
+    assert "Merged into University Hospitals Dorset NHS Foundation Trust (R0D) in 2022/23" in index

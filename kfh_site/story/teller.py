@@ -23,6 +23,7 @@ from kfh_site.domain import (
     STATUSES,
     WORKFORCE_CREDIT,
     WORSE,
+    Merger,
     ratio_direction,
     round_up,
     slugify,
@@ -260,17 +261,22 @@ class StoryTeller:
     def org_trend(self, org: OrgFigures) -> Chart:
         """The organisation's qualified staff against the recommended WTE over the years."""
         series = self.figures.series(org.org_code)
-        years = [y for y in self.figures.years if y <= self.figures.report_year]
+        # A predecessor's years end where it merged: after that they are its successor's.
+        successor = self.figures.successor(org.org_code)
+        years = [y for y in self.figures.years if y <= self.figures.report_year
+                 and (successor is None or successor[0] > self.figures.report_year or y < successor[0])]
+        merger = formed_from(org, self.figures)
+        together = _and(merger.sources) if merger else ""
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
-        wide, narrow = staffing_trend_layouts(years, points, self.palette, self.cache)
+        wide, narrow = staffing_trend_layouts(years, points, self.palette,
+                                              (merger.year, together) if merger else None, self.cache)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
             f = by_year.get(year)
-            combined = f" (combined: {', '.join(f.combined_from)})" if f is not None and f.combined_from else ""
             rows.append((
-                year,
-                (_ratio_or_none(f.staff_per_qualified) + combined) if f is not None else "no return",
+                f"{year}*" if f is not None and f.combined_from else year,
+                _ratio_or_none(f.staff_per_qualified) if f is not None else "no return",
                 (fmt.number(f.qualified_lks_wte) + (" (none)" if f.qualified_lks_wte <= 0 else "")
                  if f is not None else "no return"),
                 fmt.number(f.recommended_wte) if f is not None else "no return",
@@ -279,11 +285,13 @@ class StoryTeller:
             ))
         description = (f"Line chart of {org.org_name}'s qualified staff each year against the staff the "
                        f"recommended {fmt.ratio(self.policy.recommended_ratio)} asks for, in WTE; the gap between "
-                       f"them shaded. {_trend_words(years, points)}")
+                       f"them shaded. {_trend_words(years, points)}"
+                       + (f" It was formed in {merger.year}: before {merger.year} the figures are {together} added "
+                          "together." if merger else ""))
         head = ("Year", "Staff ratio", "Qualified staff (WTE)", "Recommended (WTE)", "NHS staff (WTE)",
                 *(["England's ratio"] if self.compare_with_england else []))
-        table = ChartTable(TREND_TABLE, head, tuple(rows),
-                           tuple(range(1, len(head))))
+        table = ChartTable(TREND_TABLE, head, tuple(rows), tuple(range(1, len(head))),
+                           f"* Before {merger.year}: {together} added together." if merger else "")
         return Chart(f"trend-{org.slug}", trend_caption(years),
                      description, wide, narrow, table)
 
@@ -450,7 +458,7 @@ class StoryTeller:
         reported = [y for y in years if lookup(y).organisations]
         points = [StaffYear(y, lookup(y).qualified_lks_wte, lookup(y).recommended_wte, lookup(y).qualified_wte_needed)
                   for y in reported]
-        wide, narrow = staffing_trend_layouts(years, points, self.palette, self.cache)
+        wide, narrow = staffing_trend_layouts(years, points, self.palette, cache=self.cache)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
             (y, fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",
@@ -467,7 +475,7 @@ class StoryTeller:
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
         return Chart(f"trend-{area.slug}", trend_caption(years),
                      description, wide, narrow,
-                     ChartTable(f"{TREND_TABLE}, with the organisations that reported", head, rows,
+                     ChartTable("Staff, staff ratio and returns each year", head, rows,
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
@@ -560,24 +568,34 @@ def nhs_staff_notes(figures: Figures) -> tuple[str, ...]:
 
 
 def org_notice(org: OrgFigures, figures: Figures) -> str:
-    """What a reader must know before the figures: an old return, or a merger."""
+    """What a reader must know before the figures: an old return, or a merger, the
+    organisations named (a code alone means nothing to a board)."""
     year = figures.report_year
     lines = []
     if org.year != year:
         successor = figures.successor(org.org_code)
         if successor and successor[0] <= year:
             merged_year, code = successor
-            into = figures.organisations.get((merged_year, code))
-            name = f"{into.org_name} ({code})" if into else code
-            lines.append(f"{org.org_name} did not send a return for {year}: it merged into {name} in {merged_year}. "
-                         f"These are its figures for {org.year}.")
+            lines.append(f"{org.org_name} merged into {_named(code, figures, merged_year)} in {merged_year}: "
+                         f"these are its figures for {org.year}, its last return.")
         else:
             lines.append(f"{org.org_name} did not send a return for {year}. These are its figures for {org.year}.")
-    merged = next((m for m in figures.mergers if m.into == org.org_code and m.year <= org.year), None)
+    merged = formed_from(org, figures)
     if merged:
-        lines.append(f"{org.org_name} was formed in {merged.year} from {_and(merged.sources)}: its figures before "
-                     "then are theirs added together.")
+        names = _and([_named(code, figures, merged.year) for code in merged.sources])
+        lines.append(f"Formed in {merged.year} from {names}: its figures before then are theirs added together.")
     return " ".join(lines)
+
+
+def formed_from(org: OrgFigures, figures: Figures) -> Merger | None:
+    """The merger that formed ``org``, if its figures reach back before it."""
+    return next((m for m in figures.mergers if m.into == org.org_code and m.year <= org.year), None)
+
+
+def _named(code: str, figures: Figures, year: str) -> str:
+    """"Name (CODE)": its name in ``year``'s return, or in its last one before it."""
+    known = [f for (y, c), f in sorted(figures.organisations.items()) if c == code and y <= year]
+    return f"{known[-1].org_name} ({code})" if known else code
 
 
 def _and(items: Sequence[str]) -> str:
@@ -607,7 +625,7 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
         if earlier:
             return Tile("Change in a year", fmt.direction(GAP),
                         f"{fmt.wte(earlier[-1].qualified_wte_needed)} needed in {earlier[-1].year}, "
-                        f"{fmt.number(org.qualified_wte_needed)} now")
+                        f"{fmt.number(org.qualified_wte_needed)}{fmt.NBSP}now")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
     who = f"a year ago by {_and(change.combined_from)} together" if change.combined_from else "a year ago"
     if previous.staff_per_qualified is not None:
@@ -615,7 +633,7 @@ def change_tile(org: OrgFigures, figures: Figures) -> Tile:
     else:
         either = " either" if org.staff_per_qualified is None else ""
         then = f"no qualified staff in {change.previous_year}{either}"
-    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} now; "
+    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)}{fmt.NBSP}now; "
             f"{then}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 
@@ -711,7 +729,8 @@ def _brief(chart: Chart) -> ChartTable:
     assert chart.table is not None
     head = chart.table.head
     brief = chart.table.only(tuple(i for i, h in enumerate(head) if h not in ("NHS staff (WTE)", "Recommended (WTE)")))
-    return replace(brief, caption=TREND_TABLE)
+    # Its note (whose figures a year's are, before a merger) goes under the chart beside it.
+    return replace(brief, caption=TREND_TABLE, note="")
 
 
 def _ratio_or_none(value: float | None) -> str:

@@ -30,7 +30,10 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     size = frame.text
     baseline_wte = on_axis(round_up(nhs_staff / policy.baseline_ratio))
     qualified, recommended = on_axis(qualified), on_axis(recommended)
-    end_text = f"+{fmt.wte(needed)} needed" if needed > 0 else "meets the recommendation"
+    # On a phone "meets 1 : 1,250" (the recommended label names it), so the bar keeps room
+    # for "now" inside it.
+    meets = f"meets {fmt.ratio(policy.recommended_ratio)}" if short else "meets the recommendation"
+    end_text = f"+{fmt.wte(needed)} needed" if needed > 0 else meets
     right = spaced_width(end_text, size, True) + 10
     top = size + 10
     span = max(recommended, qualified, baseline_wte) or 1.0
@@ -56,13 +59,8 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     if qualified < recommended:
         canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap", obstacle=False)
     canvas.line(xr, top + 7, xr, bar_bottom + 4, "ref-recommended")
-    canvas.line(xb, bar_top + 2, xb, lane + 2, "ref-baseline")
-    # The WTE now on the bar itself (white on the accent) where it fits clear of the
-    # 2019 line; otherwise below the bar.
     now = f"{fmt.wte(qualified)} now"
-    inside = Place(x0 + 6, bar_top + BAR / 2 + size * 0.35)
-    on_bar = text_box(inside.x, inside.y, now, size, bold=True)
-    placed = on_bar.right <= bar.right - 2 and canvas.try_label(now, inside, "label-inverse", bold=True)
+    placed = _now_on_bar(canvas, now, bar, xr, xb, lane)
     canvas.block(bar)
     end = max(xr, x(qualified))
     middle = bar_top + BAR / 2 + size * 0.35
@@ -86,7 +84,9 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     canvas.label(rec_text, [Place(xr - 4, top, "end"), Place(xr + 4, top), Place(0, top),
                             Place(frame.width, top, "end")], bold=True)
     if not placed:
-        canvas.label(now, [Place(0, lane), Place(0, second + size + 6)], bold=True)
+        beside = [Place(0, lane), Place(bar.right, lane, "end"),
+                  *([Place(xb + 5, lane)] if xb + 5 < bar.right else []), Place(0, second + size + 6)]
+        canvas.label(now, beside, bold=True)
     # The 2019 average labelled beside its line in the first lane under the bar; only if
     # that lane is taken does the line reach down to a second one.
     first = [Place(xb + 5, lane), Place(xb - 5, lane, "end")]
@@ -96,3 +96,30 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
         canvas.line(xb, lane + 2, xb, second, "ref-baseline")
         canvas.label(base_text, [Place(xb + 5, second), Place(xb - 5, second, "end")], "label-muted")
     return canvas.layout()
+
+
+def _now_on_bar(canvas: Canvas, now: str, bar: Box, xr: float, xb: float, lane: float) -> bool:
+    """The WTE now on the bar itself (white on the accent): at its start, just past a line
+    that crosses it, or against its end, wherever it fits clear of the lines. If only the
+    2019 line is in its way, the words keep the bar's start and the 2019 line becomes a
+    tick from the bar's foot down to its label. Draws the 2019 line; False when the words
+    fit nowhere on the bar (they go just under it)."""
+    size = canvas.frame.text
+    on = (bar.top + bar.bottom) / 2 + size * 0.35
+    crossing = Box(xb - 1, bar.top + 2, xb + 1, lane + 2)
+
+    def fits(place: Place, clear_of_2019: bool) -> bool:
+        box = text_box(place.x, place.y, now, size, place.anchor, True)
+        return (bar.left + 2 <= box.left and box.right <= bar.right - 2 and canvas.fits(now, place, size, True)
+                and not (clear_of_2019 and box.overlaps(crossing)))
+
+    inside = [Place(bar.left + 6, on), *(Place(line + 6, on) for line in sorted((xb, xr)) if bar.left < line < bar.right),
+              Place(bar.right - 6, on, "end")]
+    spot = next((p for p in inside if fits(p, True)), None)
+    top = bar.top + 2
+    if spot is None and fits(inside[0], False):
+        spot, top = inside[0], bar.bottom + 1
+    canvas.line(xb, top, xb, lane + 2, "ref-baseline")
+    if spot is not None:
+        canvas.text(spot.x, spot.y, now, "label-inverse", spot.anchor, size, True)
+    return spot is not None

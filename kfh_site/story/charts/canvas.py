@@ -117,7 +117,9 @@ def spaced_width(text: str, size: float, bold: bool = False) -> float:
 
 @functools.lru_cache(maxsize=65536)
 def _spaced_width(text: str, size: float, bold: bool) -> float:
-    return text_width(text, size, bold) + 0.12 * size * len(text) + 0.16 * size * text.count(" ")
+    # Word spacing widens no-break spaces too (CSS: both are word separators).
+    return (text_width(text, size, bold) + 0.12 * size * len(text)
+            + 0.16 * size * (text.count(" ") + text.count("\u00a0")))
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:

@@ -54,11 +54,16 @@ class StaffYear:
 
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-                           cache: ChartCache | None = None) -> tuple[Layout, Layout]:
+                           merger: tuple[str, str] | None = None, cache: ChartCache | None = None
+                           ) -> tuple[Layout, Layout]:
     """The staffing trend in both frames; ``points`` holds the years with a return.
+
+    ``merger`` is (the year an organisation was formed, who it was formed from in words):
+    a line between that year and the one before, "merged" beside it and the predecessors
+    over the years before, so their figures added up are never read as its own.
     Trends with the same years and axis top share their axes: ``cache`` draws those once."""
     cache = cache or ChartCache()
-    return _layout(WIDE, years, points, palette, cache), _layout(NARROW, years, points, palette, cache)
+    return (_layout(WIDE, years, points, palette, merger, cache), _layout(NARROW, years, points, palette, merger, cache))
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -107,7 +112,7 @@ def _plot(frame: Frame, years: Sequence[str], points: Sequence[StaffYear]) -> tu
 
 
 def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-            cache: ChartCache) -> Layout:
+            merger: tuple[str, str] | None, cache: ChartCache) -> Layout:
     canvas = Canvas(frame, palette)
     plot, top_value, step = _plot(frame, years, points)
     canvas.draw(cache.get(("trend-axes", frame.name, tuple(years), top_value, step, palette),
@@ -122,6 +127,8 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
             _inside_labels(canvas, points[-1], plot.y, plot.x(points[-1].year), frame)
         else:
             _end_labels(canvas, points[-1], plot.y, plot.x1 + 8, frame)
+    if merger and merger[0] in years[1:]:
+        _merger_line(canvas, plot, years, points, *merger)
     _none_words(canvas, plot, runs)
     _missing_words(canvas, plot, years, points)
     # The gap written at the first and the last year, in a lane of its own over the
@@ -174,6 +181,25 @@ def _gap_and_lines(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> N
                     for run in runs if len(run) > 1)
         if d:
             canvas.path(d, role, Box(plot.x0, plot.top - 2, plot.x1, plot.bottom + 2), obstacle=False)
+
+
+def _merger_line(canvas: Canvas, plot: Plot, years: Sequence[str], points: Sequence[StaffYear], year: str,
+                 before: str) -> None:
+    """A line halfway between the year an organisation was formed and the one before,
+    from the axis up to under the qualified staff line, the predecessors named to its
+    left and "merged" to its right (drawn after the lines' own labels, so it never
+    pushes them off the plot; a line that would cross one is left out, the words stay)."""
+    small = canvas.frame.small
+    index = years.index(year)
+    at = (plot.x(years[index - 1]) + plot.x(year)) / 2
+    near = [p.qualified for p in points if p.year in (years[index - 1], year)]
+    top = plot.y(min(near)) + 8 if near else plot.top
+    line = Box(at - 1, top, at + 1, plot.bottom - 1)  # clear of the axis it stands on
+    if top < plot.bottom - 4 and not any(line.overlaps(o) for o in canvas.obstacles):
+        canvas.line(at, top, at, plot.bottom, "axis")
+    for words, anchor, dx in ((before, "end", -4), ("merged", "start", 4)):
+        canvas.label(words, [Place(at + dx, plot.bottom - 6, anchor), Place(at + dx, plot.top + small, anchor),
+                             Place(at + dx, plot.top + 2 * small + 4, anchor)], "label-muted", small)
 
 
 def _block_lines(canvas: Canvas, plot: Plot, runs: list[list[StaffYear]]) -> None:
