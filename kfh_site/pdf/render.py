@@ -1,7 +1,8 @@
 """Infographic HTML -> tagged PDF/UA-1 files, rendered by WeasyPrint on every core.
 
 Each worker process sets up WeasyPrint once (font configuration, the parsed stylesheet, an
-image cache) and reuses it for every document: that is most of the speed. The fetcher
+image cache, charts' labels drawn whole: svg_text.py) and reuses it for every document:
+that is most of the speed. The fetcher
 lets WeasyPrint read the project's own templates and content folders and nothing else;
 any refusal or WeasyPrint warning fails the build rather than let a PDF silently lose
 content.
@@ -93,6 +94,9 @@ class Renderer:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
+        from kfh_site.pdf import svg_text
+
+        svg_text.install()
         self.settings = settings
         self.fetcher = ProjectFetcher(settings.allowed_folders)
         self.font_config = FontConfiguration()

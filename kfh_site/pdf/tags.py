@@ -6,7 +6,9 @@ WeasyPrint tags headings, paragraphs, lists, tables and figures, but:
 - gives TH cells an /ID without the /IDTree the PDF spec requires when IDs are used;
 - takes a figure's /Alt from an SVG's <title> only, never from aria-label;
 - writes a figure's /BBox in CSS pixels from the page's top left, where PDF wants
-  points from its bottom left (some boxes ran off the page).
+  points from its bottom left (some boxes ran off the page);
+- tags an element with no content (a tile's status mark, drawn as a background) as a
+  /Span of nothing, which a screen reader announces as an empty group.
 This runs as ``write_pdf(finisher=...)``, before the file is serialised, so output
 stays deterministic. It leans on WeasyPrint internals (``box.mark``): the PDF tests walk
 the structure tree so an upgrade that breaks it fails loudly.
@@ -32,6 +34,9 @@ def complete_tags(document, pdf) -> None:
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary) or obj.get("Type") != "/StructElem":
             continue
+        if obj.get("S") == "/Span" and not obj.get("K"):
+            _drop(pdf, obj)
+            continue
         if obj.get("S") == "/Figure" and "Alt" not in obj:
             x, y = obj["A"]["BBox"][:2]
             label = alternatives.get((round(x, 2), round(y, 2)))
@@ -48,6 +53,17 @@ def complete_tags(document, pdf) -> None:
         for key, reference in sorted(ids, key=lambda item: item[0].data):
             names.extend((key, reference))
         root["IDTree"] = pydyf.Dictionary({"Names": names})
+
+
+def _drop(pdf, element: pydyf.Dictionary) -> None:
+    """An element with nothing in it taken out of the structure tree: out of its parent's
+    kids, and emptied (its object number stays, so every other reference holds)."""
+    parent = pdf.objects[int(element["P"].split()[0])]
+    kids = parent.get("K")
+    if isinstance(kids, pydyf.Array):
+        reference = element.reference
+        parent["K"] = pydyf.Array(kid for kid in kids if kid != reference)
+    element.clear()
 
 
 PT_PER_PX = 0.75
