@@ -188,7 +188,7 @@ def test_the_bullet_charts_now_is_in_or_just_under_its_bar(frame, qualified, rec
 # --- chart text size in a browser --------------------------------------------------------
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width, least", [(320, 12), (390, 12), (1280, 14)])
+@pytest.mark.parametrize("width, least", [(320, 12), (390, 12), (768, 14), (1280, 14)])
 def test_rendered_chart_text_is_12px_on_a_phone_and_14px_on_a_desktop(chromium, site, width, least):
     with web.serve(site) as url:
         page = chromium.new_page(viewport={"width": width, "height": 900})
@@ -204,4 +204,28 @@ def test_rendered_chart_text_is_12px_on_a_phone_and_14px_on_a_desktop(chromium, 
             assert sizes, path
             smallest = min(sizes)
             assert smallest[0] >= least - 0.01, (path, width, smallest)
+        page.close()
+
+
+@pytest.mark.browser
+def test_at_320_px_every_table_caption_is_on_screen_and_no_column_name_runs_off_it(chromium, site):
+    pages = [*CHART_PAGES, "organisations/index.html", "data.html", "tables.html"]
+    with web.serve(site) as url:
+        page = chromium.new_page(viewport={"width": 320, "height": 900})
+        for path in pages:
+            page.goto(url + path)
+            cut = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')].flatMap(r => {
+                const label = document.getElementById(r.getAttribute('aria-labelledby'));
+                if (label.classList.contains('visually-hidden')) return [];
+                const box = label.getBoundingClientRect();
+                return box.right > document.documentElement.clientWidth || label.scrollWidth > label.clientWidth
+                    || r.contains(label) ? [label.textContent] : [];
+            })""")
+            assert cut == [], (path, cut)
+        # On data.html a long column name (current_awareness_subscribers_type_median_per_1000_staff)
+        # breaks rather than widening its column past the screen.
+        page.goto(url + "data.html")
+        widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.column-list th code')]
+            .map(c => c.getBoundingClientRect().right))""")
+        assert widest <= 320
         page.close()

@@ -481,7 +481,7 @@ class StoryTeller:
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
         return Chart(f"trend-{area.slug}", trend_caption(years),
                      description, wide, narrow,
-                     ChartTable(f"{TREND_TABLE}, with the organisations that reported", head, rows,
+                     ChartTable("Staff, staff ratio and returns each year", head, rows,
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
@@ -632,7 +632,7 @@ def change_tile(org: OrgFigures, figures: Figures, when: str = "now") -> Tile:
         if earlier:
             return Tile("Change in a year", fmt.direction(GAP),
                         f"{fmt.wte(earlier[-1].qualified_wte_needed)} needed in {earlier[-1].year}, "
-                        f"{fmt.number(org.qualified_wte_needed)} {when}")
+                        f"{fmt.number(org.qualified_wte_needed)}{fmt.NBSP}{when}")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
     ago = "a year ago" if when == "now" else f"in {change.previous_year}"
     who = f"{ago} by {_and(change.combined_from)} together" if change.combined_from else ago
@@ -641,7 +641,7 @@ def change_tile(org: OrgFigures, figures: Figures, when: str = "now") -> Tile:
     else:
         either = " either" if org.staff_per_qualified is None else ""
         then = f"no qualified staff in {change.previous_year}{either}"
-    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} {when}; "
+    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)}{fmt.NBSP}{when}; "
             f"{then}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 
