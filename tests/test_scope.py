@@ -196,6 +196,20 @@ def test_a_predecessors_page_ends_at_its_merger_and_says_so(merged_site):
     assert "merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25" in pdf and "2024/25 no return" not in pdf
 
 
+def test_a_predecessors_last_return_is_never_called_now(merged_site):
+    """Ash merged into Ash and Birch in 2024/25: its 3.0 qualified WTE were its staff in
+    2023/24, not now, in the lead, the bullet chart, its table, the trend and the change."""
+    page = text_of(merged_site / "organisations" / "raa.html")
+    assert "to meet 1 : 1,250: 4.8 WTE recommended, 3.0 WTE in 2023/24" in page
+    assert "Qualified staff in 2023/24 3.0 WTE" in page
+    html = (merged_site / "organisations" / "raa.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert ">3.0 WTE in 2023/24<" in html and "WTE now" not in html and " now<" not in html
+    pdf = _pdf_words(merged_site / "pdf" / "organisations" / "raa.pdf")
+    assert "3.0 WTE in 2023/24" in pdf and "WTE now" not in pdf
+    # The successor's own figures are for the report year: "now" is right there.
+    assert "8.4 WTE recommended, 7.0 WTE now" in text_of(merged_site / "organisations" / "rcc.html")
+
+
 def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
     """The example's Royal Bournemouth and Christchurch Hospitals ran onto a second page."""
     long_name = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
