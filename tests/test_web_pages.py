@@ -25,7 +25,7 @@ LONG_NAMES = {"organisations/aaa1.html": "Alpha Acute NHS Trust",
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_project(tmp_path_factory.mktemp("web") / "project")
     (root / "content" / "tables.md").write_text(
-        "---\ntitle: Tables\n---\n\nSome tables.\n\n## Ratios\n\n"
+        "---\ntitle: Tables\n---\n\nSome tables, at 1 : 1,250 or\n1 : 1,730, not `1 : 2`.\n\n## Ratios\n\n"
         "Table 1: Staff ratios by region in 2018, a caption long enough to wrap on a phone\n\n"
         "| Region | Ratio |\n|---|---:|\n| London | 1 : 1,180 |\n\n"
         "| Region | Ratio |\n|---|---:|\n| North | 1 : 2,255 |\n", encoding="utf-8")
@@ -134,6 +134,16 @@ def test_numbers_keep_their_units_with_no_break_spaces(site):
     assert f"0.6{NBSP}WTE needed a year ago" in html
     assert not re.search(r"\d WTE\b", re.sub(r"<svg.*?</svg>", "", html, flags=re.S))
     assert not re.search(r"\d(st|nd|rd|th) of \d", html)
+
+
+def test_a_ratio_written_in_a_content_page_keeps_its_parts_together(site):
+    import html as entities
+
+    html = entities.unescape((site / "tables.html").read_text(encoding="utf-8"))
+    assert f"at 1{NBSP}:{NBSP}1,250 or\n1{NBSP}:{NBSP}1,730" in html
+    assert f"<td class=\"align-right\">1{NBSP}:{NBSP}1,180</td>" in html
+    assert "<code>1 : 2</code>" in html           # code as written
+    assert "Table 1: Staff ratios" in html         # a caption's "1:" is no ratio
 
 
 def test_a_tied_rank_keeps_its_words_together():
