@@ -211,26 +211,30 @@ def test_a_predecessors_last_return_is_never_called_now(merged_site):
 
 
 def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
-    """The example's Royal Bournemouth and Christchurch Hospitals ran onto a second page."""
+    """The example's Royal Bournemouth and Christchurch Hospitals (a two-line name, a
+    notice, every activity reported) ran onto a second page, which fails the build."""
     long_name = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
-    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2023/24"'), with_data=False)
-    for year, rows in (("2021/22", [row("RAA", long_name, "South West", "2021/22", "4300", "2.3"),
-                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2021/22",
-                                        "3400", "1.7")]),
-                       ("2022/23", [row("RAA", long_name, "South West", "2022/23", "4400", "2.0"),
-                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2022/23",
-                                        "3500", "1.7")]),
-                       ("2023/24", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
-                                        "2023/24", "8100", "4.5")]),
-                       ("2024/25", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
-                                        "2024/25", "8400", "5.3")])):
-        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", rows)
+    activity = ["3.0", "0.6", "0.0", "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
+
+    def full(code: str, name: str, year: str, nhs: str, qualified: str) -> list[str]:
+        return [code, name, "South West", "Acute", year, nhs, qualified, *activity]
+
+    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2022/23"'), with_data=False)
+    for year, nhs, qualified in (("2019/20", "4357", "2.3"), ("2020/21", "4425", "2.5"), ("2021/22", "4495", "2.0")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RAA", long_name, year, nhs, qualified),
+            full("RBB", "Poole Hospital NHS Foundation Trust", year, "3500", "1.7")])
+    for year, nhs, qualified in (("2022/23", "8153", "4.5"), ("2023/24", "8282", "4.5"), ("2024/25", "8412", "5.3")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RCC", "University Hospitals Dorset NHS Foundation Trust", year, nhs, qualified)])
     assert run_cli(project, "build") == 0
+    for code in ("raa", "rcc"):
+        with pdfplumber.open(project / "build" / "pdf" / "organisations" / f"{code}.pdf") as document:
+            assert len(document.pages) == 1, code
     with pdfplumber.open(project / "build" / "pdf" / "organisations" / "raa.pdf") as document:
-        assert len(document.pages) == 1
         words = " ".join((document.pages[0].extract_text() or "").split())
-    assert "merged into University Hospitals Dorset NHS Foundation Trust (RCC) in 2023/24" in words
-    assert "2021/22" in words and "2024/25 no return" not in words
+    assert "merged into University Hospitals Dorset NHS Foundation Trust (RCC) in 2022/23" in words
+    assert "2021/22" in words and "no return" not in words
 
 
 @pytest.mark.parametrize("mergers, message", [
