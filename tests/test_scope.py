@@ -196,27 +196,45 @@ def test_a_predecessors_page_ends_at_its_merger_and_says_so(merged_site):
     assert "merged into Ash and Birch NHS Foundation Trust (RCC) in 2024/25" in pdf and "2024/25 no return" not in pdf
 
 
+def test_a_predecessors_last_return_is_never_called_now(merged_site):
+    """Ash merged into Ash and Birch in 2024/25: its 3.0 qualified WTE were its staff in
+    2023/24, not now, in the lead, the bullet chart, its table, the trend and the change."""
+    page = text_of(merged_site / "organisations" / "raa.html")
+    assert "to meet 1 : 1,250: 4.8 WTE recommended, 3.0 WTE in 2023/24" in page
+    assert "Qualified staff in 2023/24 3.0 WTE" in page
+    html = (merged_site / "organisations" / "raa.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+    assert ">3.0 WTE in 2023/24<" in html and "WTE now" not in html and " now<" not in html
+    pdf = _pdf_words(merged_site / "pdf" / "organisations" / "raa.pdf")
+    assert "3.0 WTE in 2023/24" in pdf and "WTE now" not in pdf
+    # The successor's own figures are for the report year: "now" is right there.
+    assert "8.4 WTE recommended, 7.0 WTE now" in text_of(merged_site / "organisations" / "rcc.html")
+
+
 def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
-    """The example's Royal Bournemouth and Christchurch Hospitals ran onto a second page."""
+    """The example's Royal Bournemouth and Christchurch Hospitals (a two-line name, a
+    notice, every activity reported) ran onto a second page, which fails the build."""
     long_name = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
-    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2023/24"'), with_data=False)
-    for year, rows in (("2021/22", [row("RAA", long_name, "South West", "2021/22", "4300", "2.3"),
-                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2021/22",
-                                        "3400", "1.7")]),
-                       ("2022/23", [row("RAA", long_name, "South West", "2022/23", "4400", "2.0"),
-                                    row("RBB", "Poole Hospital NHS Foundation Trust", "South West", "2022/23",
-                                        "3500", "1.7")]),
-                       ("2023/24", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
-                                        "2023/24", "8100", "4.5")]),
-                       ("2024/25", [row("RCC", "University Hospitals Dorset NHS Foundation Trust", "South West",
-                                        "2024/25", "8400", "5.3")])):
-        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", rows)
+    activity = ["3.0", "0.6", "0.0", "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
+
+    def full(code: str, name: str, year: str, nhs: str, qualified: str) -> list[str]:
+        return [code, name, "South West", "Acute", year, nhs, qualified, *activity]
+
+    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2022/23"'), with_data=False)
+    for year, nhs, qualified in (("2019/20", "4357", "2.3"), ("2020/21", "4425", "2.5"), ("2021/22", "4495", "2.0")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RAA", long_name, year, nhs, qualified),
+            full("RBB", "Poole Hospital NHS Foundation Trust", year, "3500", "1.7")])
+    for year, nhs, qualified in (("2022/23", "8153", "4.5"), ("2023/24", "8282", "4.5"), ("2024/25", "8412", "5.3")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RCC", "University Hospitals Dorset NHS Foundation Trust", year, nhs, qualified)])
     assert run_cli(project, "build") == 0
+    for code in ("raa", "rcc"):
+        with pdfplumber.open(project / "build" / "pdf" / "organisations" / f"{code}.pdf") as document:
+            assert len(document.pages) == 1, code
     with pdfplumber.open(project / "build" / "pdf" / "organisations" / "raa.pdf") as document:
-        assert len(document.pages) == 1
         words = " ".join((document.pages[0].extract_text() or "").split())
-    assert "merged into University Hospitals Dorset NHS Foundation Trust (RCC) in 2023/24" in words
-    assert "2021/22" in words and "2024/25 no return" not in words
+    assert "merged into University Hospitals Dorset NHS Foundation Trust (RCC) in 2022/23" in words
+    assert "2021/22" in words and "no return" not in words
 
 
 @pytest.mark.parametrize("mergers, message", [

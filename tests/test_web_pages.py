@@ -25,7 +25,7 @@ LONG_NAMES = {"organisations/aaa1.html": "Alpha Acute NHS Trust",
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_project(tmp_path_factory.mktemp("web") / "project")
     (root / "content" / "tables.md").write_text(
-        "---\ntitle: Tables\n---\n\nSome tables.\n\n## Ratios\n\n"
+        "---\ntitle: Tables\n---\n\nSome tables, at 1 : 1,250 or\n1 : 1,730, not `1 : 2`.\n\n## Ratios\n\n"
         "Table 1: Staff ratios by region in 2018, a caption long enough to wrap on a phone\n\n"
         "| Region | Ratio |\n|---|---:|\n| London | 1 : 1,180 |\n\n"
         "| Region | Ratio |\n|---|---:|\n| North | 1 : 2,255 |\n", encoding="utf-8")
@@ -136,6 +136,16 @@ def test_numbers_keep_their_units_with_no_break_spaces(site):
     assert not re.search(r"\d(st|nd|rd|th) of \d", html)
 
 
+def test_a_ratio_written_in_a_content_page_keeps_its_parts_together(site):
+    import html as entities
+
+    html = entities.unescape((site / "tables.html").read_text(encoding="utf-8"))
+    assert f"at 1{NBSP}:{NBSP}1,250 or\n1{NBSP}:{NBSP}1,730" in html
+    assert f"<td class=\"align-right\">1{NBSP}:{NBSP}1,180</td>" in html
+    assert "<code>1 : 2</code>" in html           # code as written
+    assert "Table 1: Staff ratios" in html         # a caption's "1:" is no ratio
+
+
 def test_a_tied_rank_keeps_its_words_together():
     from kfh_site.figures.types import ALL, Rank
     from kfh_site.story import formatting as fmt
@@ -188,7 +198,7 @@ def test_the_bullet_charts_now_is_in_or_just_under_its_bar(frame, qualified, rec
 # --- chart text size in a browser --------------------------------------------------------
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width, least", [(320, 12), (390, 12), (1280, 14)])
+@pytest.mark.parametrize("width, least", [(320, 12), (390, 12), (768, 14), (1280, 14)])
 def test_rendered_chart_text_is_12px_on_a_phone_and_14px_on_a_desktop(chromium, site, width, least):
     with web.serve(site) as url:
         page = chromium.new_page(viewport={"width": width, "height": 900})
@@ -204,4 +214,28 @@ def test_rendered_chart_text_is_12px_on_a_phone_and_14px_on_a_desktop(chromium, 
             assert sizes, path
             smallest = min(sizes)
             assert smallest[0] >= least - 0.01, (path, width, smallest)
+        page.close()
+
+
+@pytest.mark.browser
+def test_at_320_px_every_table_caption_is_on_screen_and_no_column_name_runs_off_it(chromium, site):
+    pages = [*CHART_PAGES, "organisations/index.html", "data.html", "tables.html"]
+    with web.serve(site) as url:
+        page = chromium.new_page(viewport={"width": 320, "height": 900})
+        for path in pages:
+            page.goto(url + path)
+            cut = page.evaluate("""() => [...document.querySelectorAll('.table-scroll')].flatMap(r => {
+                const label = document.getElementById(r.getAttribute('aria-labelledby'));
+                if (label.classList.contains('visually-hidden')) return [];
+                const box = label.getBoundingClientRect();
+                return box.right > document.documentElement.clientWidth || label.scrollWidth > label.clientWidth
+                    || r.contains(label) ? [label.textContent] : [];
+            })""")
+            assert cut == [], (path, cut)
+        # On data.html a long column name (current_awareness_subscribers_type_median_per_1000_staff)
+        # breaks rather than widening its column past the screen.
+        page.goto(url + "data.html")
+        widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.column-list th code')]
+            .map(c => c.getBoundingClientRect().right))""")
+        assert widest <= 320
         page.close()

@@ -146,12 +146,17 @@ class StoryTeller:
         """The ask: how many more qualified WTE, the largest figure after the name."""
         target = fmt.ratio(self.policy.recommended_ratio)
         detail = (f"to meet {target}: {fmt.wte(org.recommended_wte)} recommended, "
-                  f"{fmt.wte(org.qualified_lks_wte)} now")
+                  f"{fmt.wte(org.qualified_lks_wte)} {self.when(org)}")
         if org.status == STATUS_NONE:
             return Lead("No qualified staff:", fmt.wte(org.qualified_wte_needed), "needed", detail)
         if org.qualified_wte_needed <= 0:
             return Lead(f"Meets {target}:", f"0{fmt.NBSP}WTE", "needed", detail)
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
+
+    def when(self, org: OrgFigures) -> str:
+        """"now" for the report year's return; "in 2021/22" for an older one (a trust that
+        merged or stopped returning), whose staff then are not its staff now."""
+        return "now" if org.year == self.figures.report_year else f"in {org.year}"
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
         """The organisation's tiles: ratio, rank among its peers, change."""
@@ -174,13 +179,13 @@ class StoryTeller:
         else:
             ratio_tile = Tile("Staff ratio", fmt.ratio(org.staff_per_qualified), fmt.status_phrase(org.status),
                               org.status)
-        return (ratio_tile, rank_tile, change_tile(org, self.figures))
+        return (ratio_tile, rank_tile, change_tile(org, self.figures, self.when(org)))
 
     def bullet(self, org: OrgFigures) -> Chart:
         """Qualified staff against the recommended WTE, with the words that stand for the chart."""
         policy = self.policy
         wide, narrow = bullet_layouts(org.qualified_lks_wte, org.recommended_wte, org.qualified_wte_needed,
-                                      org.nhs_staff_wte, policy, self.palette)
+                                      org.nhs_staff_wte, policy, self.palette, self.when(org))
         baseline_wte = round_up(org.nhs_staff_wte / policy.baseline_ratio)
         description = (
             f"Bar chart in WTE: {org.org_name} has {fmt.wte(org.qualified_lks_wte)} qualified staff; the recommended "
@@ -190,13 +195,14 @@ class StoryTeller:
                else "It meets the recommendation.")
         )
         table = ChartTable(
-            f"Qualified WTE now, recommended and needed, {org.year}", ("Measure", "WTE"),
-            (("Qualified staff now", fmt.wte(org.qualified_lks_wte)),
+            f"Qualified WTE {self.when(org)}, recommended and needed, {org.year}", ("Measure", "WTE"),
+            ((f"Qualified staff {self.when(org)}", fmt.wte(org.qualified_lks_wte)),
              (f"Recommended ({fmt.ratio(policy.recommended_ratio)})", fmt.wte(org.recommended_wte)),
              (f"2019 average ({fmt.ratio(policy.baseline_ratio)})", fmt.wte(baseline_wte)),
              ("More needed to meet the recommendation", fmt.wte(org.qualified_wte_needed))),
         )
-        return Chart(f"bullet-{org.slug}", f"WTE in {org.year}: now, recommended and at the 2019 average",
+        held = "now" if org.year == self.figures.report_year else "qualified"
+        return Chart(f"bullet-{org.slug}", f"WTE in {org.year}: {held}, recommended and at the 2019 average",
                      description, wide, narrow, table)
 
     def where_it_sits(self, org: OrgFigures) -> Chart:
@@ -269,7 +275,7 @@ class StoryTeller:
         together = _and(merger.sources) if merger else ""
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
         wide, narrow = staffing_trend_layouts(years, points, self.palette,
-                                              (merger.year, together) if merger else None)
+                                              (merger.year, together) if merger else None, self.when(org))
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
@@ -475,7 +481,7 @@ class StoryTeller:
                 "NHS staff (WTE)", *(["England's ratio"] if versus else []))
         return Chart(f"trend-{area.slug}", trend_caption(years),
                      description, wide, narrow,
-                     ChartTable(f"{TREND_TABLE}, with the organisations that reported", head, rows,
+                     ChartTable("Staff, staff ratio and returns each year", head, rows,
                                 tuple(range(1, len(head)))))
 
     def largest_shortfalls(self, area: AreaFigures, count: int = 5) -> ChartTable:
@@ -616,24 +622,26 @@ def org_headline(org: OrgFigures, recommended: float, report_year: str) -> str:
     return f"In {org.year}, {text}" if org.year != report_year else text
 
 
-def change_tile(org: OrgFigures, figures: Figures) -> Tile:
+def change_tile(org: OrgFigures, figures: Figures, when: str = "now") -> Tile:
     """The change since the year before, told in the ask's unit (WTE needed then and
-    now) and called better or worse only when the ratio moved by the policy's share."""
+    ``when``: now, or the year of an older return) and called better or worse only when
+    the ratio moved by the policy's share."""
     change, previous = org.change, org.previous
     if change is None or previous is None:
         earlier = [f for f in figures.series(org.org_code) if f.year < org.year]
         if earlier:
             return Tile("Change in a year", fmt.direction(GAP),
                         f"{fmt.wte(earlier[-1].qualified_wte_needed)} needed in {earlier[-1].year}, "
-                        f"{fmt.number(org.qualified_wte_needed)} now")
+                        f"{fmt.number(org.qualified_wte_needed)}{fmt.NBSP}{when}")
         return Tile("Change in a year", fmt.direction(NEW), "its first return in this report")
-    who = f"a year ago by {_and(change.combined_from)} together" if change.combined_from else "a year ago"
+    ago = "a year ago" if when == "now" else f"in {change.previous_year}"
+    who = f"{ago} by {_and(change.combined_from)} together" if change.combined_from else ago
     if previous.staff_per_qualified is not None:
         then = f"staff ratio {fmt.ratio(previous.staff_per_qualified)} in {change.previous_year}"
     else:
         either = " either" if org.staff_per_qualified is None else ""
         then = f"no qualified staff in {change.previous_year}{either}"
-    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)} now; "
+    note = (f"{fmt.wte(previous.qualified_wte_needed)} needed {who}, {fmt.number(org.qualified_wte_needed)}{fmt.NBSP}{when}; "
             f"{then}")
     return Tile("Change in a year", fmt.direction(change.direction), note)
 

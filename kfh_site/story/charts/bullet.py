@@ -18,14 +18,15 @@ BAR = 30.0
 
 
 def bullet_layouts(qualified: float, recommended: float, needed: float, nhs_staff: float, policy: Policy,
-                   palette: Palette) -> tuple[Layout, Layout]:
-    """The qualified staff bar against the recommended WTE, for the wide and the narrow frame."""
-    return (_layout(WIDE, qualified, recommended, needed, nhs_staff, policy, palette, short=False),
-            _layout(NARROW, qualified, recommended, needed, nhs_staff, policy, palette, short=True))
+                   palette: Palette, when: str = "now") -> tuple[Layout, Layout]:
+    """The qualified staff bar against the recommended WTE, for the wide and the narrow
+    frame; ``when`` labels the bar ("now", or "in 2021/22" for an older return)."""
+    return (_layout(WIDE, qualified, recommended, needed, nhs_staff, policy, palette, short=False, when=when),
+            _layout(NARROW, qualified, recommended, needed, nhs_staff, policy, palette, short=True, when=when))
 
 
 def _layout(frame: Frame, qualified: float, recommended: float, needed: float, nhs_staff: float,
-            policy: Policy, palette: Palette, short: bool) -> Layout:
+            policy: Policy, palette: Palette, short: bool, when: str = "now") -> Layout:
     canvas = Canvas(frame, palette)
     size = frame.text
     baseline_wte = on_axis(round_up(nhs_staff / policy.baseline_ratio))
@@ -59,7 +60,7 @@ def _layout(frame: Frame, qualified: float, recommended: float, needed: float, n
     if qualified < recommended:
         canvas.rect(x(qualified), bar_top + 1, xr - x(qualified), BAR - 2, "gap", obstacle=False)
     canvas.line(xr, top + 7, xr, bar_bottom + 4, "ref-recommended")
-    now = f"{fmt.wte(qualified)} now"
+    now = f"{fmt.wte(qualified)} {when}"
     placed = _now_on_bar(canvas, now, bar, xr, xb, lane)
     canvas.block(bar)
     end = max(xr, x(qualified))

@@ -52,13 +52,14 @@ class StaffYear:
 
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-                           merger: tuple[str, str] | None = None) -> tuple[Layout, Layout]:
+                           merger: tuple[str, str] | None = None, when: str = "now") -> tuple[Layout, Layout]:
     """The staffing trend in both frames; ``points`` holds the years with a return.
 
     ``merger`` is (the year an organisation was formed, who it was formed from in words):
     a line between that year and the one before, "merged" beside it and the predecessors
-    over the years before, so their figures added up are never read as its own."""
-    return (_layout(WIDE, years, points, palette, merger), _layout(NARROW, years, points, palette, merger))
+    over the years before, so their figures added up are never read as its own. ``when``
+    labels the last qualified figure ("now", or "in 2021/22" for an older return)."""
+    return (_layout(WIDE, years, points, palette, merger, when), _layout(NARROW, years, points, palette, merger, when))
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -107,7 +108,7 @@ def _plot(frame: Frame, years: Sequence[str], points: Sequence[StaffYear]) -> tu
 
 
 def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-            merger: tuple[str, str] | None = None) -> Layout:
+            merger: tuple[str, str] | None = None, when: str = "now") -> Layout:
     canvas = Canvas(frame, palette)
     plot, top_value, step = _plot(frame, years, points)
     _axes(canvas, plot, top_value, step)
@@ -119,9 +120,9 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
                     Box(plot.x0, plot.top - 5, plot.x1, plot.bottom + 5), obstacle=False)
         _block_lines(canvas, plot, runs)
         if frame is NARROW:
-            _inside_labels(canvas, points[-1], plot.y, plot.x(points[-1].year), frame)
+            _inside_labels(canvas, points[-1], plot.y, plot.x(points[-1].year), frame, when)
         else:
-            _end_labels(canvas, points[-1], plot.y, plot.x1 + 8, frame)
+            _end_labels(canvas, points[-1], plot.y, plot.x1 + 8, frame, when)
     if merger and merger[0] in years[1:]:
         _merger_line(canvas, plot, years, points, *merger)
     _none_words(canvas, plot, runs)
@@ -257,12 +258,13 @@ def _runs(years: Sequence[str], points: Sequence[StaffYear]) -> list[list[StaffY
     return [run for run in runs if run]
 
 
-def _inside_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame) -> None:
+def _inside_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame,
+                   when: str = "now") -> None:
     """The narrow frame's line labels, inside the plot: the higher line's over its end, the
     lower line's under it (the plot keeps headroom for them)."""
     size = frame.small
     rec = (f"{fmt.wte(last.recommended)} recommended", "label", False, last.recommended)
-    now = (f"{fmt.wte(last.qualified)} now", "label-this", True, last.qualified)
+    now = (f"{fmt.wte(last.qualified)} {when}", "label-this", True, last.qualified)
     high, low = (rec, now) if last.recommended >= last.qualified else (now, rec)
     text, role, bold, value = high
     canvas.label(text, [Place(x + 4, y(value) - dy, "end") for dy in (9, 13, 17, 21)]
@@ -272,12 +274,13 @@ def _inside_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float],
                  + [Place(x - 8, y(value) + 2 * size + 10, "end")], role, size, bold)
 
 
-def _end_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame) -> None:
+def _end_labels(canvas: Canvas, last: StaffYear, y: Callable[[float], float], x: float, frame: Frame,
+                when: str = "now") -> None:
     """The two lines named at their ends (the wide frame's column on the right), pushed
     apart so that they never touch."""
     size = frame.text
     labels = [(y(last.recommended), [f"{fmt.wte(last.recommended)} recommended"], "label", False),
-              (y(last.qualified), [f"{fmt.wte(last.qualified)} now"], "label-this", True)]
+              (y(last.qualified), [f"{fmt.wte(last.qualified)} {when}"], "label-this", True)]
     gap = line_gap(size)
     heights = [gap * len(lines) for _, lines, _, _ in labels]
     # Recommended above qualified unless qualified is higher.
