@@ -239,3 +239,10 @@ def test_at_320_px_every_table_caption_is_on_screen_and_no_column_name_runs_off_
             .map(c => c.getBoundingClientRect().right))""")
         assert widest <= 320
         page.close()
+
+
+def test_the_phone_strip_plot_labels_3000_and_the_open_end(site):
+    root = parse(site / "organisations" / "aaa1.html")
+    (svg,) = root.xpath("//svg[contains(@class, 'chart-narrow') and @aria-labelledby='strip-aaa1-caption']")
+    texts = [t.text for t in svg.iter("text")]
+    assert {"500", "1,000", "1,500", "2,000", "2,500", "3,000", "3,500+"} <= set(texts)

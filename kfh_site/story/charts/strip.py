@@ -26,6 +26,7 @@ from kfh_site.story.charts.canvas import (
     cross_path,
     diamond_path,
     dots_path,
+    line_gap,
     spaced_width,
     wrap,
 )
@@ -279,19 +280,23 @@ def _swarm(xs: Sequence[float], centre: float, lanes: int) -> list[tuple[float, 
 
 def _axis(canvas: Canvas, x: Callable[[float], float], y: float, frame: Frame, step: int) -> float:
     """Ticks every ``step``; a label at every 500 where it fits and the open end ("3,500+",
-    set to the right of its tick so that 3,000 keeps its label) always. Returns the
-    labels' baseline."""
+    set to the right of its tick, or a lane under it, so that 3,000 keeps its label) always.
+    Returns the labels' baseline."""
     canvas.line(x(AXIS_MIN), y, x(AXIS_MAX), y, "axis")
     size = frame.small
     values = range(AXIS_MIN, AXIS_MAX + 1, step)
     for value in values:
         canvas.line(x(value), y, x(value), y + 4, "axis")
     baseline = y + 6 + size
-    canvas.label(f"{fmt.count(AXIS_MAX)}+", [Place(x(AXIS_MAX) - 6, baseline), Place(x(AXIS_MAX), baseline, "middle")],
-                 "label-muted", size)
     for value in values[:-1]:
         if value % 500 == 0:
             canvas.try_label(fmt.count(value), Place(x(value), baseline, "middle"), "label-muted", size)
+    # The open end after them, so that on a phone, where "3,000" and "3,500+" cannot
+    # share the lane, 3,000 keeps its label and the open end steps a lane down.
+    end, lower = x(AXIS_MAX), baseline + line_gap(size)
+    canvas.label(f"{fmt.count(AXIS_MAX)}+", [Place(end - 6, baseline), Place(end, baseline, "middle"),
+                                             Place(end, lower, "middle"), Place(frame.width, lower, "end")],
+                 "label-muted", size)
     return baseline
 
 
