@@ -55,6 +55,16 @@ class Box:
                 and self.bottom <= other.bottom)
 
 
+def pdf_chart_markup(html: str) -> str:
+    """The SVG markup of a PDF's charts, which its HTML holds as images (data URIs)."""
+    import base64
+
+    from kfh_site.pdf.jobs import CHART_IMAGE
+
+    return "".join(base64.b64decode(data).decode("utf-8")
+                   for data in re.findall(f'src="{re.escape(CHART_IMAGE)}([^"]+)"', html))
+
+
 class SvgCharts(HTMLParser):
     """Every chart SVG of a page: its texts and its marks."""
 
@@ -209,9 +219,33 @@ def test_the_pdfs_draw_the_same_chart_geometry_as_the_pages(example_site, tmp_pa
     for key in ("top", "region:london", "org:rj1", "org:qkk"):
         plan, html = html_of[key]
         parser = SvgCharts()
-        parser.feed(html)
+        parser.feed(pdf_chart_markup(html))
         web = page_charts(example_site / plan.page)
         web_marks = [(c["marks"], c["texts"]) for c in web]
         assert len(parser.charts) >= 3
         for chart in parser.charts:
             assert (chart["marks"], chart["texts"]) in web_marks, f"{key}: a PDF chart not drawn on {plan.page}"
+
+
+def test_trends_that_share_their_axes_through_the_cache_are_laid_out_as_on_their_own():
+    """The staffing trend draws its axes and years once for every trend with the same
+    years and axis top (issue 20): each chart must come out as it does alone, whichever
+    was laid out first."""
+    from kfh_site.story.charts.canvas import ChartCache
+    from kfh_site.story.charts.staffing_trend import StaffYear, staffing_trend_layouts
+    from kfh_site.story.palette import Palette
+
+    years = ["2021/22", "2022/23", "2023/24", "2024/25"]
+    trends = [
+        [StaffYear("2021/22", 4.0, 5.0, 1.0), StaffYear("2023/24", 0.0, 5.2, 5.2), StaffYear("2024/25", 6.0, 5.4, 0.0)],
+        [StaffYear("2021/22", 7.0, 4.0, 0.0), StaffYear("2022/23", 3.0, 5.1, 2.1), StaffYear("2024/25", 5.0, 5.3, 0.3)],
+        [StaffYear("2024/25", 48.0, 51.0, 3.0)],
+    ]
+    alone = [staffing_trend_layouts(years, points, Palette()) for points in trends]
+    for order in (trends, trends[::-1]):
+        cache = ChartCache()
+        shared = {id(points): staffing_trend_layouts(years, points, Palette(), cache=cache) for points in order}
+        for points, own in zip(trends, alone, strict=True):
+            assert [layout.body for layout in shared[id(points)]] == [layout.body for layout in own]
+            assert [layout.height for layout in shared[id(points)]] == [layout.height for layout in own]
+    assert alone[0][0].body != alone[1][0].body

@@ -130,3 +130,33 @@ def test_what_the_service_did_is_tagged_as_a_heading(pdfs):
             found = _texts_by_tag(document.pages[0])
         assert any(h.startswith("What the service") for h in found.get("H2", [])), (path, found.get("H2"))
         assert not any(c.startswith("What the service") for c in found.get("Caption", [])), path
+
+
+def test_charts_are_images_a_worker_lets_go_of_after_each_pdf(small_project_with_pdfs):
+    """The charts and the QR code are SVG images in the PDF's HTML (WeasyPrint parses them
+    with ElementTree and cascades no stylesheet over their marks), each a tagged Figure
+    with its text alternative; a worker keeps none of them after the PDF that drew it."""
+    from kfh_site.build.pipeline import compute, read_returns
+    from kfh_site.config import load_config
+    from kfh_site.html.render import make_environment
+    from kfh_site.pdf.jobs import CHART_IMAGE
+    from kfh_site.pdf.plan import infographic_jobs
+    from kfh_site.pdf.render import Renderer, collect
+    from kfh_site.story.palette import Palette
+    from kfh_site.story.teller import StoryTeller
+
+    config = load_config(small_project_with_pdfs / "kfh-site.toml")
+    figures = compute(config, read_returns(config, None))
+    palette = Palette(accent=config.theme.accent_colour)
+    planned = infographic_jobs(make_environment(config.template_folders), config, StoryTeller(figures, palette),
+                               palette)
+    job = next(j for j in planned.jobs if "/organisations/" in j.path)
+    assert "<svg" not in job.html and "<title>" not in job.html.split("</head>")[1]
+    assert job.html.count(f'src="{CHART_IMAGE}') == 4      # bullet, strip, trend and the QR code
+    renderer = Renderer(planned.settings(config))
+    results = collect([renderer.render(j) for j in planned.jobs[:3]])
+    assert len(results) == 3
+    assert not [url for url in renderer.cache if str(url).startswith("data:")]
+    with pikepdf.open(small_project_with_pdfs / "build" / job.path) as pdf:
+        alts = [str(e.Alt) for e in struct_elements(pdf) if e.S == "/Figure"]
+    assert len(alts) == 4 and all(alts), alts

@@ -53,6 +53,7 @@ def make_environment(folders: Sequence[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one build's templates do not change under it: not checked on every page
     )
     env.filters.update(FILTERS)
     env.filters["slug"] = lambda text: "t-" + slugify(str(text))

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+CHART_IMAGE = "data:image/svg+xml;charset=utf-8;base64,"
+"""How a PDF's charts and QR code start: SVG images inline in the HTML, not SVG elements
+in it, so WeasyPrint parses them with ElementTree rather than its HTML parser, and
+cascades no HTML stylesheet over their hundreds of marks. Only they start so (a logo's
+URI does not), so a worker's image cache can let them go after each PDF."""
+
+
 def harfbuzz_subset_available() -> bool:
     """WeasyPrint subsets fonts about 4x faster with libharfbuzz-subset than with
     fontTools. Looked up without importing WeasyPrint, which takes most of a second."""

@@ -7,6 +7,7 @@ into tagged PDFs.
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from kfh_site.output.cache import package_version, sha256
 from kfh_site.output.context import BuildContext, Made, template_context
 from kfh_site.output.write import output_error
 from kfh_site.pdf.fonts import embedded_fonts_key
-from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.pdf.jobs import CHART_IMAGE, PdfJob, PdfResult, RenderSettings
 from kfh_site.pdf.on_request import PlannedPdfs
 from kfh_site.returns.contract import REGIONS
 from kfh_site.story.palette import Palette
@@ -69,13 +70,20 @@ def plan_infographics(figures: Figures, teller: StoryTeller) -> list[Infographic
 
 
 def qr_code(address: str) -> Markup:
-    """The web page's address as a QR code: an SVG path (segno draws it, with no image
-    library), a tagged Figure whose text alternative gives the address."""
+    """The web page's address as a QR code: one SVG path (segno draws it, with no image
+    library) in an image, a tagged Figure whose text alternative gives the address."""
     import segno
 
     svg = segno.make(address, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#000")
-    label = escape(f"QR code for {address}")
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+    return Markup(f'<img src="{svg_image(svg)}" alt="{escape(f"QR code for {address}")}">')
+
+
+def svg_image(svg: str) -> str:
+    """An SVG drawing as the URI of an image (pdf/jobs.py CHART_IMAGE says why)."""
+    svg = str(svg)  # the markup as written: Markup's own replace would escape it
+    if "xmlns=" not in svg.split(">", 1)[0]:
+        svg = svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return CHART_IMAGE + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def pdf_title(name: str, year: str) -> str:
@@ -119,7 +127,7 @@ def infographic_job(env: jinja2.Environment, config: SiteConfig, shared: dict, p
     address = config.absolute_base or config.base_path
     return PdfJob(plan.path, render(env, "infographic.html", **shared, story=plan.story(), kind=plan.kind,
                                     pdf_title=plan.title, web_page=address + plan.page,
-                                    qr_code=qr_code(address + plan.page)))
+                                    qr_code=qr_code(address + plan.page), svg_image=svg_image))
 
 
 def infographic_stylesheet(config: SiteConfig, palette: Palette) -> str:

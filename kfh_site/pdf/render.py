@@ -24,7 +24,7 @@ from weasyprint import URLFetcher
 from kfh_site.errors import ContentError, FetchError
 from kfh_site.output.progress import Progress
 from kfh_site.output.workers import map_on_cores
-from kfh_site.pdf.jobs import PdfJob, PdfResult, RenderSettings
+from kfh_site.pdf.jobs import CHART_IMAGE, PdfJob, PdfResult, RenderSettings
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 SHOWN = 5  # PDFs named when a template mistake affects them all
@@ -117,15 +117,20 @@ class Renderer:
         from kfh_site.pdf.tags import complete_tags
 
         self.fetcher.refused.clear()
-        with _collecting() as collector:
-            document = HTML(
-                string=job.html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
-            ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
-                     pdf_variant="pdf/ua-1")
-            try:
-                data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
-            except TaggingError as error:
-                return _Outcome(None, (), (), (f"{job.path}: {error}",))
+        try:
+            with _collecting() as collector:
+                document = HTML(
+                    string=job.html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
+                ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
+                         pdf_variant="pdf/ua-1")
+                try:
+                    data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
+                except TaggingError as error:
+                    return _Outcome(None, (), (), (f"{job.path}: {error}",))
+        finally:
+            # A chart is drawn in one PDF only: kept, it would grow the worker by every chart it drew.
+            for url in [url for url in self.cache if isinstance(url, str) and url.startswith(CHART_IMAGE)]:
+                del self.cache[url]
         refused = self.setup_refused + tuple(self.fetcher.refused)
         # A refused URL is reported as such; WeasyPrint's own "failed to load" says less.
         warnings = self.setup_warnings + tuple(

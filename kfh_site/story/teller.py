@@ -275,7 +275,8 @@ class StoryTeller:
         together = _and(merger.sources) if merger else ""
         points = [StaffYear(f.year, f.qualified_lks_wte, f.recommended_wte, f.qualified_wte_needed) for f in series]
         wide, narrow = staffing_trend_layouts(years, points, self.palette,
-                                              (merger.year, together) if merger else None, self.when(org))
+                                              (merger.year, together) if merger else None, self.when(org),
+                                              self.cache)
         by_year = {f.year: f for f in series}
         rows = []
         for year in years:
@@ -464,7 +465,7 @@ class StoryTeller:
         reported = [y for y in years if lookup(y).organisations]
         points = [StaffYear(y, lookup(y).qualified_lks_wte, lookup(y).recommended_wte, lookup(y).qualified_wte_needed)
                   for y in reported]
-        wide, narrow = staffing_trend_layouts(years, points, self.palette)
+        wide, narrow = staffing_trend_layouts(years, points, self.palette, cache=self.cache)
         versus = area.slug != "england" and self.compare_with_england
         rows = tuple(
             (y, fmt.ratio(lookup(y).staff_per_qualified) if y in reported else "no returns",

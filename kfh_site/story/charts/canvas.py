@@ -156,6 +156,15 @@ def _n(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+class Drawn(NamedTuple):
+    """What a canvas has drawn so far, for another canvas to start from (the parts many
+    charts share, drawn once): its marks, what labels must keep clear of, its bottom."""
+
+    marks: tuple[str, ...]
+    obstacles: tuple[Box, ...]
+    bottom: float
+
+
 class Canvas:
     """Draws one chart in one frame. Lives only while the chart is laid out."""
 
@@ -179,6 +188,17 @@ class Canvas:
             self.marks.append(f'<text class="r-{role}"{attrs}{style}>{escape(text)}</text>')
         else:
             self.marks.append(f'<{tag} class="r-{role}"{attrs}{style}/>')
+
+    def drawn(self) -> Drawn:
+        """What is drawn so far, for :meth:`draw` on another canvas of the same frame."""
+        return Drawn(tuple(self.marks), tuple(self.obstacles), self.bottom)
+
+    def draw(self, drawn: Drawn) -> None:
+        """Everything another canvas drew, as if drawn here: the same marks in the same
+        order, the same obstacles, the same bottom."""
+        self.marks.extend(drawn.marks)
+        self.obstacles.extend(drawn.obstacles)
+        self.bottom = max(self.bottom, drawn.bottom)
 
     def _grow(self, box: Box) -> None:
         self.obstacles.append(box)

@@ -22,6 +22,8 @@ from kfh_site.story.charts.canvas import (
     WIDE,
     Box,
     Canvas,
+    ChartCache,
+    Drawn,
     Frame,
     Layout,
     Place,
@@ -52,14 +54,18 @@ class StaffYear:
 
 
 def staffing_trend_layouts(years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-                           merger: tuple[str, str] | None = None, when: str = "now") -> tuple[Layout, Layout]:
+                           merger: tuple[str, str] | None = None, when: str = "now",
+                           cache: ChartCache | None = None) -> tuple[Layout, Layout]:
     """The staffing trend in both frames; ``points`` holds the years with a return.
 
     ``merger`` is (the year an organisation was formed, who it was formed from in words):
     a line between that year and the one before, "merged" beside it and the predecessors
     over the years before, so their figures added up are never read as its own. ``when``
-    labels the last qualified figure ("now", or "in 2021/22" for an older return)."""
-    return (_layout(WIDE, years, points, palette, merger, when), _layout(NARROW, years, points, palette, merger, when))
+    labels the last qualified figure ("now", or "in 2021/22" for an older return).
+    Trends with the same years and axis top share their axes: ``cache`` draws those once."""
+    cache = cache or ChartCache()
+    return (_layout(WIDE, years, points, palette, merger, when, cache),
+            _layout(NARROW, years, points, palette, merger, when, cache))
 
 
 def nice_top(value: float) -> tuple[float, float]:
@@ -108,11 +114,11 @@ def _plot(frame: Frame, years: Sequence[str], points: Sequence[StaffYear]) -> tu
 
 
 def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], palette: Palette,
-            merger: tuple[str, str] | None = None, when: str = "now") -> Layout:
+            merger: tuple[str, str] | None, when: str, cache: ChartCache) -> Layout:
     canvas = Canvas(frame, palette)
     plot, top_value, step = _plot(frame, years, points)
-    _axes(canvas, plot, top_value, step)
-    _year_labels(canvas, years, plot.x, plot.bottom, frame.small)
+    canvas.draw(cache.get(("trend-axes", frame.name, tuple(years), top_value, step, palette),
+                          lambda: _axes_and_years(frame, palette, plot, years, top_value, step)))
     runs = _runs(years, points)
     _gap_and_lines(canvas, plot, runs)
     if points:
@@ -135,6 +141,16 @@ def _layout(frame: Frame, years: Sequence[str], points: Sequence[StaffYear], pal
         canvas.label(words, [Place(cx, plot.top - 6, "middle"), Place(cx, plot.top - 6, "end"),
                              Place(cx, plot.top - 6)], "label-this", frame.small, bold=True)
     return canvas.layout()
+
+
+def _axes_and_years(frame: Frame, palette: Palette, plot: Plot, years: Sequence[str], top_value: float,
+                    step: float) -> Drawn:
+    """The axes and the years under them, which depend on nothing but the frame, the years
+    and the axis' top (the plot's place follows from those)."""
+    canvas = Canvas(frame, palette)
+    _axes(canvas, plot, top_value, step)
+    _year_labels(canvas, years, plot.x, plot.bottom, frame.small)
+    return canvas.drawn()
 
 
 def _axes(canvas: Canvas, plot: Plot, top_value: float, step: float) -> None:
