@@ -246,3 +246,20 @@ def test_the_phone_strip_plot_labels_3000_and_the_open_end(site):
     (svg,) = root.xpath("//svg[contains(@class, 'chart-narrow') and @aria-labelledby='strip-aaa1-caption']")
     texts = [t.text for t in svg.iter("text")]
     assert {"500", "1,000", "1,500", "2,000", "2,500", "3,000", "3,500+"} <= set(texts)
+
+
+@pytest.mark.browser
+def test_a_table_cut_off_at_320_px_shows_a_shadow_where_more_columns_are(chromium, site):
+    shadows = """() => [...document.querySelectorAll('.table-scroll')].map(r => [
+        document.getElementById(r.getAttribute('aria-labelledby')).textContent.trim(),
+        r.scrollWidth > r.clientWidth + 1, getComputedStyle(r).boxShadow])"""
+    with web.serve(site) as url:
+        page = chromium.new_page(viewport={"width": 320, "height": 900})
+        page.goto(url + "organisations/aaa1.html")
+        regions = {name: (cut, shadow) for name, cut, shadow in page.evaluate(shadows)}
+        cut, shadow = regions["Staff and staff ratio each year"]
+        assert cut and "inset" in shadow and "rgba(0, 0, 0, 0.45) -14px" in shadow, shadow
+        assert not re.search(r"rgba\(0, 0, 0, 0\.45\) 14px", shadow)     # nothing to the left yet
+        fits, shadow = regions["Library and knowledge services staff, 2024/25"]
+        assert not fits and shadow == "none"
+        page.close()
