@@ -110,15 +110,15 @@ class StoryTeller:
         self.policy = figures.policy
         self.palette = palette
         self.cache = ChartCache()
-        self._groups: dict[tuple[str, str, str], tuple[float, ...]] = {}
         self._activities: dict[str, frozenset[str]] = {}
+        groups: dict[tuple[str, str, str], list[float]] = {}
         for org in sorted(figures.organisations.values(), key=lambda o: (o.year, o.org_code)):
             if org.staff_per_qualified is None or org.rank_all is None:
                 continue
             for rank in (org.rank_all, org.rank_type, org.rank_region):
                 if rank is not None:
-                    key = (org.year, rank.kind, rank.group)
-                    self._groups[key] = (*self._groups.get(key, ()), org.staff_per_qualified)
+                    groups.setdefault((org.year, rank.kind, rank.group), []).append(org.staff_per_qualified)
+        self._groups = {key: tuple(values) for key, values in groups.items()}
 
     # --- organisations ----------------------------------------------------------------
 
