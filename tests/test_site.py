@@ -300,3 +300,19 @@ def test_the_example_shows_its_merger_on_the_successors_page_and_pdf(example_sit
             "(R0D) in 2022/23: these are its figures for 2021/22, its last return.") in poole
     index = text_of(example_site / "organisations" / "index.html")
     assert "Merged into University Hospitals Dorset NHS Foundation Trust (R0D) in 2022/23" in index
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(project, tmp_path):
+    """A build sets what it has read and computed aside from the cyclic collector while it
+    makes the site (issue 20); serve builds again and again in one process, so each build
+    must hand everything back, whether it succeeded or failed."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    assert run_cli(project, "build", "--no-pdf", "--out", str(tmp_path / "site")) == 0
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert gc.get_freeze_count() == 0
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "organisation.html").write_text("{{ 1 / 0 }}", encoding="utf-8")
+    assert run_cli(project, "build", "--no-pdf", "--out", str(tmp_path / "broken")) != 0
+    assert gc.get_freeze_count() == 0
