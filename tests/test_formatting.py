@@ -52,3 +52,9 @@ def test_status_words_are_lower_case_inside_a_sentence_and_peer_groups_plural():
     assert fmt.type_plural("Integrated care board") == "integrated care boards"
     assert fmt.type_plural("Specialist") == "Specialist organisations"
     assert fmt.staff(1331554.3) == "1,331,554"
+
+
+def test_a_median_keeps_its_number_with_its_word():
+    # Seen at 390 px: a strip row's "median" ended one line and "1 : 1,642" began the next.
+    assert fmt.median(1642) == "median\u00a01\u00a0:\u00a01,642"
+    assert fmt.median(1642, "median organisation") == "median organisation\u00a01\u00a0:\u00a01,642"

@@ -165,15 +165,16 @@ def test_ranks_share_places_for_equal_ratios_as_shown_and_leave_out_no_qualified
     assert [(o.rank_all.position, o.rank_all.tied) for o in org.values()] == [
         (1, False), (2, True), (2, True), (2, True), (5, False), (None, False)]
     assert org["AAA"].rank_all.ranked == 5 and org["AAA"].rank_all.unranked == 1
-    assert fmt.rank(org["BBB"].rank_all) == "=2nd of 5"
-    assert fmt.rank(org["DDD"].rank_all) == "5th of 5"
+    # No-break spaces keep a rank on one line ("224th / of / 235" wrapped on phones).
+    assert fmt.rank(org["BBB"].rank_all) == "=2nd\u00a0of\u00a05"
+    assert fmt.rank(org["DDD"].rank_all) == "5th\u00a0of\u00a05"
     assert fmt.rank(org["EEE"].rank_all) == "not ranked"  # inside sentences and cells: lower case (issue 19, item 16)
     # Among the same type, and within the region.
-    assert fmt.rank(org["BBB"].rank_type) == "2nd of 2" and org["BBB"].rank_type.group == "Acute"
+    assert fmt.rank(org["BBB"].rank_type) == "2nd\u00a0of\u00a02" and org["BBB"].rank_type.group == "Acute"
     assert org["EEE"].rank_type.unranked == 1
-    assert fmt.rank(org["DDD"].rank_type) == "3rd of 3"
-    assert fmt.rank(org["DDD"].rank_region) == "1st of 1"
-    assert fmt.rank(org["CCC"].rank_region) == "=2nd of 4"
+    assert fmt.rank(org["DDD"].rank_type) == "3rd\u00a0of\u00a03"
+    assert fmt.rank(org["DDD"].rank_region) == "1st\u00a0of\u00a01"
+    assert fmt.rank(org["CCC"].rank_region) == "=2nd\u00a0of\u00a04"
     # Medians of organisations, not ratios of sums.
     assert org["AAA"].rank_all.median == pytest.approx(1200)
     assert org["AAA"].rank_type.median == pytest.approx(1100)

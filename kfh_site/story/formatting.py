@@ -95,7 +95,7 @@ def median(value: float | None, label: str = "median") -> str:
     median ratio, and says so rather than "median No qualified staff reported"."""
     if value is None:
         return "no median (none has qualified staff)"
-    return f"{label} {ratio(value)}"
+    return f"{label}{NBSP}{ratio(value)}"      # the number never wraps away from its word
 
 
 def ratio_words(value: float | None) -> str:
