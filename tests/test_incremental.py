@@ -159,3 +159,31 @@ def test_pages_whose_inputs_did_not_change_are_not_even_rendered_again(project):
     # Gamma's page, its region's, England's, the A to Z index (which lists Gamma), and the
     # sitemap; not the other regions' pages nor any other organisation's.
     assert again.pages_rendered == 5
+
+
+def test_an_organisations_repr_is_short_and_still_tells_every_figure_apart(project):
+    """A page's render key is the repr of what the page is given, and England's page and
+    the A to Z are given every organisation (issue 20: at 10,000 organisations their keys
+    ran to 60 and 120 MB). An organisation's repr is short, and still differs whenever a
+    figure does, the previous year's included, so no page is reused when it should not be."""
+    from dataclasses import replace
+
+    from kfh_site.build.pipeline import compute, read_returns
+    from kfh_site.config import load_config
+    from kfh_site.figures.types import Rates
+
+    config = load_config(project / "kfh-site.toml")
+    figures = compute(config, read_returns(config))
+    org = next(o for o in figures.latest_for_each_org if o.previous is not None and o.rates)
+    assert len(repr(org)) < 120 and org.org_code in repr(org)
+    assert repr(replace(org)) == repr(org)
+    activity = next(iter(org.rates))
+    assert org.previous is not None
+    changed = [
+        replace(org, org_name=org.org_name + " "),
+        replace(org, qualified_lks_wte=org.qualified_lks_wte + 0.1),
+        replace(org, rates={**org.rates, activity: replace(org.rates[activity], peer_median_per_1000_staff=1.5)}),
+        replace(org, previous=replace(org.previous, activity={**org.previous.activity, activity: 123456})),
+    ]
+    assert isinstance(org.rates[activity], Rates)
+    assert len({repr(o) for o in changed} | {repr(org)}) == len(changed) + 1
