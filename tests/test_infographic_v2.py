@@ -341,3 +341,22 @@ def test_none_is_written_beside_its_zero_point_between_two_years_with_staff():
         (x, y), = [(x, y) for t, x, y in _texts(layout) if t == "none"]
         assert y < axis                                  # over the axis, inside the plot
         assert abs(x - dots[2][0]) < step                # at its year, not a neighbour's
+
+
+@pytest.mark.slow
+def test_every_tile_holds_its_words_in_its_pale_box(example_site):
+    # Seen on England's and the regions' PDFs: a third line of a tile's note ran out of
+    # its box of fixed height. The tiles grow together, so their figures stay on one baseline.
+    for pdf in ("england.pdf", "regions/london.pdf", "organisations/rj1.pdf"):
+        with pdfplumber.open(example_site / "pdf" / pdf) as document:
+            page = document.pages[0]
+            tiles = sorted((r for r in page.rects if r["non_stroking_color"] and r["height"] > 30
+                            and max(r["non_stroking_color"]) < 0.97 and min(r["non_stroking_color"]) > 0.9),
+                           key=lambda r: r["x0"])
+            assert len(tiles) == 3, pdf
+            assert len({round(t["bottom"]) for t in tiles}) == 1, pdf      # one height
+            for tile in tiles:
+                notes = [c for c in page.chars if tile["x0"] <= c["x0"] < tile["x1"] and c["size"] < 9
+                         and tile["top"] < c["top"] < tile["bottom"] + 20]     # 8.5 pt notes, not the 11 pt heading
+                assert notes, pdf
+                assert all(c["bottom"] <= tile["bottom"] for c in notes), (pdf, "".join(c["text"] for c in notes))

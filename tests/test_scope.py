@@ -286,3 +286,34 @@ def test_an_accent_colour_and_a_logo_appear_on_every_page_and_in_every_pdf(proje
             assert b"0.486275 0.156863 0.333333 rg" in drawn and b"0.486275 0.156863 0.333333 RG" in drawn, pdf
             assert b"0 0.368627 0.721569" not in drawn, pdf           # no NHS blue left anywhere
     shutil.rmtree(build)
+
+
+def test_a_successor_with_a_long_name_and_every_figure_still_fits_one_page(tmp_path):
+    """A merger's successor whose name takes two lines in the title and again in "Where
+    ... sits", with a notice naming two long-named predecessors and every activity
+    reported, ran onto a second page. A page that overflows is laid out again, tighter
+    (charts a little smaller, less space between blocks), before it is called an error;
+    no text falls under 8.5 pt."""
+    successor = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
+    activity = ["3.0", "0.6", "0.4", "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
+
+    def full(code: str, name: str, year: str, nhs: str, qualified: str) -> list[str]:
+        return [code, name, "South West", "Acute", year, nhs, qualified, *activity]
+
+    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2022/23"'), with_data=False)
+    for year, nhs, qualified in (("2019/20", "4357", "2.3"), ("2020/21", "4425", "2.5"), ("2021/22", "4495", "2.0")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RAA", "Royal Bournemouth General and Christchurch Community Hospitals NHS Trust", year, nhs,
+                 qualified),
+            full("RBB", "Poole and East Dorset Hospitals and Community Services NHS Foundation Trust", year,
+                 "3500", "1.7")])
+    for year, nhs, qualified in (("2022/23", "8153", "4.5"), ("2023/24", "8282", "4.5"), ("2024/25", "8412", "5.3")):
+        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
+            full("RCC", successor, year, nhs, qualified)])
+    assert run_cli(project, "build") == 0
+    with pdfplumber.open(project / "build" / "pdf" / "organisations" / "rcc.pdf") as document:
+        assert len(document.pages) == 1
+        page = document.pages[0]
+        words = " ".join((page.extract_text() or "").split())
+        assert min(round(c["size"], 1) for c in page.chars) >= 8.5
+    assert successor in words and "Formed in 2022/23 from" in words and "Impact case studies" in words

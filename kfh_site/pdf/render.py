@@ -15,7 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -25,6 +25,9 @@ from kfh_site.errors import ContentError, FetchError
 from kfh_site.output.progress import Progress
 from kfh_site.output.workers import map_on_cores
 from kfh_site.pdf.jobs import CHART_IMAGE, PdfJob, PdfResult, RenderSettings
+
+TIGHT = ("<body>", '<body class="tight">')
+"""How a page that ran over is marked to be laid out again, tighter (infographic.css)."""
 
 FONTTOOLS_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
 SHOWN = 5  # PDFs named when a template mistake affects them all
@@ -119,10 +122,11 @@ class Renderer:
         self.fetcher.refused.clear()
         try:
             with _collecting() as collector:
-                document = HTML(
-                    string=job.html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
-                ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
-                         pdf_variant="pdf/ua-1")
+                document = self._laid_out(HTML, job.html)
+                if len(document.pages) > 1 and TIGHT[0] in job.html:
+                    # Laid out again, tighter (infographic.css, body.tight), before it is
+                    # called too long: a long name, a notice and every activity can fill a page.
+                    document = self._laid_out(HTML, job.html.replace(*TIGHT, 1))
                 try:
                     data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
                 except TaggingError as error:
@@ -137,6 +141,14 @@ class Renderer:
             m for m in collector.messages if not refused or "Failed to load" not in m
         )
         return _Outcome(PdfResult(job.path, data, len(document.pages)), refused, warnings)
+
+
+    def _laid_out(self, html_class: Any, html: str) -> Any:
+        """WeasyPrint's document for ``html``, with the infographic stylesheet."""
+        return html_class(
+            string=html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
+        ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
+                 pdf_variant="pdf/ua-1")
 
 
 @contextlib.contextmanager
