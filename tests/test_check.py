@@ -249,3 +249,25 @@ def test_colour_contrast_runs_on_the_fewest_pages_that_hold_every_kind_of_elemen
     chosen = contrast_pages({"alpha": alpha, "beta": beta, "gamma": gamma, "delta": styled, "big": None})
     assert chosen == {"gamma", "delta"}  # between them, every kind of element of all four
     assert contrast_pages({"alpha": alpha, "beta": beta}) == {"alpha"}
+
+
+NARROW_ONLY = ('<style>@media (min-width: 600px) { .narrow-only { display: none; } }'
+               '@media (max-width: 599px) { .wide-only { display: none; } }</style>'
+               '<p class="narrow-only"><a href="#"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></a></p>'
+               '<p class="wide-only" style="color: #bbbbbb">Faint text shown on wide screens only.</p></main>')
+
+
+@pytest.mark.browser
+def test_each_width_is_checked_as_it_is_seen_though_the_page_is_loaded_once(project):
+    """A page is loaded once and checked at 1280 px, then resized to 320 px and checked
+    again (issue 20: loading it twice was a third of a check's time). What only one width
+    shows is still found at that width, and only there."""
+    assert run_cli(project, "build", "--no-pdf") == 0
+    plant(project / "build" / "methodology.html", "</main>", NARROW_ONLY)
+    result = check(project)
+    assert result.returncode == 1, result.stdout
+    lines = {block[0]: block[1:] for block in report_blocks(result.stdout)}["methodology.html"]
+    assert any(line.startswith("  - axe image-alt (critical) at 320px") for line in lines), lines
+    assert not any(line.startswith("  - axe image-alt (critical) at 1280px") for line in lines), lines
+    assert any(line.startswith("  - axe color-contrast (serious) at 1280px") for line in lines), lines
+    assert not any(line.startswith("  - axe color-contrast (serious) at 320px") for line in lines), lines

@@ -335,18 +335,19 @@ def default_tabs() -> int:
     return available_cores() + 1
 
 
-def check_pages(site_url: str, jobs: Sequence[tuple[str, int, str]], workers: int,
+def check_pages(site_url: str, jobs: Sequence[tuple[str, tuple[int, ...], str]], workers: int,
                 deadline: float = PAGE_DEADLINE) -> list[PageCheck]:
-    """Check each (page, width, rules: a key of RULES) of ``jobs`` in one headless Chromium, ``workers`` pages at
-    a time, each within ``deadline`` seconds; the results come back sorted by page and
-    width, whatever order they finished in."""
+    """Check each (page, its widths, rules: a key of RULES) of ``jobs`` in one headless
+    Chromium, ``workers`` pages at a time, each width within ``deadline`` seconds; the
+    results (one per page and width) come back sorted by page and width, whatever order
+    they finished in."""
     if not jobs:
         return []
     results = asyncio.run(_check_pages(site_url, jobs, max(1, min(workers, len(jobs))), deadline))
     return sorted(results, key=lambda r: (r.page, -r.width))
 
 
-async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int, str]], workers: int,
+async def _check_pages(site_url: str, jobs: Sequence[tuple[str, tuple[int, ...], str]], workers: int,
                        deadline: float) -> list[PageCheck]:
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
@@ -372,40 +373,55 @@ async def _check_pages(site_url: str, jobs: Sequence[tuple[str, int, str]], work
     return results
 
 
-async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, int, str]], results: list[PageCheck],
-                         deadline: float) -> None:
-    """One browser tab taking the next (page, width) from the queue until it is empty. A
-    page that passes its deadline is reported and its tab closed (its renderer may be stuck
-    in the page's script); the next page gets a new tab."""
+async def _check_in_turn(context, site_url: str, queue: deque[tuple[str, tuple[int, ...], str]],
+                         results: list[PageCheck], deadline: float) -> None:
+    """One browser tab taking the next page from the queue until it is empty, and checking
+    it at each of its widths: loaded once, then resized (a third of a check's time was
+    loading each page again for its second width). A page that passes its deadline is
+    reported and its tab closed (its renderer may be stuck in the page's script); the next
+    width or page gets a new tab and loads it afresh."""
     from playwright.async_api import Error as PlaywrightError
 
     requested: set[str] = set()
     tab = None
     while queue:
-        path, width, rules = queue.popleft()
-        if tab is None:
-            tab = await context.new_page()
-            tab.on("request", lambda request: requested.add(request.url))
+        path, widths, rules = queue.popleft()
         requested.clear()
-        findings: list[BrowserFinding]
-        try:
-            findings = await asyncio.wait_for(_check_one(tab, site_url, path, width, rules), deadline)
-        except asyncio.TimeoutError:
-            findings = [TimedOut(path, width, deadline)]
-            await _close(tab)
-            tab = None
-        except PlaywrightError as exc:
-            findings = [NotChecked(path, width, (exc.message or str(exc)).splitlines()[0])]
-        loaded = {path} | {p for url in requested if (p := build_path(site_url, url)) is not None}
-        results.append(PageCheck(path, width, tuple(findings), tuple(sorted(loaded))))
+        loaded_here = False
+        for width in widths:
+            if tab is None:
+                tab = await context.new_page()
+                tab.on("request", lambda request: requested.add(request.url))
+            findings: list[BrowserFinding]
+            try:
+                findings = await asyncio.wait_for(_check_one(tab, site_url, path, width, rules, not loaded_here),
+                                                  deadline)
+                loaded_here = True
+            except asyncio.TimeoutError:
+                findings = [TimedOut(path, width, deadline)]
+                await _close(tab)
+                tab, loaded_here = None, False
+            except PlaywrightError as exc:
+                findings = [NotChecked(path, width, (exc.message or str(exc)).splitlines()[0])]
+                loaded_here = False
+            loaded = {path} | {p for url in requested if (p := build_path(site_url, url)) is not None}
+            results.append(PageCheck(path, width, tuple(findings), tuple(sorted(loaded))))
     if tab is not None:
         await _close(tab)
 
 
-async def _check_one(tab, site_url: str, path: str, width: int, rules: str = "all") -> list[BrowserFinding]:
+NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+"""Waits until the page has been laid out and painted at its new size."""
+
+
+async def _check_one(tab, site_url: str, path: str, width: int, rules: str = "all",
+                     load: bool = True) -> list[BrowserFinding]:
     if tab.viewport_size != {"width": width, "height": HEIGHT}:
         await tab.set_viewport_size({"width": width, "height": HEIGHT})
-    await tab.goto(site_url + path, wait_until="load")
+    if load:
+        await tab.goto(site_url + path, wait_until="load")
+    else:
+        await tab.evaluate(NEXT_FRAME)
     reflow = width <= REFLOW_WIDTH and rules != "contrast-only"
     return _findings(path, width, await tab.evaluate(PAGE_CHECK, [RULES[rules], reflow]))
 

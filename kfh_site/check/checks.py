@@ -498,15 +498,24 @@ def _in_browser(build: Path, base_path: str, jobs: list[tuple[str, int]], contra
     from kfh_site.check import browser as web
 
     with web.serve(build, base_path) as url:
-        results = web.check_pages(url, [(name, width, "all" if name in contrast else "without-contrast")
-                                         for name, width in jobs], tabs, deadline)
+        results = web.check_pages(url, [(name, widths, "all" if name in contrast else "without-contrast")
+                                        for name, widths in by_page(jobs)], tabs, deadline)
         if any(problem.rule == "color-contrast" for result in results for problem in result.findings):
             unchecked = {(r.page, r.width) for r in results if any(p.rule in ("timed-out", "not-checked")
                                                                    for p in r.findings)}
-            results += web.check_pages(url, [(name, width, "contrast-only") for name, width in jobs
-                                             if name not in contrast and (name, width) not in unchecked],
+            again = [(name, width) for name, width in jobs if name not in contrast and (name, width) not in unchecked]
+            results += web.check_pages(url, [(name, widths, "contrast-only") for name, widths in by_page(again)],
                                        tabs, deadline)
     return results
+
+
+def by_page(jobs: Sequence[tuple[str, int]]) -> list[tuple[str, tuple[int, ...]]]:
+    """(page, width) jobs as each page with its widths, in the order the pages first come:
+    a page is loaded once and checked at each width in turn."""
+    widths: dict[str, list[int]] = {}
+    for name, width in jobs:
+        widths.setdefault(name, []).append(width)
+    return [(name, tuple(each)) for name, each in widths.items()]
 
 
 def contrast_pages(facts: dict[str, PageFacts | None]) -> set[str]:
