@@ -106,12 +106,7 @@ def main() -> None:
         workforce.extend([org["org_code"], org["org_name"], december(year), f"{wte:.2f}"]
                          for year, wte in zip(YEARS, staff, strict=True) if year >= formed)
         qualified = qualified_series(org["org_type"], staff, rng)
-        service = Service(
-            other_share=rng.uniform(0.6, 1.6),
-            clinical_share=rng.choice([0, 0, 0.1, 0.2, 0.3]),
-            knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
-            busyness=rng.lognormvariate(0, 0.25),
-        )
+        service = draw_service(rng)
         for year, staff_wte, qualified_wte in zip(YEARS, staff, qualified, strict=True):
             if year in reporting[org["org_code"]]:
                 row = make_row(org, year, staff_wte, qualified_wte, service, rng)
@@ -161,15 +156,20 @@ def merged_predecessors(successor: dict[str, str], staff: list[float]
         workforce.extend([predecessor.org_code, predecessor.org_name, december(year), f"{wte:.2f}"]
                          for year, wte in zip(YEARS, own, strict=False))
         qualified = qualified_series(org["org_type"], own, rng)
-        service = Service(
-            other_share=rng.uniform(0.6, 1.6),
-            clinical_share=rng.choice([0, 0, 0.1, 0.2, 0.3]),
-            knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
-            busyness=rng.lognormvariate(0, 0.25),
-        )
+        service = draw_service(rng)
         for year, staff_wte, qualified_wte in zip(YEARS, own, qualified, strict=False):
             returns[year].append(make_row(org, year, staff_wte, qualified_wte, service, rng))
     return returns, workforce
+
+
+def draw_service(rng: random.Random) -> Service:
+    """How one library service works: its other staff, embedded roles and how busy it is."""
+    return Service(
+        other_share=rng.uniform(0.6, 1.6),
+        clinical_share=rng.choice([0, 0, 0.1, 0.2, 0.3]),
+        knowledge_manager=rng.choice([0, 0, 0.5, 1.0]),
+        busyness=rng.lognormvariate(0, 0.25),
+    )
 
 
 def december(year: str) -> str:

@@ -3,14 +3,26 @@ beside it, and check uses it; --base-url overrides it on purpose."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from conftest import make_project, run_cli
 
 
-def test_check_uses_the_base_url_the_build_was_made_for(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def built_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A project built for https://lks.example.org/annual-report/ into a folder of its own
+    (once: the checks only read it)."""
+    tmp_path = tmp_path_factory.mktemp("as-built")
     project = make_project(tmp_path / "project")
     out = tmp_path / "elsewhere"
     assert run_cli(project, "build", "--no-pdf", "--base-url", "https://lks.example.org/annual-report/",
                    "--out", str(out)) == 0
+    return project, out
+
+
+def test_check_uses_the_base_url_the_build_was_made_for(built_elsewhere, capsys):
+    project, out = built_elsewhere
     capsys.readouterr()
     assert run_cli(project, "check", str(out), "--no-browser") == 0
     text = capsys.readouterr().out
@@ -18,11 +30,8 @@ def test_check_uses_the_base_url_the_build_was_made_for(tmp_path, capsys):
     assert "broken" not in text.lower()
 
 
-def test_base_url_on_the_command_line_overrides_the_recorded_one(tmp_path, capsys):
-    project = make_project(tmp_path / "project")
-    out = tmp_path / "elsewhere"
-    assert run_cli(project, "build", "--no-pdf", "--base-url", "https://lks.example.org/annual-report/",
-                   "--out", str(out)) == 0
+def test_base_url_on_the_command_line_overrides_the_recorded_one(built_elsewhere, capsys):
+    project, out = built_elsewhere
     capsys.readouterr()
     assert run_cli(project, "check", str(out), "--no-browser", "--base-url", "https://example.github.io/x/") == 1
     text = capsys.readouterr().out

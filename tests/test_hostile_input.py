@@ -367,15 +367,21 @@ def test_the_pdf_fonts_are_in_the_up_to_date_check(project, tmp_path, monkeypatc
 
 # --- item 9: characters the text font lacks
 
+def _named(project: Path, publisher: str, org_name: str) -> None:
+    """The project with its publisher and its third organisation renamed."""
+    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
+
+    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', f'"{publisher}"'))
+    rows = [list(r) for r in ROWS_2024]
+    rows[2][HEADER.index("org_name")] = org_name
+    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+
+
 def test_symbols_the_text_font_lacks_are_drawn_in_the_fallback_font(project):
     import pypdf
     from bounded import run_bounded
-    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
 
-    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u2605 \u2192 \u03a9"'))
-    rows = [list(r) for r in ROWS_2024]
-    rows[2][HEADER.index("org_name")] = "Gamma \u2603 Community NHS Trust \U0001F600"
-    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    _named(project, "Test LKS team \u2605 \u2192 \u03a9", "Gamma \u2603 Community NHS Trust \U0001F600")
     code, err = run_bounded(project, "build", seconds=600)
     assert code == 0, err
     reader = pypdf.PdfReader(project / "build" / "pdf" / "organisations" / "ccc.pdf")
@@ -389,12 +395,8 @@ def test_symbols_the_text_font_lacks_are_drawn_in_the_fallback_font(project):
 
 def test_a_character_no_pdf_font_has_is_named_where_it_is_written(project):
     from bounded import run_bounded
-    from conftest import CONFIG, HEADER, ROWS_2024, write_csv
 
-    (project / "kfh-site.toml").write_text(CONFIG.replace('"Test LKS team"', '"Test LKS team \u6f22"'))
-    rows = [list(r) for r in ROWS_2024]
-    rows[2][HEADER.index("org_name")] = "Gamma Community NHS Trust \U0001F984"
-    write_csv(project / "data" / "returns" / "2024-25.csv", rows)
+    _named(project, "Test LKS team \u6f22", "Gamma Community NHS Trust \U0001F984")
     code, err = run_bounded(project, "build", seconds=600)
     assert code == 1
     assert ("data/returns/2024-25.csv, row 4, column org_name: \U0001F984 (U+1F984 UNICORN FACE) cannot be drawn "

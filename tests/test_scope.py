@@ -210,11 +210,10 @@ def test_a_predecessors_last_return_is_never_called_now(merged_site):
     assert "8.4 WTE recommended, 7.0 WTE now" in text_of(merged_site / "organisations" / "rcc.html")
 
 
-def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
-    """The example's Royal Bournemouth and Christchurch Hospitals (a two-line name, a
-    notice, every activity reported) ran onto a second page, which fails the build."""
-    long_name = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
-    activity = ["3.0", "0.6", "0.0", "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
+def _dorset(tmp_path: Path, first: str, second: str, successor: str, clinical: str) -> Path:
+    """A merger as the example's: RAA and RBB (South West acute trusts) return 2019/20 to
+    2021/22 and become RCC in 2022/23, which returns to 2024/25; every activity reported."""
+    activity = ["3.0", "0.6", clinical, "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
 
     def full(code: str, name: str, year: str, nhs: str, qualified: str) -> list[str]:
         return [code, name, "South West", "Acute", year, nhs, qualified, *activity]
@@ -222,11 +221,18 @@ def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
     project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2022/23"'), with_data=False)
     for year, nhs, qualified in (("2019/20", "4357", "2.3"), ("2020/21", "4425", "2.5"), ("2021/22", "4495", "2.0")):
         write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
-            full("RAA", long_name, year, nhs, qualified),
-            full("RBB", "Poole Hospital NHS Foundation Trust", year, "3500", "1.7")])
+            full("RAA", first, year, nhs, qualified), full("RBB", second, year, "3500", "1.7")])
     for year, nhs, qualified in (("2022/23", "8153", "4.5"), ("2023/24", "8282", "4.5"), ("2024/25", "8412", "5.3")):
         write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
-            full("RCC", "University Hospitals Dorset NHS Foundation Trust", year, nhs, qualified)])
+            full("RCC", successor, year, nhs, qualified)])
+    return project
+
+
+def test_a_predecessor_with_a_long_name_still_fits_one_page(tmp_path):
+    """The example's Royal Bournemouth and Christchurch Hospitals (a two-line name, a
+    notice, every activity reported) ran onto a second page, which fails the build."""
+    project = _dorset(tmp_path, "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust",
+                      "Poole Hospital NHS Foundation Trust", "University Hospitals Dorset NHS Foundation Trust", "0.0")
     assert run_cli(project, "build") == 0
     for code in ("raa", "rcc"):
         with pdfplumber.open(project / "build" / "pdf" / "organisations" / f"{code}.pdf") as document:
@@ -295,21 +301,8 @@ def test_a_successor_with_a_long_name_and_every_figure_still_fits_one_page(tmp_p
     (charts a little smaller, less space between blocks), before it is called an error;
     no text falls under 8.5 pt."""
     successor = "The Royal Bournemouth and Christchurch Hospitals NHS Foundation Trust"
-    activity = ["3.0", "0.6", "0.4", "192", "20", "101", "788", "1016", "900", "1962", "541", "3"]
-
-    def full(code: str, name: str, year: str, nhs: str, qualified: str) -> list[str]:
-        return [code, name, "South West", "Acute", year, nhs, qualified, *activity]
-
-    project = make_project(tmp_path / "project", MERGER_CONFIG.replace('"2024/25"', '"2022/23"'), with_data=False)
-    for year, nhs, qualified in (("2019/20", "4357", "2.3"), ("2020/21", "4425", "2.5"), ("2021/22", "4495", "2.0")):
-        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
-            full("RAA", "Royal Bournemouth General and Christchurch Community Hospitals NHS Trust", year, nhs,
-                 qualified),
-            full("RBB", "Poole and East Dorset Hospitals and Community Services NHS Foundation Trust", year,
-                 "3500", "1.7")])
-    for year, nhs, qualified in (("2022/23", "8153", "4.5"), ("2023/24", "8282", "4.5"), ("2024/25", "8412", "5.3")):
-        write_csv(project / "data" / "returns" / f"{year.replace('/', '-')}.csv", [
-            full("RCC", successor, year, nhs, qualified)])
+    project = _dorset(tmp_path, "Royal Bournemouth General and Christchurch Community Hospitals NHS Trust",
+                      "Poole and East Dorset Hospitals and Community Services NHS Foundation Trust", successor, "0.4")
     assert run_cli(project, "build") == 0
     with pdfplumber.open(project / "build" / "pdf" / "organisations" / "rcc.pdf") as document:
         assert len(document.pages) == 1

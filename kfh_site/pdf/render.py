@@ -114,19 +114,17 @@ class Renderer:
 
     def render(self, job: PdfJob) -> _Outcome:
         """One PDF from its HTML, tagged and checked; a failure is kept to report with the others."""
-        from weasyprint import HTML
-
         from kfh_site.errors import TaggingError
         from kfh_site.pdf.tags import complete_tags
 
         self.fetcher.refused.clear()
         try:
             with _collecting() as collector:
-                document = self._laid_out(HTML, job.html)
+                document = self._laid_out(job.html)
                 if len(document.pages) > 1 and TIGHT[0] in job.html:
                     # Laid out again, tighter (infographic.css, body.tight), before it is
                     # called too long: a long name, a notice and every activity can fill a page.
-                    document = self._laid_out(HTML, job.html.replace(*TIGHT, 1))
+                    document = self._laid_out(job.html.replace(*TIGHT, 1))
                 try:
                     data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True, finisher=complete_tags)
                 except TaggingError as error:
@@ -142,10 +140,11 @@ class Renderer:
         )
         return _Outcome(PdfResult(job.path, data, len(document.pages)), refused, warnings)
 
-
-    def _laid_out(self, html_class: Any, html: str) -> Any:
+    def _laid_out(self, html: str) -> Any:
         """WeasyPrint's document for ``html``, with the infographic stylesheet."""
-        return html_class(
+        from weasyprint import HTML
+
+        return HTML(
             string=html, base_url=self.settings.base_folder.as_uri() + "/", url_fetcher=self.fetcher,
         ).render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.cache,
                  pdf_variant="pdf/ua-1")

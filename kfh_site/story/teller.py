@@ -153,10 +153,14 @@ class StoryTeller:
             return Lead(f"Meets {target}:", f"0{fmt.NBSP}WTE", "needed", detail)
         return Lead("", fmt.wte(org.qualified_wte_needed), "needed", detail)
 
+    def is_current(self, org: OrgFigures) -> bool:
+        """The organisation's figures are the report year's (not an older return's: a trust
+        that merged or stopped returning, whose staff then are not its staff now)."""
+        return org.year == self.figures.report_year
+
     def when(self, org: OrgFigures) -> str:
-        """"now" for the report year's return; "in 2021/22" for an older one (a trust that
-        merged or stopped returning), whose staff then are not its staff now."""
-        return "now" if org.year == self.figures.report_year else f"in {org.year}"
+        """"now" for the report year's return; "in 2021/22" for an older one."""
+        return "now" if self.is_current(org) else f"in {org.year}"
 
     def org_tiles(self, org: OrgFigures) -> tuple[Tile, ...]:
         """The organisation's tiles: ratio, rank among its peers, change."""
@@ -201,7 +205,7 @@ class StoryTeller:
              (f"2019 average ({fmt.ratio(policy.baseline_ratio)})", fmt.wte(baseline_wte)),
              ("More needed to meet the recommendation", fmt.wte(org.qualified_wte_needed))),
         )
-        held = "now" if org.year == self.figures.report_year else "qualified"
+        held = "now" if self.is_current(org) else "qualified"
         return Chart(f"bullet-{org.slug}", f"WTE in {org.year}: {held}, recommended and at the 2019 average",
                      description, wide, narrow, table)
 
@@ -510,7 +514,6 @@ def trend_caption(years: Sequence[str]) -> str:
     """``Qualified and recommended WTE, 2019/20 to 2024/25``."""
     span = years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
     return f"Qualified and recommended WTE, {span}"
-
 
 
 def org_meta(org: OrgFigures) -> str:
