@@ -360,3 +360,19 @@ def test_every_tile_holds_its_words_in_its_pale_box(example_site):
                          and tile["top"] < c["top"] < tile["bottom"] + 20]     # 8.5 pt notes, not the 11 pt heading
                 assert notes, pdf
                 assert all(c["bottom"] <= tile["bottom"] for c in notes), (pdf, "".join(c["text"] for c in notes))
+
+
+def test_one_organisation_left_out_of_the_comparison_is_it_not_they(tmp_path):
+    # Seen on London's page: "1 organisation reported this year but not the year before;
+    # they are not part of the comparison".
+    root = make_project(tmp_path / "project", with_data=False)
+    write_csv(root / "data" / "returns" / "2023-24.csv", [row("AAA", "Alpha NHS Trust", "2023/24", "13000", "10")])
+    write_csv(root / "data" / "returns" / "2024-25.csv", [
+        row("AAA", "Alpha NHS Trust", "2024/25", "13000", "10"),
+        row("BBB", "Beta NHS Trust", "2024/25", "6000", "4"),
+        row("CCC", "Gamma NHS Trust", "2024/25", "6000", "4", region="Midlands")])
+    assert run_cli(root, "build", "--no-pdf") == 0
+    london = text_of(root / "build" / "regions" / "london.html")
+    assert "1 organisation reported this year but not the year before; it is not part of the comparison." in london
+    england = text_of(root / "build" / "index.html")
+    assert "2 organisations reported this year but not the year before; they are not part of the comparison." in england

@@ -698,7 +698,9 @@ def like_for_like_words(area: AreaFigures, same_within: float) -> str:
     if change.left:
         others.append(f"{fmt.count(change.left)} {_organisations(change.left)} reported the year before but not this year")
     if others:
-        text += " " + fmt.capitalised(" and ".join(others)) + "; they are not part of the comparison."
+        alone = change.joined + change.left == 1
+        text += (" " + fmt.capitalised(" and ".join(others))
+                 + ("; it is not part of the comparison." if alone else "; they are not part of the comparison."))
     return text
 
 
